@@ -1,0 +1,319 @@
+//! The one error type of the crate, with a stable machine-readable [`Error::code`].
+//!
+//! Errors are `Clone` (one failed open or re-initialize is handed to every caller that waited on
+//! it) and never carry header values or session ids in their text or `Debug` output.
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// Everything that can go wrong in the pool, its sessions and its configuration.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// `register_stdio` was called: edge runtimes cannot spawn processes.
+    StdioUnsupported {
+        /// The name the caller tried to register.
+        server: String,
+    },
+    /// An option has an invalid value.
+    InvalidConfig {
+        /// The option's name, as the caller spells it.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A server URL is not an absolute `http`/`https` URL without credentials.
+    InvalidUrl {
+        /// What is wrong with it (never the URL's userinfo).
+        reason: String,
+    },
+    /// A server name does not match `^[A-Za-z0-9_-]{1,64}$`.
+    InvalidServerName {
+        /// The offending name, shortened if very long.
+        name: String,
+    },
+    /// A server with this name is already registered.
+    DuplicateServer {
+        /// The name.
+        server: String,
+    },
+    /// No server with this name is registered.
+    UnknownServer {
+        /// The name.
+        server: String,
+    },
+    /// The pool was closed.
+    PoolClosed,
+    /// No lease became available within the acquire timeout.
+    AcquireTimeout {
+        /// The server.
+        server: String,
+        /// The timeout that expired.
+        timeout_ms: u64,
+    },
+    /// A request got no response within its timeout (`notifications/cancelled` was sent).
+    RequestTimeout {
+        /// The server.
+        server: String,
+        /// The JSON-RPC method.
+        method: String,
+        /// The timeout that expired.
+        timeout_ms: u64,
+    },
+    /// Opening a session failed (the server could not be reached or refused the handshake).
+    ConnectFailed {
+        /// The server.
+        server: String,
+        /// Why, as text (the underlying error's message).
+        reason: String,
+    },
+    /// The server could not be reached, or the connection broke mid-exchange.
+    Network {
+        /// The server.
+        server: String,
+        /// What the runtime said.
+        message: String,
+    },
+    /// The server answered with an HTTP status that is not a success.
+    Http {
+        /// The server.
+        server: String,
+        /// The HTTP status.
+        status: u16,
+        /// A short description, including the start of the body if it had one.
+        message: String,
+    },
+    /// The server broke the MCP or JSON-RPC protocol (bad JSON, wrong content type, missing response).
+    Protocol {
+        /// The server.
+        server: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The server answered the request with a JSON-RPC error.
+    Rpc {
+        /// The server.
+        server: String,
+        /// The JSON-RPC error code.
+        code: i64,
+        /// The server's message.
+        message: String,
+        /// The server's `data`, if any.
+        data: Option<Value>,
+    },
+    /// The server insists on a protocol version this client does not speak.
+    UnsupportedProtocolVersion {
+        /// The server.
+        server: String,
+        /// The version the server answered with.
+        version: String,
+    },
+    /// A body or SSE event exceeded the configured size limit.
+    ResponseTooLarge {
+        /// The server.
+        server: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The lease was already released.
+    LeaseReleased,
+    /// The lease belongs to another pool or another server.
+    ForeignLease {
+        /// Why the lease does not fit.
+        reason: String,
+    },
+    /// The caller aborted the operation.
+    Aborted,
+    /// The session was closed (the pool evicted it or was closed).
+    SessionClosed {
+        /// The server.
+        server: String,
+    },
+}
+
+impl Error {
+    /// A stable, machine-readable code: JS callers branch on `err.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::StdioUnsupported { .. } => "STDIO_UNSUPPORTED",
+            Error::InvalidConfig { .. } => "INVALID_CONFIG",
+            Error::InvalidUrl { .. } => "INVALID_URL",
+            Error::InvalidServerName { .. } => "INVALID_SERVER_NAME",
+            Error::DuplicateServer { .. } => "DUPLICATE_SERVER",
+            Error::UnknownServer { .. } => "UNKNOWN_SERVER",
+            Error::PoolClosed => "POOL_CLOSED",
+            Error::AcquireTimeout { .. } => "ACQUIRE_TIMEOUT",
+            Error::RequestTimeout { .. } => "REQUEST_TIMEOUT",
+            Error::ConnectFailed { .. } => "CONNECT_FAILED",
+            Error::Network { .. } => "NETWORK_ERROR",
+            Error::Http { .. } => "HTTP_ERROR",
+            Error::Protocol { .. } => "PROTOCOL_ERROR",
+            Error::Rpc { .. } => "RPC_ERROR",
+            Error::UnsupportedProtocolVersion { .. } => "UNSUPPORTED_PROTOCOL_VERSION",
+            Error::ResponseTooLarge { .. } => "RESPONSE_TOO_LARGE",
+            Error::LeaseReleased => "LEASE_RELEASED",
+            Error::ForeignLease { .. } => "FOREIGN_LEASE",
+            Error::Aborted => "ABORTED",
+            Error::SessionClosed { .. } => "SESSION_CLOSED",
+        }
+    }
+
+    /// The server the error concerns, where there is one.
+    pub fn server(&self) -> Option<&str> {
+        match self {
+            Error::StdioUnsupported { server }
+            | Error::DuplicateServer { server }
+            | Error::UnknownServer { server }
+            | Error::AcquireTimeout { server, .. }
+            | Error::RequestTimeout { server, .. }
+            | Error::ConnectFailed { server, .. }
+            | Error::Network { server, .. }
+            | Error::Http { server, .. }
+            | Error::Protocol { server, .. }
+            | Error::Rpc { server, .. }
+            | Error::UnsupportedProtocolVersion { server, .. }
+            | Error::ResponseTooLarge { server, .. }
+            | Error::SessionClosed { server } => Some(server),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, for [`Error::Http`].
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The JSON-RPC error code, for [`Error::Rpc`].
+    pub fn rpc_code(&self) -> Option<i64> {
+        match self {
+            Error::Rpc { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// The JSON-RPC error data, for [`Error::Rpc`].
+    pub fn rpc_data(&self) -> Option<&Value> {
+        match self {
+            Error::Rpc { data, .. } => data.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn protocol(server: &str, message: impl Into<String>) -> Self {
+        Error::Protocol { server: server.to_owned(), message: message.into() }
+    }
+
+    pub(crate) fn invalid_config(field: &str, reason: impl Into<String>) -> Self {
+        Error::InvalidConfig { field: field.to_owned(), reason: reason.into() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::StdioUnsupported { server } => write!(
+                f,
+                "cannot register stdio server '{server}': edge runtimes (Workers, browsers) cannot spawn \
+                 processes; run the server behind Streamable HTTP and use registerHttp instead"
+            ),
+            Error::InvalidConfig { field, reason } => write!(f, "invalid option '{field}': {reason}"),
+            Error::InvalidUrl { reason } => write!(f, "invalid server URL: {reason}"),
+            Error::InvalidServerName { name } => write!(
+                f,
+                "invalid server name '{name}': use 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'"
+            ),
+            Error::DuplicateServer { server } => {
+                write!(f, "a server named '{server}' is already registered; unregister it first")
+            }
+            Error::UnknownServer { server } => write!(f, "no server named '{server}' is registered"),
+            Error::PoolClosed => f.write_str("the pool is closed"),
+            Error::AcquireTimeout { server, timeout_ms } => write!(
+                f,
+                "no session to '{server}' became available within {timeout_ms} ms (all sessions busy)"
+            ),
+            Error::RequestTimeout { server, method, timeout_ms } => {
+                write!(f, "'{method}' to '{server}' got no response within {timeout_ms} ms; it was cancelled")
+            }
+            Error::ConnectFailed { server, reason } => {
+                write!(f, "could not open an MCP session to '{server}': {reason}")
+            }
+            Error::Network { server, message } => write!(f, "network error talking to '{server}': {message}"),
+            Error::Http { server, status, message } => {
+                write!(f, "'{server}' answered HTTP {status}: {message}")
+            }
+            Error::Protocol { server, message } => write!(f, "protocol error from '{server}': {message}"),
+            Error::Rpc { server, code, message, .. } => {
+                write!(f, "'{server}' returned JSON-RPC error {code}: {message}")
+            }
+            Error::UnsupportedProtocolVersion { server, version } => write!(
+                f,
+                "'{server}' wants MCP protocol version '{version}', which this client does not support \
+                 (supported: {})",
+                crate::protocol::SUPPORTED_VERSIONS.join(", ")
+            ),
+            Error::ResponseTooLarge { server, limit } => {
+                write!(f, "a response from '{server}' exceeded the size limit of {limit} bytes")
+            }
+            Error::LeaseReleased => f.write_str("this lease was already released; get a new one from the pool"),
+            Error::ForeignLease { reason } => write!(f, "this lease does not belong here: {reason}"),
+            Error::Aborted => f.write_str("the operation was aborted"),
+            Error::SessionClosed { server } => write!(f, "the session to '{server}' was closed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shortens `text` to at most `max` characters for inclusion in an error message.
+pub(crate) fn snippet(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_distinct() {
+        let all = [
+            Error::StdioUnsupported { server: "a".into() },
+            Error::invalid_config("x", "y"),
+            Error::InvalidUrl { reason: "r".into() },
+            Error::InvalidServerName { name: "n".into() },
+            Error::DuplicateServer { server: "a".into() },
+            Error::UnknownServer { server: "a".into() },
+            Error::PoolClosed,
+            Error::AcquireTimeout { server: "a".into(), timeout_ms: 1 },
+            Error::RequestTimeout { server: "a".into(), method: "m".into(), timeout_ms: 1 },
+            Error::ConnectFailed { server: "a".into(), reason: "r".into() },
+            Error::Network { server: "a".into(), message: "m".into() },
+            Error::Http { server: "a".into(), status: 500, message: "m".into() },
+            Error::protocol("a", "m"),
+            Error::Rpc { server: "a".into(), code: -32601, message: "m".into(), data: None },
+            Error::UnsupportedProtocolVersion { server: "a".into(), version: "v".into() },
+            Error::ResponseTooLarge { server: "a".into(), limit: 1 },
+            Error::LeaseReleased,
+            Error::ForeignLease { reason: "r".into() },
+            Error::Aborted,
+            Error::SessionClosed { server: "a".into() },
+        ];
+        let mut codes: Vec<&str> = all.iter().map(Error::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        assert!(all.iter().all(|e| !e.to_string().is_empty()));
+    }
+
+    #[test]
+    fn snippet_cuts_on_char_boundaries() {
+        assert_eq!(snippet("héllo", 2), "hé…");
+        assert_eq!(snippet("hi", 5), "hi");
+    }
+}

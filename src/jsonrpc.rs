@@ -1,0 +1,256 @@
+//! JSON-RPC 2.0 messages as MCP uses them.
+//!
+//! Results stay raw JSON text ([`RawValue`]) from the wire to the caller: a tool result or a
+//! schema is data the caller must see unchanged, and the wasm face hands the text to `JSON.parse`
+//! once instead of converting a tree across the boundary.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// The id of a JSON-RPC request: a number or a string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RequestId {
+    /// A numeric id (what this client sends).
+    Number(i64),
+    /// A string id (servers may use these for their own requests).
+    String(String),
+}
+
+/// A JSON-RPC error object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorObject {
+    /// The error code (`-32601` method not found, ...).
+    pub code: i64,
+    /// A short description.
+    pub message: String,
+    /// Extra information, passed through unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+/// Standard JSON-RPC error codes.
+pub mod codes {
+    /// Invalid JSON was received.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// The JSON sent is not a valid request.
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// The method does not exist or is not offered.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// Invalid method parameters.
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// Internal error.
+    pub const INTERNAL_ERROR: i64 = -32603;
+}
+
+/// A request from the server to the client (`ping`, `sampling/createMessage`, ...).
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Its id, to answer with.
+    pub id: RequestId,
+    /// The method.
+    pub method: String,
+    /// The parameters, raw.
+    pub params: Option<Box<RawValue>>,
+}
+
+/// A notification (no id, no answer).
+#[derive(Debug, Clone)]
+pub struct Notification {
+    /// The method, e.g. `notifications/progress`.
+    pub method: String,
+    /// The parameters, raw.
+    pub params: Option<Box<RawValue>>,
+}
+
+/// A response to a request of ours.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The id of the request it answers; `None` when the server sent `null` (an error it could not
+    /// attribute, such as a bad session).
+    pub id: Option<RequestId>,
+    /// The result, raw, or the error.
+    pub outcome: Result<Box<RawValue>, ErrorObject>,
+}
+
+/// Any message a server can send.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// A request the client must answer.
+    Request(Request),
+    /// A notification.
+    Notification(Notification),
+    /// A response to one of the client's requests.
+    Response(Response),
+}
+
+#[derive(Deserialize)]
+struct WireMessage {
+    #[serde(default)]
+    jsonrpc: Option<String>,
+    #[serde(default)]
+    id: Option<RequestId>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    params: Option<Box<RawValue>>,
+    #[serde(default)]
+    result: Option<Box<RawValue>>,
+    #[serde(default)]
+    error: Option<ErrorObject>,
+}
+
+impl WireMessage {
+    fn classify(self) -> Result<Message, String> {
+        if self.jsonrpc.as_deref() != Some("2.0") {
+            return Err("message is not JSON-RPC 2.0 (missing \"jsonrpc\": \"2.0\")".into());
+        }
+        match (self.method, self.id, self.result, self.error) {
+            (Some(method), Some(id), None, None) => {
+                Ok(Message::Request(Request { id, method, params: self.params }))
+            }
+            (Some(method), None, None, None) => {
+                Ok(Message::Notification(Notification { method, params: self.params }))
+            }
+            (None, id, Some(result), None) => Ok(Message::Response(Response { id, outcome: Ok(result) })),
+            (None, id, None, Some(error)) => Ok(Message::Response(Response { id, outcome: Err(error) })),
+            _ => Err("message is neither a request, a notification nor a response".into()),
+        }
+    }
+}
+
+/// Parses one JSON-RPC message, or a batch (a JSON array, 2025-03-26 only), from `text`.
+///
+/// # Errors
+/// A description of what is malformed.
+pub fn parse_messages(text: &str) -> Result<Vec<Message>, String> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        let batch: Vec<WireMessage> =
+            serde_json::from_str(trimmed).map_err(|e| format!("malformed JSON-RPC batch: {e}"))?;
+        batch.into_iter().map(WireMessage::classify).collect()
+    } else {
+        let one: WireMessage =
+            serde_json::from_str(trimmed).map_err(|e| format!("malformed JSON-RPC message: {e}"))?;
+        Ok(vec![one.classify()?])
+    }
+}
+
+/// Serialises a request: `{"jsonrpc":"2.0","id":..,"method":..,"params":..}`.
+pub fn encode_request(id: i64, method: &str, params: Option<&RawValue>) -> String {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        jsonrpc: &'static str,
+        id: i64,
+        method: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        params: Option<&'a RawValue>,
+    }
+    to_json(&Out { jsonrpc: "2.0", id, method, params })
+}
+
+/// Serialises a notification: `{"jsonrpc":"2.0","method":..,"params":..}`.
+pub fn encode_notification(method: &str, params: Option<&RawValue>) -> String {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        jsonrpc: &'static str,
+        method: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        params: Option<&'a RawValue>,
+    }
+    to_json(&Out { jsonrpc: "2.0", method, params })
+}
+
+/// Serialises a response to a server's request.
+pub fn encode_response(id: &RequestId, outcome: Result<&RawValue, &ErrorObject>) -> String {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        jsonrpc: &'static str,
+        id: &'a RequestId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result: Option<&'a RawValue>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<&'a ErrorObject>,
+    }
+    let (result, error) = match outcome {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(e)),
+    };
+    to_json(&Out { jsonrpc: "2.0", id, result, error })
+}
+
+/// Serialises plain serde data that cannot fail (no maps with non-string keys, no I/O).
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| String::from("null"))
+}
+
+/// Turns serialisable params into raw JSON.
+///
+/// # Errors
+/// The serde error text when `value` cannot be represented as JSON.
+pub fn to_raw<T: Serialize>(value: &T) -> Result<Box<RawValue>, String> {
+    serde_json::value::to_raw_value(value).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Message {
+        let mut all = parse_messages(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(all.len(), 1);
+        all.remove(0)
+    }
+
+    #[test]
+    fn classifies_every_kind() {
+        match one(r#"{"jsonrpc":"2.0","id":7,"result":{"b":1,"a":2}}"#) {
+            Message::Response(Response { id: Some(RequestId::Number(7)), outcome: Ok(raw) }) => {
+                assert_eq!(raw.get(), r#"{"b":1,"a":2}"#, "raw result keeps order and text");
+            }
+            other => panic!("{other:?}"),
+        }
+        match one(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}"#) {
+            Message::Response(Response { id: None, outcome: Err(e) }) => assert_eq!(e.code, -32001),
+            other => panic!("{other:?}"),
+        }
+        match one(r#"{"jsonrpc":"2.0","id":"s1","method":"ping"}"#) {
+            Message::Request(r) => {
+                assert_eq!(r.id, RequestId::String("s1".into()));
+                assert_eq!(r.method, "ping");
+            }
+            other => panic!("{other:?}"),
+        }
+        match one(r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progress":1}}"#) {
+            Message::Notification(n) => assert_eq!(n.method, "notifications/progress"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_batches_and_rejects_garbage() {
+        let all = parse_messages(r#"[{"jsonrpc":"2.0","method":"a"},{"jsonrpc":"2.0","id":1,"result":{}}]"#);
+        assert_eq!(all.map(|v| v.len()), Ok(2));
+        assert!(parse_messages("{").is_err());
+        assert!(parse_messages(r#"{"id":1,"result":{}}"#).is_err(), "jsonrpc field required");
+        assert!(parse_messages(r#"{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"x"}}"#)
+            .is_err());
+        assert!(parse_messages(r#"{"jsonrpc":"2.0"}"#).is_err());
+    }
+
+    #[test]
+    fn encodes_wire_messages() {
+        let params = to_raw(&serde_json::json!({"x": 1})).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            encode_request(3, "tools/list", Some(&params)),
+            r#"{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"x":1}}"#
+        );
+        assert_eq!(encode_notification("notifications/initialized", None), r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+        let err = ErrorObject { code: -32601, message: "no".into(), data: None };
+        assert_eq!(
+            encode_response(&RequestId::String("a".into()), Err(&err)),
+            r#"{"jsonrpc":"2.0","id":"a","error":{"code":-32601,"message":"no"}}"#
+        );
+    }
+}

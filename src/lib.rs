@@ -1,0 +1,39 @@
+//! # mcp-edge-pool
+//!
+//! One shared, bounded pool of MCP (Model Context Protocol) sessions to remote MCP servers over
+//! Streamable HTTP, for many agents in one single-threaded process: Cloudflare Workers, browsers,
+//! Node and Deno (through WebAssembly), or native Rust.
+//!
+//! The core is portable Rust with no JavaScript in it. It reaches the outside world only through
+//! three small traits without `Send` bounds, bundled in a [`Runtime`]: [`HttpTransport`],
+//! [`Clock`] and [`Spawner`]. The wasm face implements them over `fetch`, `setTimeout` and
+//! `spawn_local`; native tests implement them with a scripted transport and a manual clock.
+//!
+//! - [`Pool`]: register servers by name, [`Pool::get`] a [`Lease`] on a live session (reused,
+//!   opened, or waited for in a fair queue), release it (the session stays open), stats, health
+//!   loop, idle eviction, [`Pool::close`].
+//! - [`Session`]: one MCP session, with version negotiation, JSON and SSE answers, transparent
+//!   single-flight re-initialize when the server forgot the session, timeouts and cancellation.
+#![forbid(unsafe_code)]
+#![deny(rust_2018_idioms)]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+pub mod config;
+pub mod error;
+pub mod jsonrpc;
+pub mod pool;
+pub mod protocol;
+pub mod runtime;
+pub mod session;
+pub mod sse;
+pub mod time;
+pub mod transport;
+
+pub use config::{PoolOptions, ServerOptions};
+pub use error::Error;
+pub use pool::{GetOptions, Lease, Pool, ServerStats, Stats};
+pub use runtime::Runtime;
+pub use session::{RequestOptions, Session};
+pub use time::{Clock, Spawner};
+pub use transport::{HttpRequest, HttpResponse, HttpTransport, ResponseBody, TransportError};

@@ -1,0 +1,231 @@
+//! Handing out leases: the fast path, the FIFO queue, opening sessions on a waiter's behalf,
+//! and taking leases back.
+
+use std::rc::Rc;
+
+use futures_util::future::{self, FutureExt};
+
+use super::server::{Conn, Grant, Pick, Server};
+use super::{Enqueued, Lease, PoolInner, PoolState};
+use crate::error::Error;
+use crate::runtime::Runtime;
+use crate::session::{NotificationHandler, Session, SessionConfig};
+
+impl PoolInner {
+    /// Serves a getter at once when nobody is queued and a session is available; otherwise
+    /// queues it and lets [`PoolInner::dispatch`] decide (which may open a session for it).
+    pub(super) fn enqueue(self: &Rc<Self>, name: &str) -> Result<Enqueued, Error> {
+        let now = self.rt.clock.now_ms();
+        let queued = {
+            let mut state = self.state.borrow_mut();
+            if state.closed {
+                return Err(Error::PoolClosed);
+            }
+            let server = state.servers.get_mut(name).ok_or_else(|| Error::UnknownServer { server: name.to_owned() })?;
+            if server.waiters.is_empty() {
+                if let Pick::Idle(i) | Pick::Share(i) = server.pick() {
+                    if let Some(lease) = self.lease_on(server, i, now) {
+                        return Ok(Enqueued::Ready(lease));
+                    }
+                }
+            }
+            Self::new_waiter(&mut state, name)
+        };
+        let Some((rx, server_id, waiter_id, timeout_ms)) = queued else {
+            return Err(Error::UnknownServer { server: name.to_owned() });
+        };
+        self.dispatch(server_id);
+        Ok(Enqueued::Waiting { rx, server_id, waiter_id, timeout_ms })
+    }
+
+    /// Takes one lease on the session at `index`.
+    fn lease_on(self: &Rc<Self>, server: &mut Server, index: usize, now: u64) -> Option<Lease> {
+        let conn = server.conns.get_mut(index)?;
+        conn.leases += 1;
+        conn.last_used_ms = now;
+        Some(Lease {
+            pool: Rc::downgrade(self),
+            pool_id: self.id,
+            server: server.name.clone(),
+            server_id: server.id,
+            conn_id: conn.id,
+            session: conn.session.clone(),
+            released: std::cell::Cell::new(false),
+        })
+    }
+
+    /// Serves queued getters in FIFO order for as long as something can be handed out, and
+    /// starts session opens for waiters while the server is under its maximum.
+    pub(super) fn dispatch(self: &Rc<Self>, server_id: u64) {
+        let now = self.rt.clock.now_ms();
+        let mut grants = Vec::new();
+        let mut opens = Vec::new();
+        {
+            let mut state = self.state.borrow_mut();
+            if state.closed {
+                return;
+            }
+            let Some(server) = state.server_by_id(server_id) else { return };
+            loop {
+                match server.pick() {
+                    Pick::Idle(i) | Pick::Share(i) => {
+                        let Some(waiter) = server.waiters.pop_front() else { break };
+                        match self.lease_on(server, i, now) {
+                            Some(lease) => grants.push((waiter.tx, Grant::Lease(lease))),
+                            None => break,
+                        }
+                    }
+                    Pick::Open => {
+                        let Some(waiter) = server.waiters.iter_mut().find(|w| !w.open_pending) else { break };
+                        waiter.open_pending = true;
+                        server.opening += 1;
+                        opens.push((waiter.id, server.config.clone()));
+                    }
+                    Pick::Wait => break,
+                }
+            }
+        }
+        for (tx, grant) in grants {
+            // A getter that left in the meantime: dropping the grant releases its lease.
+            drop(tx.send(grant));
+        }
+        for (waiter_id, config) in opens {
+            self.spawn_open(server_id, waiter_id, config);
+        }
+    }
+
+    /// Opens a session in the background on behalf of `waiter_id`. The open is not tied to the
+    /// getter: if the getter gives up, the session still joins the pool for the next one.
+    fn spawn_open(self: &Rc<Self>, server_id: u64, waiter_id: u64, config: Rc<SessionConfig>) {
+        let weak = Rc::downgrade(self);
+        let rt = self.rt.clone();
+        let handler = self.forwarding_handler();
+        let timeout_ms = config.request_timeout_ms;
+        self.rt.spawner.spawn(Box::pin(async move {
+            let result = Session::connect((*config).clone(), rt.clone(), Some(handler)).await;
+            match weak.upgrade() {
+                Some(pool) => pool.finish_open(server_id, waiter_id, result),
+                None => {
+                    if let Ok(session) = result {
+                        close_bounded(session, &rt, timeout_ms).await;
+                    }
+                }
+            }
+        }));
+    }
+
+    fn finish_open(self: &Rc<Self>, server_id: u64, waiter_id: u64, result: Result<Session, Error>) {
+        let now = self.rt.clock.now_ms();
+        let mut orphan = None;
+        let mut failed = None;
+        {
+            let mut state: std::cell::RefMut<'_, PoolState> = self.state.borrow_mut();
+            let conn_id = state.next_id();
+            let closed = state.closed;
+            match state.server_by_id(server_id) {
+                None => orphan = result.ok(),
+                Some(server) => {
+                    server.opening = server.opening.saturating_sub(1);
+                    match result {
+                        Ok(session) if closed => orphan = Some(session),
+                        Ok(session) => {
+                            server.conns.push(Conn {
+                                id: conn_id,
+                                session,
+                                leases: 0,
+                                idle_since_ms: now,
+                                last_used_ms: now,
+                                broken: false,
+                                checking: false,
+                            });
+                            server.counters.total_connections += 1;
+                            if let Some(waiter) = server.waiters.iter_mut().find(|w| w.id == waiter_id) {
+                                waiter.open_pending = false;
+                            }
+                        }
+                        Err(e) => {
+                            server.counters.connection_errors += 1;
+                            failed = server.remove_waiter(waiter_id).map(|w| (w, e));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((waiter, error)) = failed {
+            drop(waiter.tx.send(Grant::Fail(error)));
+        }
+        if let Some(session) = orphan {
+            self.spawn_close(session);
+        }
+        self.dispatch(server_id);
+    }
+
+    /// Takes one lease back; a broken session whose last lease returns is closed.
+    pub(super) fn release_conn(self: &Rc<Self>, server_id: u64, conn_id: u64) {
+        let now = self.rt.clock.now_ms();
+        let mut to_close = None;
+        {
+            let mut state = self.state.borrow_mut();
+            let Some(server) = state.server_by_id(server_id) else { return };
+            let Some(index) = server.conn_index(conn_id) else { return };
+            if let Some(conn) = server.conns.get_mut(index) {
+                conn.leases = conn.leases.saturating_sub(1);
+                if conn.leases == 0 {
+                    conn.idle_since_ms = now;
+                    if conn.broken {
+                        to_close = Some(server.conns.remove(index).session);
+                    }
+                }
+            }
+        }
+        if let Some(session) = to_close {
+            self.spawn_close(session);
+        }
+        self.dispatch(server_id);
+    }
+
+    /// Stops handing out a session that failed at the transport level; closes it once idle.
+    pub(super) fn mark_broken(self: &Rc<Self>, server_id: u64, conn_id: u64) {
+        let mut to_close = None;
+        {
+            let mut state = self.state.borrow_mut();
+            let Some(server) = state.server_by_id(server_id) else { return };
+            let Some(index) = server.conn_index(conn_id) else { return };
+            if let Some(conn) = server.conns.get_mut(index) {
+                conn.broken = true;
+                if conn.leases == 0 {
+                    to_close = Some(server.conns.remove(index).session);
+                }
+            }
+        }
+        if let Some(session) = to_close {
+            self.spawn_close(session);
+        }
+        self.dispatch(server_id);
+    }
+
+    /// Closes a session in the background, bounded by its server's request timeout.
+    pub(super) fn spawn_close(&self, session: Session) {
+        let rt = self.rt.clone();
+        let timeout_ms = self.options.request_timeout_ms;
+        self.rt.spawner.spawn(Box::pin(async move { close_bounded(session, &rt, timeout_ms).await }));
+    }
+
+    /// A notification handler for sessions that forwards to the pool's current handler.
+    fn forwarding_handler(self: &Rc<Self>) -> NotificationHandler {
+        let weak = Rc::downgrade(self);
+        Rc::new(move |server, notification| {
+            let Some(pool) = weak.upgrade() else { return };
+            let handler = pool.on_notification.borrow().clone();
+            if let Some(handler) = handler {
+                handler(server, notification);
+            }
+        })
+    }
+}
+
+/// Closes `session`, giving up after `timeout_ms` (a hung server must not keep a task alive).
+pub(super) async fn close_bounded(session: Session, rt: &Runtime, timeout_ms: u64) {
+    let close = async move { session.close().await }.boxed_local();
+    let _ = future::select(close, rt.clock.sleep(timeout_ms)).await;
+}

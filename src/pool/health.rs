@@ -1,0 +1,130 @@
+//! The health loop and one maintenance pass: idle eviction and pings of quiet sessions.
+//!
+//! The loop holds only a `Weak` reference to the pool between passes and ends when the pool is
+//! closed or dropped; its pending timer is dropped (cancelled) with it. It is started lazily by
+//! the first `get`, never by the constructor.
+
+use std::rc::Rc;
+
+use futures_util::future::{self, AbortHandle, Abortable, FutureExt};
+
+use super::dispatch::close_bounded;
+use super::PoolInner;
+use crate::session::Session;
+use crate::time::expired;
+
+impl PoolInner {
+    /// Starts the timer-driven health loop if it is enabled and not yet running.
+    pub(super) fn ensure_health_loop(self: &Rc<Self>) {
+        let interval = self.options.health_check_interval_ms;
+        if interval == 0 {
+            return;
+        }
+        let registration = {
+            let mut state = self.state.borrow_mut();
+            if state.closed || state.health.is_some() {
+                return;
+            }
+            let (handle, registration) = AbortHandle::new_pair();
+            state.health = Some(handle);
+            registration
+        };
+        let weak = Rc::downgrade(self);
+        let clock = self.rt.clock.clone();
+        let task = async move {
+            loop {
+                clock.sleep(interval).await;
+                let Some(pool) = weak.upgrade() else { break };
+                if pool.state.borrow().closed {
+                    break;
+                }
+                pass(&pool).await;
+            }
+        };
+        self.rt.spawner.spawn(Box::pin(Abortable::new(task, registration).map(|_| ())));
+    }
+}
+
+/// A session picked for a health check.
+struct Check {
+    server_id: u64,
+    conn_id: u64,
+    session: Session,
+}
+
+/// One pass: closes idle sessions past the idle timeout (and broken or closed idle ones), then
+/// pings idle sessions that had no successful exchange within the health interval; a failed
+/// ping evicts and closes the session.
+pub(super) async fn pass(pool: &Rc<PoolInner>) {
+    let interval = pool.options.health_check_interval_ms;
+    let idle_timeout = pool.options.idle_timeout_ms;
+    let now = pool.rt.clock.now_ms();
+    let mut evicted: Vec<Session> = Vec::new();
+    let mut checks: Vec<Check> = Vec::new();
+    let mut touched: Vec<u64> = Vec::new();
+    {
+        let mut state = pool.state.borrow_mut();
+        if state.closed {
+            return;
+        }
+        for server in state.servers.values_mut() {
+            touched.push(server.id);
+            let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut server.conns).into_iter().partition(|c| {
+                c.leases == 0
+                    && (c.broken
+                        || c.session.is_closed()
+                        || (idle_timeout > 0 && expired(now, c.idle_since_ms, idle_timeout)))
+            });
+            server.conns = kept;
+            evicted.extend(gone.into_iter().map(|c| c.session));
+            if interval == 0 {
+                continue;
+            }
+            for conn in server.conns.iter_mut() {
+                if conn.leases == 0 && !conn.checking && expired(now, conn.session.last_ok_ms(), interval) {
+                    conn.checking = true;
+                    checks.push(Check { server_id: server.id, conn_id: conn.id, session: conn.session.clone() });
+                }
+            }
+        }
+    }
+    for session in evicted {
+        pool.spawn_close(session);
+    }
+    let ping_timeout = pool.options.request_timeout_ms.min(interval.max(1));
+    let results = future::join_all(checks.into_iter().map(|check| async move {
+        let ok = check.session.ping(Some(ping_timeout)).await.is_ok();
+        (check, ok)
+    }))
+    .await;
+    let mut dead: Vec<Session> = Vec::new();
+    {
+        let mut state = pool.state.borrow_mut();
+        for (check, ok) in results {
+            let Some(server) = state.server_by_id(check.server_id) else { continue };
+            if ok {
+                server.counters.health_checks_passed += 1;
+            } else {
+                server.counters.health_checks_failed += 1;
+            }
+            let Some(index) = server.conn_index(check.conn_id) else { continue };
+            let Some(conn) = server.conns.get_mut(index) else { continue };
+            conn.checking = false;
+            if !ok {
+                if conn.leases == 0 {
+                    dead.push(server.conns.remove(index).session);
+                } else {
+                    conn.broken = true;
+                }
+            }
+        }
+    }
+    for session in dead {
+        let rt = pool.rt.clone();
+        let timeout_ms = ping_timeout;
+        pool.rt.spawner.spawn(Box::pin(async move { close_bounded(session, &rt, timeout_ms).await }));
+    }
+    for server_id in touched {
+        pool.dispatch(server_id);
+    }
+}

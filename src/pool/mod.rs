@@ -1,0 +1,357 @@
+//! The pool: named servers, leases on shared sessions, a fair wait queue, health and idle
+//! eviction, statistics and a clean close.
+//!
+//! All state lives in one `RefCell` that is never borrowed across an `.await` or while user code
+//! (a grant's receiver, a notification handler) runs: every operation computes what to do under
+//! the borrow, releases it, then acts.
+
+mod dispatch;
+mod health;
+mod lease;
+mod server;
+mod stats;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_channel::oneshot;
+use futures_util::future::{self, AbortHandle, Either, FutureExt, LocalBoxFuture};
+
+pub use lease::Lease;
+pub use stats::{ServerStats, Stats};
+
+use crate::config::{validate_server_name, validate_url, PoolOptions, ServerOptions};
+use crate::error::Error;
+use crate::runtime::Runtime;
+use crate::session::{NotificationHandler, Session, SessionConfig};
+use server::{Counters, Grant, Limits, Server, Waiter};
+
+/// Distinguishes pools, so a lease from another pool is recognised.
+static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Options of one [`Pool::get_with`] call.
+#[derive(Default)]
+pub struct GetOptions {
+    /// Overrides the acquire timeout, in ms.
+    pub timeout_ms: Option<u64>,
+    /// Completes when the caller aborts: the getter leaves the queue with [`Error::Aborted`].
+    pub cancel: Option<LocalBoxFuture<'static, ()>>,
+}
+
+impl fmt::Debug for GetOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetOptions").field("timeout_ms", &self.timeout_ms).field("cancel", &self.cancel.is_some()).finish()
+    }
+}
+
+/// A pool of MCP sessions to named servers. Clone it freely: clones share the pool.
+///
+/// Nothing happens in [`Pool::new`]: no timer, no request. The health loop starts with the first
+/// [`Pool::get`], so a pool can be built at module scope in a Cloudflare Worker.
+#[derive(Clone)]
+pub struct Pool {
+    inner: Rc<PoolInner>,
+}
+
+pub(crate) struct PoolInner {
+    id: u64,
+    options: PoolOptions,
+    rt: Runtime,
+    state: RefCell<PoolState>,
+    on_notification: RefCell<Option<NotificationHandler>>,
+}
+
+#[derive(Default)]
+struct PoolState {
+    servers: BTreeMap<String, Server>,
+    closed: bool,
+    next_id: u64,
+    health: Option<AbortHandle>,
+    /// Counters of servers that were unregistered.
+    retired: Counters,
+}
+
+impl PoolState {
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn server_by_id(&mut self, id: u64) -> Option<&mut Server> {
+        self.servers.values_mut().find(|s| s.id == id)
+    }
+}
+
+impl Pool {
+    /// A pool with these options over this runtime. Starts nothing.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when an option is invalid.
+    pub fn new(options: PoolOptions, rt: Runtime) -> Result<Pool, Error> {
+        options.validate()?;
+        Ok(Pool {
+            inner: Rc::new(PoolInner {
+                id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+                options,
+                rt,
+                state: RefCell::new(PoolState::default()),
+                on_notification: RefCell::new(None),
+            }),
+        })
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &PoolOptions {
+        &self.inner.options
+    }
+
+    /// Registers a remote server reachable over Streamable HTTP.
+    ///
+    /// # Errors
+    /// [`Error::InvalidServerName`], [`Error::InvalidUrl`], [`Error::InvalidConfig`],
+    /// [`Error::DuplicateServer`], [`Error::PoolClosed`].
+    pub fn register_http(&self, name: &str, url: &str, options: ServerOptions) -> Result<(), Error> {
+        validate_server_name(name)?;
+        let url = validate_url(url)?;
+        options.validate()?;
+        let pool = &self.inner.options;
+        let limits = Limits {
+            max_connections: options.max_connections.unwrap_or(pool.max_connections_per_server),
+            max_leases: options.max_leases_per_connection.or(pool.max_leases_per_connection),
+            acquire_timeout_ms: options.acquire_timeout_ms.unwrap_or(pool.acquire_timeout_ms),
+        };
+        let config = SessionConfig {
+            server: name.to_owned(),
+            url,
+            headers: options.headers,
+            request_timeout_ms: options.request_timeout_ms.unwrap_or(pool.request_timeout_ms),
+            max_response_bytes: pool.max_response_bytes,
+            client_info: pool.client_info.clone(),
+        };
+        let mut state = self.inner.state.borrow_mut();
+        if state.closed {
+            return Err(Error::PoolClosed);
+        }
+        if state.servers.contains_key(name) {
+            return Err(Error::DuplicateServer { server: name.to_owned() });
+        }
+        let id = state.next_id();
+        let server = Server {
+            id,
+            name: Rc::from(name),
+            config: Rc::new(config),
+            limits,
+            conns: Vec::new(),
+            opening: 0,
+            waiters: VecDeque::new(),
+            counters: Counters::default(),
+        };
+        state.servers.insert(name.to_owned(), server);
+        Ok(())
+    }
+
+    /// Always fails: edge runtimes cannot spawn processes. Kept so that code written for the
+    /// original API gets a clear, typed answer.
+    ///
+    /// # Errors
+    /// Always [`Error::StdioUnsupported`].
+    pub fn register_stdio(&self, name: &str, _command: &str, _args: &[String]) -> Result<(), Error> {
+        Err(Error::StdioUnsupported { server: crate::error::snippet(name, 80) })
+    }
+
+    /// Removes a server: its waiters fail with [`Error::UnknownServer`], its sessions are closed.
+    /// Leases still out keep working until released or until the session's close lands.
+    ///
+    /// # Errors
+    /// [`Error::UnknownServer`], [`Error::PoolClosed`].
+    pub async fn unregister(&self, name: &str) -> Result<(), Error> {
+        let server = {
+            let mut state = self.inner.state.borrow_mut();
+            if state.closed {
+                return Err(Error::PoolClosed);
+            }
+            let server = state.servers.remove(name).ok_or_else(|| Error::UnknownServer { server: name.to_owned() })?;
+            state.retired.add(&server.counters);
+            server
+        };
+        let error = Error::UnknownServer { server: name.to_owned() };
+        close_server(server, &error, &self.inner).await;
+        Ok(())
+    }
+
+    /// The registered server names, sorted.
+    pub fn servers(&self) -> Vec<String> {
+        self.inner.state.borrow().servers.keys().cloned().collect()
+    }
+
+    /// Sets the handler that receives every server notification (progress, logging, list
+    /// changes), with the server's name.
+    pub fn set_notification_handler(&self, handler: Option<NotificationHandler>) {
+        *self.inner.on_notification.borrow_mut() = handler;
+    }
+
+    /// A lease on a live session to `name`, with the pool's acquire timeout.
+    ///
+    /// # Errors
+    /// See [`Pool::get_with`].
+    pub async fn get(&self, name: &str) -> Result<Lease, Error> {
+        self.get_with(name, GetOptions::default()).await
+    }
+
+    /// A lease on a live session to `name`: an idle session first (the most recently used),
+    /// else a new one if fewer than the maximum exist or are opening, else a shared one with
+    /// room, else a place in a FIFO queue until one frees up.
+    ///
+    /// # Errors
+    /// [`Error::PoolClosed`], [`Error::UnknownServer`], [`Error::AcquireTimeout`],
+    /// [`Error::Aborted`], [`Error::ConnectFailed`] or [`Error::UnsupportedProtocolVersion`]
+    /// when the session opened for this getter failed.
+    pub async fn get_with(&self, name: &str, options: GetOptions) -> Result<Lease, Error> {
+        let (rx, waiter) = match self.inner.enqueue(name)? {
+            Enqueued::Ready(lease) => return Ok(lease),
+            Enqueued::Waiting { rx, server_id, waiter_id, timeout_ms } => {
+                (rx, WaiterGuard { pool: Rc::downgrade(&self.inner), server_id, waiter_id, timeout_ms })
+            }
+        };
+        self.inner.ensure_health_loop();
+        let timeout_ms = options.timeout_ms.unwrap_or(waiter.timeout_ms);
+        let timer = self.inner.rt.clock.sleep(timeout_ms);
+        let cancel = options.cancel.unwrap_or_else(|| future::pending().boxed_local());
+        let outcome = match future::select(rx, future::select(timer, cancel)).await {
+            Either::Left((Ok(Grant::Lease(lease)), _)) => Ok(lease),
+            Either::Left((Ok(Grant::Fail(e)), _)) => Err(e),
+            Either::Left((Err(oneshot::Canceled), _)) => Err(Error::PoolClosed),
+            Either::Right((Either::Left(_), _)) => Err(Error::AcquireTimeout { server: name.to_owned(), timeout_ms }),
+            Either::Right((Either::Right(_), _)) => Err(Error::Aborted),
+        };
+        drop(waiter);
+        outcome
+    }
+
+    /// Gives a lease back, checking that it belongs to this pool and server.
+    ///
+    /// # Errors
+    /// [`Error::ForeignLease`] for a lease of another pool or server, [`Error::LeaseReleased`]
+    /// when it was already released.
+    pub fn release(&self, server: &str, lease: &Lease) -> Result<(), Error> {
+        if lease.pool_id != self.inner.id {
+            return Err(Error::ForeignLease { reason: "it was handed out by another pool".into() });
+        }
+        if &*lease.server != server {
+            return Err(Error::ForeignLease {
+                reason: format!("it is a lease on '{}', not on '{}'", lease.server, crate::error::snippet(server, 80)),
+            });
+        }
+        lease.release()
+    }
+
+    /// A snapshot of the counters, totals and per server.
+    pub fn stats(&self) -> Stats {
+        stats::collect(&self.inner.state.borrow(), &self.inner.options)
+    }
+
+    /// Runs one health and eviction pass now: closes sessions idle past the idle timeout and
+    /// pings idle sessions that had no successful exchange within the health interval.
+    pub async fn maintain(&self) {
+        health::pass(&self.inner).await;
+    }
+
+    /// Closes the pool: new gets fail with [`Error::PoolClosed`], waiters are rejected, every
+    /// session is terminated (`DELETE`), the health loop stops. Idempotent.
+    pub async fn close(&self) {
+        let servers = {
+            let mut state = self.inner.state.borrow_mut();
+            if state.closed {
+                return;
+            }
+            state.closed = true;
+            if let Some(health) = state.health.take() {
+                health.abort();
+            }
+            std::mem::take(&mut state.servers)
+        };
+        let mut closing = Vec::new();
+        {
+            let mut state = self.inner.state.borrow_mut();
+            for server in servers.values() {
+                state.retired.add(&server.counters);
+            }
+        }
+        for (_, server) in servers {
+            closing.push(close_server(server, &Error::PoolClosed, &self.inner));
+        }
+        future::join_all(closing).await;
+    }
+
+    /// True once [`Pool::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.state.borrow().closed
+    }
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool").field("id", &self.inner.id).field("stats", &self.stats()).finish()
+    }
+}
+
+impl Drop for PoolInner {
+    fn drop(&mut self) {
+        if let Some(health) = self.state.get_mut().health.take() {
+            health.abort();
+        }
+    }
+}
+
+/// Fails a removed server's waiters with `error` and closes its sessions, each bounded by the
+/// request timeout.
+async fn close_server(mut server: Server, error: &Error, pool: &PoolInner) {
+    for waiter in server.waiters.drain(..) {
+        drop(waiter.tx.send(Grant::Fail(error.clone())));
+    }
+    let sessions: Vec<Session> = server.conns.drain(..).map(|c| c.session).collect();
+    let timeout_ms = server.config.request_timeout_ms;
+    future::join_all(sessions.into_iter().map(|s| dispatch::close_bounded(s, &pool.rt, timeout_ms))).await;
+}
+
+/// What [`PoolInner::enqueue`] did with a getter.
+enum Enqueued {
+    /// Served at once.
+    Ready(Lease),
+    /// Queued; the grant will come through `rx`.
+    Waiting { rx: oneshot::Receiver<Grant>, server_id: u64, waiter_id: u64, timeout_ms: u64 },
+}
+
+/// Removes its waiter from the queue when the getter stops waiting (served, timed out, aborted
+/// or dropped), so `waiting` never counts a getter that is gone.
+struct WaiterGuard {
+    pool: Weak<PoolInner>,
+    server_id: u64,
+    waiter_id: u64,
+    timeout_ms: u64,
+}
+
+impl Drop for WaiterGuard {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.upgrade() {
+            let removed = {
+                let mut state = pool.state.borrow_mut();
+                state.server_by_id(self.server_id).and_then(|s| s.remove_waiter(self.waiter_id))
+            };
+            drop(removed);
+        }
+    }
+}
+
+impl PoolInner {
+    fn new_waiter(state: &mut PoolState, server_name: &str) -> Option<(oneshot::Receiver<Grant>, u64, u64, u64)> {
+        let waiter_id = state.next_id();
+        let server = state.servers.get_mut(server_name)?;
+        let (tx, rx) = oneshot::channel();
+        server.waiters.push_back(Waiter { id: waiter_id, tx, open_pending: false });
+        Some((rx, server.id, waiter_id, server.limits.acquire_timeout_ms))
+    }
+}

@@ -1,0 +1,134 @@
+//! One registered server's state: its sessions, its wait queue, its counters, and the pure
+//! decision of what a getter gets next.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use futures_channel::oneshot;
+
+use super::lease::Lease;
+use crate::error::Error;
+use crate::session::{Session, SessionConfig};
+
+/// What a queued getter is finally handed.
+pub(super) enum Grant {
+    /// A lease on a session (released again if the getter is gone).
+    Lease(Lease),
+    /// The session opened on this getter's behalf failed to open.
+    Fail(Error),
+}
+
+/// A getter waiting in the FIFO queue.
+pub(super) struct Waiter {
+    pub(super) id: u64,
+    pub(super) tx: oneshot::Sender<Grant>,
+    /// A session is being opened on this waiter's behalf.
+    pub(super) open_pending: bool,
+}
+
+/// One session of the server and its use.
+pub(super) struct Conn {
+    pub(super) id: u64,
+    pub(super) session: Session,
+    pub(super) leases: usize,
+    /// When `leases` last dropped to zero (or the session opened).
+    pub(super) idle_since_ms: u64,
+    /// When a lease was last taken.
+    pub(super) last_used_ms: u64,
+    /// A request over it failed at the transport level: hand it out no more, close when idle.
+    pub(super) broken: bool,
+    /// A health check is running on it.
+    pub(super) checking: bool,
+}
+
+/// Cumulative counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Counters {
+    pub(super) total_connections: u64,
+    pub(super) connection_errors: u64,
+    pub(super) health_checks_passed: u64,
+    pub(super) health_checks_failed: u64,
+}
+
+impl Counters {
+    pub(super) fn add(&mut self, other: &Counters) {
+        self.total_connections += other.total_connections;
+        self.connection_errors += other.connection_errors;
+        self.health_checks_passed += other.health_checks_passed;
+        self.health_checks_failed += other.health_checks_failed;
+    }
+}
+
+/// Limits in force for one server (pool options with the server's overrides applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Limits {
+    pub(super) max_connections: usize,
+    pub(super) max_leases: Option<usize>,
+    pub(super) acquire_timeout_ms: u64,
+}
+
+/// A registered server.
+pub(super) struct Server {
+    pub(super) id: u64,
+    pub(super) name: Rc<str>,
+    pub(super) config: Rc<SessionConfig>,
+    pub(super) limits: Limits,
+    pub(super) conns: Vec<Conn>,
+    pub(super) opening: usize,
+    pub(super) waiters: VecDeque<Waiter>,
+    pub(super) counters: Counters,
+}
+
+/// The decision for the getter at the head of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pick {
+    /// Lease the idle session at this index (the most recently used idle one).
+    Idle(usize),
+    /// Open a new session: fewer than the maximum exist or are opening.
+    Open,
+    /// Share the session at this index (fewest leases, room under the per-session cap).
+    Share(usize),
+    /// Nothing now: wait.
+    Wait,
+}
+
+impl Server {
+    /// Decides what the next getter gets. Pure: reads the state, changes nothing.
+    pub(super) fn pick(&self) -> Pick {
+        let usable = |c: &&Conn| !c.broken && !c.session.is_closed();
+        let idle = self
+            .conns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| usable(c) && c.leases == 0)
+            .max_by_key(|(_, c)| c.last_used_ms);
+        if let Some((i, _)) = idle {
+            return Pick::Idle(i);
+        }
+        if self.conns.len() + self.opening < self.limits.max_connections {
+            return Pick::Open;
+        }
+        let room = |c: &Conn| self.limits.max_leases.map_or(true, |max| c.leases < max);
+        let shared = self
+            .conns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| usable(c) && room(c))
+            .min_by_key(|(_, c)| c.leases);
+        match shared {
+            Some((i, _)) => Pick::Share(i),
+            None => Pick::Wait,
+        }
+    }
+
+    /// The index of the session with this id.
+    pub(super) fn conn_index(&self, conn_id: u64) -> Option<usize> {
+        self.conns.iter().position(|c| c.id == conn_id)
+    }
+
+    /// Removes the waiter with this id, if it is still queued.
+    pub(super) fn remove_waiter(&mut self, waiter_id: u64) -> Option<Waiter> {
+        let at = self.waiters.iter().position(|w| w.id == waiter_id)?;
+        self.waiters.remove(at)
+    }
+}

@@ -1,0 +1,96 @@
+//! Statistics: a `Copy`-cheap snapshot of the pool, totals and per server.
+
+use std::collections::BTreeMap;
+
+use super::server::{Counters, Server};
+use super::PoolState;
+use crate::config::PoolOptions;
+
+/// Counters of one server. A snapshot: it does not change after it was taken.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerStats {
+    /// Sessions with at least one lease.
+    pub active_connections: usize,
+    /// Open sessions with no lease.
+    pub idle_connections: usize,
+    /// Sessions being opened.
+    pub opening_connections: usize,
+    /// Leases out on this server's sessions.
+    pub leases: usize,
+    /// Getters waiting in the queue.
+    pub waiting: usize,
+    /// Sessions ever opened.
+    pub total_connections: u64,
+    /// Failed session opens.
+    pub connection_errors: u64,
+    /// Health pings that succeeded.
+    pub health_checks_passed: u64,
+    /// Health pings that failed (each evicted its session).
+    pub health_checks_failed: u64,
+    /// The most sessions this server may have.
+    pub max_connections: usize,
+}
+
+/// The pool's statistics: the seed's six counters plus idle, waiting, and the same per server.
+/// A snapshot: it does not change after it was taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Registered servers.
+    pub registered_servers: usize,
+    /// Sessions with at least one lease, all servers.
+    pub active_connections: usize,
+    /// Open sessions with no lease, all servers.
+    pub idle_connections: usize,
+    /// Sessions being opened, all servers.
+    pub opening_connections: usize,
+    /// Leases out, all servers.
+    pub leases: usize,
+    /// Getters waiting, all servers.
+    pub waiting: usize,
+    /// Sessions ever opened (unregistered servers included).
+    pub total_connections: u64,
+    /// Failed session opens (unregistered servers included).
+    pub connection_errors: u64,
+    /// Health pings that succeeded (unregistered servers included).
+    pub health_checks_passed: u64,
+    /// Health pings that failed (unregistered servers included).
+    pub health_checks_failed: u64,
+    /// Per server, by name.
+    pub servers: BTreeMap<String, ServerStats>,
+}
+
+fn server_stats(server: &Server) -> ServerStats {
+    let active = server.conns.iter().filter(|c| c.leases > 0).count();
+    ServerStats {
+        active_connections: active,
+        idle_connections: server.conns.len() - active,
+        opening_connections: server.opening,
+        leases: server.conns.iter().map(|c| c.leases).sum(),
+        waiting: server.waiters.len(),
+        total_connections: server.counters.total_connections,
+        connection_errors: server.counters.connection_errors,
+        health_checks_passed: server.counters.health_checks_passed,
+        health_checks_failed: server.counters.health_checks_failed,
+        max_connections: server.limits.max_connections,
+    }
+}
+
+pub(super) fn collect(state: &PoolState, _options: &PoolOptions) -> Stats {
+    let mut stats = Stats { registered_servers: state.servers.len(), ..Stats::default() };
+    let mut counters: Counters = state.retired;
+    for (name, server) in &state.servers {
+        let s = server_stats(server);
+        stats.active_connections += s.active_connections;
+        stats.idle_connections += s.idle_connections;
+        stats.opening_connections += s.opening_connections;
+        stats.leases += s.leases;
+        stats.waiting += s.waiting;
+        counters.add(&server.counters);
+        stats.servers.insert(name.clone(), s);
+    }
+    stats.total_connections = counters.total_connections;
+    stats.connection_errors = counters.connection_errors;
+    stats.health_checks_passed = counters.health_checks_passed;
+    stats.health_checks_failed = counters.health_checks_failed;
+    stats
+}

@@ -1,0 +1,251 @@
+//! One HTTP exchange of a session: building the request, classifying the reply (202, JSON or
+//! SSE) and reading it until our response arrives, answering and surfacing whatever the server
+//! sends before it.
+
+use serde_json::value::RawValue;
+
+use super::{Session, Snapshot};
+use crate::error::{snippet, Error};
+use crate::jsonrpc::{self, codes, ErrorObject, Message, Request, RequestId, Response};
+use crate::protocol::{self, methods};
+use crate::sse::{SseError, SseEvent, SseParser};
+use crate::transport::{HttpMethod, HttpRequest, HttpResponse, TransportError};
+
+/// How much of an error body goes into an error message.
+const ERROR_BODY_CHARS: usize = 300;
+
+/// The kinds of body a successful POST can carry.
+enum BodyKind {
+    Json,
+    Sse,
+    Other(String),
+}
+
+fn body_kind(response: &HttpResponse) -> BodyKind {
+    let raw = response.header("content-type").unwrap_or("");
+    let mime = raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match mime.as_str() {
+        "application/json" => BodyKind::Json,
+        "text/event-stream" => BodyKind::Sse,
+        _ => BodyKind::Other(snippet(raw, 60)),
+    }
+}
+
+impl Session {
+    /// The headers of a request made under `snap` (`None`: before a session exists).
+    pub(super) fn headers(&self, method: HttpMethod, snap: Option<&Snapshot>) -> Vec<(String, String)> {
+        let config = &self.inner.config;
+        let mut headers = Vec::with_capacity(config.headers.len() + 4);
+        if method == HttpMethod::Post {
+            headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+            headers.push(("Accept".to_owned(), "application/json, text/event-stream".to_owned()));
+        }
+        if let Some(snap) = snap {
+            if let Some(id) = &snap.session_id {
+                headers.push(("Mcp-Session-Id".to_owned(), id.clone()));
+            }
+            if let Some(version) = snap.protocol_version.as_deref().filter(|v| protocol::sends_version_header(v)) {
+                headers.push(("MCP-Protocol-Version".to_owned(), version.to_owned()));
+            }
+        }
+        headers.extend(config.headers.iter().cloned());
+        headers
+    }
+
+    /// POSTs `body`; resolves once the response head arrived.
+    pub(super) async fn post(&self, body: String, snap: Option<&Snapshot>) -> Result<HttpResponse, Error> {
+        let request = HttpRequest {
+            method: HttpMethod::Post,
+            url: self.inner.config.url.clone(),
+            headers: self.headers(HttpMethod::Post, snap),
+            body: Some(body),
+        };
+        self.inner.rt.transport.send(request).await.map_err(|e| self.network_error(&e))
+    }
+
+    /// `DELETE`s the session of `snap`. A `405` (not allowed) counts as done.
+    pub(super) async fn send_delete(&self, snap: &Snapshot) -> Result<(), Error> {
+        let request = HttpRequest {
+            method: HttpMethod::Delete,
+            url: self.inner.config.url.clone(),
+            headers: self.headers(HttpMethod::Delete, Some(snap)),
+            body: None,
+        };
+        let response = self.inner.rt.transport.send(request).await.map_err(|e| self.network_error(&e))?;
+        if (200..300).contains(&response.status) || response.status == 405 || response.status == 404 {
+            Ok(())
+        } else {
+            Err(self.http_error(response).await)
+        }
+    }
+
+    /// Checks the answer to a notification or response we POSTed: `202` (or any 2xx).
+    pub(super) async fn expect_accepted(&self, response: HttpResponse) -> Result<(), Error> {
+        if (200..300).contains(&response.status) {
+            Ok(())
+        } else {
+            Err(self.http_error(response).await)
+        }
+    }
+
+    /// Reads the reply to request `id` until its response, handling everything before it.
+    pub(super) async fn read_answer(&self, response: HttpResponse, id: i64, snap: &Snapshot) -> Result<Box<RawValue>, Error> {
+        if !(200..300).contains(&response.status) {
+            return Err(self.http_error(response).await);
+        }
+        if response.status == 202 || response.status == 204 {
+            return Err(self.protocol_error("the server accepted the request but sent no response"));
+        }
+        match body_kind(&response) {
+            BodyKind::Json => self.read_json(response, id, snap).await,
+            BodyKind::Sse => self.read_sse(response, id, snap).await,
+            BodyKind::Other(kind) => Err(self.protocol_error(format!(
+                "expected application/json or text/event-stream, got '{kind}'"
+            ))),
+        }
+    }
+
+    async fn read_json(&self, mut response: HttpResponse, id: i64, snap: &Snapshot) -> Result<Box<RawValue>, Error> {
+        let text = self.read_body(&mut response, self.inner.config.max_response_bytes).await?;
+        let messages = jsonrpc::parse_messages(&text).map_err(|e| self.protocol_error(e))?;
+        let single = messages.len() == 1;
+        let mut answer = None;
+        for message in messages {
+            match message {
+                Message::Response(r) if answers(&r, id) || (single && r.id.is_none()) => answer = Some(r),
+                Message::Response(r) => {
+                    return Err(self.protocol_error(format!("response id {:?} does not match request id {id}", r.id)));
+                }
+                other => self.handle_server_message(other, snap).await,
+            }
+        }
+        match answer {
+            Some(r) => self.outcome(r),
+            None => Err(self.protocol_error("the JSON body held no response to the request")),
+        }
+    }
+
+    async fn read_sse(&self, mut response: HttpResponse, id: i64, snap: &Snapshot) -> Result<Box<RawValue>, Error> {
+        let mut parser = SseParser::new(self.inner.config.max_response_bytes);
+        let mut events: Vec<SseEvent> = Vec::new();
+        loop {
+            let chunk = response.body.next_chunk().await.map_err(|e| self.network_error(&e))?;
+            let Some(chunk) = chunk else {
+                return Err(self.protocol_error("the SSE stream ended before the response arrived"));
+            };
+            parser.push(&chunk, &mut events).map_err(|e| self.sse_error(&e))?;
+            for event in events.drain(..) {
+                if event.data.is_empty() || !matches!(event.event.as_deref(), None | Some("message")) {
+                    continue;
+                }
+                let messages = jsonrpc::parse_messages(&event.data).map_err(|e| self.protocol_error(e))?;
+                for message in messages {
+                    match message {
+                        Message::Response(r) if answers(&r, id) => return self.outcome(r),
+                        // A response to something else (or unattributable) is not ours: skip it.
+                        Message::Response(_) => {}
+                        other => self.handle_server_message(other, snap).await,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Answers a server's request (`ping` → `{}`, anything else → `-32601`) or surfaces a
+    /// notification to the handler.
+    async fn handle_server_message(&self, message: Message, snap: &Snapshot) {
+        match message {
+            Message::Notification(n) => self.notify_handler(&n),
+            Message::Request(request) => self.answer_server_request(request, snap).await,
+            Message::Response(_) => {}
+        }
+    }
+
+    async fn answer_server_request(&self, request: Request, snap: &Snapshot) {
+        let body = if request.method == methods::PING {
+            let empty = RawValue::from_string("{}".to_owned()).ok();
+            match empty {
+                Some(empty) => jsonrpc::encode_response(&request.id, Ok(&empty)),
+                None => return,
+            }
+        } else {
+            let error = ErrorObject {
+                code: codes::METHOD_NOT_FOUND,
+                message: format!("the client does not support '{}'", snippet(&request.method, 100)),
+                data: None,
+            };
+            jsonrpc::encode_response(&request.id, Err(&error))
+        };
+        if let Ok(response) = self.post(body, Some(snap)).await {
+            let _ = self.expect_accepted(response).await;
+        }
+    }
+
+    fn outcome(&self, response: Response) -> Result<Box<RawValue>, Error> {
+        response.outcome.map_err(|e| Error::Rpc {
+            server: self.server().to_owned(),
+            code: e.code,
+            message: e.message,
+            data: e.data,
+        })
+    }
+
+    /// Reads a whole body as UTF-8 text, up to `limit` bytes.
+    pub(super) async fn read_body(&self, response: &mut HttpResponse, limit: usize) -> Result<String, Error> {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.body.next_chunk().await.map_err(|e| self.network_error(&e))? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(Error::ResponseTooLarge { server: self.server().to_owned(), limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        String::from_utf8(bytes).map_err(|_| self.protocol_error("the body is not valid UTF-8"))
+    }
+
+    /// An [`Error::Http`] for a non-success reply, with the server's explanation if it sent one.
+    pub(super) async fn http_error(&self, mut response: HttpResponse) -> Error {
+        let status = response.status;
+        let body = self.read_body(&mut response, 64 * 1024).await.unwrap_or_default();
+        let explanation = match jsonrpc::parse_messages(&body).ok().as_deref() {
+            Some([Message::Response(Response { outcome: Err(e), .. })]) => e.message.clone(),
+            _ if body.trim().is_empty() => reason_phrase(status).to_owned(),
+            _ => body.trim().to_owned(),
+        };
+        Error::Http { server: self.server().to_owned(), status, message: snippet(&explanation, ERROR_BODY_CHARS) }
+    }
+
+    pub(super) fn protocol_error(&self, message: impl Into<String>) -> Error {
+        Error::protocol(self.server(), message)
+    }
+
+    pub(super) fn network_error(&self, e: &TransportError) -> Error {
+        Error::Network { server: self.server().to_owned(), message: e.message.clone() }
+    }
+
+    fn sse_error(&self, e: &SseError) -> Error {
+        match e {
+            SseError::EventTooLarge { limit } => Error::ResponseTooLarge { server: self.server().to_owned(), limit: *limit },
+        }
+    }
+}
+
+fn answers(response: &Response, id: i64) -> bool {
+    response.id == Some(RequestId::Number(id))
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "no explanation given",
+    }
+}

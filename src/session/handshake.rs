@@ -1,0 +1,86 @@
+//! The `initialize` handshake and version negotiation.
+
+use serde_json::json;
+
+use super::{Session, Snapshot};
+use crate::error::Error;
+use crate::jsonrpc;
+use crate::protocol::{self, methods, InitializeParams, InitializeResult};
+
+/// Why a session id header is refused: the spec allows visible ASCII only.
+fn valid_session_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 1024 && id.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
+impl Session {
+    /// Runs the handshake: `initialize` (offering the newest version), checks the version the
+    /// server chose, stores the session id, then sends `notifications/initialized`.
+    pub(super) async fn initialize(&self) -> Result<(), Error> {
+        let params = InitializeParams {
+            protocol_version: protocol::LATEST_VERSION.to_owned(),
+            capabilities: json!({}),
+            client_info: self.inner.config.client_info.clone(),
+        };
+        let params = jsonrpc::to_raw(&params).map_err(|e| self.protocol_error(e))?;
+        let id = self.next_id();
+        let body = jsonrpc::encode_request(id, methods::INITIALIZE, Some(&params));
+        let response = self.post(body, None).await?;
+        let session_id = match response.header("mcp-session-id") {
+            Some(sid) if valid_session_id(sid) => Some(sid.to_owned()),
+            Some(_) => return Err(self.protocol_error("the Mcp-Session-Id header holds characters outside visible ASCII")),
+            None => None,
+        };
+        let generation = self.inner.state.borrow().generation;
+        let pending = Snapshot { session_id: session_id.clone(), protocol_version: None, generation };
+        let raw = self.read_answer(response, id, &pending).await?;
+        let result: InitializeResult = serde_json::from_str(raw.get())
+            .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
+        if !protocol::is_supported(&result.protocol_version) {
+            if session_id.is_some() {
+                let _ = self.send_delete(&pending).await;
+            }
+            return Err(Error::UnsupportedProtocolVersion {
+                server: self.server().to_owned(),
+                version: crate::error::snippet(&result.protocol_version, 40),
+            });
+        }
+        let snap = Snapshot { session_id, protocol_version: Some(result.protocol_version.clone()), generation: generation + 1 };
+        let notified = self.post(jsonrpc::encode_notification(methods::INITIALIZED, None), Some(&snap)).await?;
+        if !(200..300).contains(&notified.status) {
+            let status = notified.status;
+            let error = self.http_error(notified).await;
+            if snap.session_id.is_none() && (status == 400 || status == 404) {
+                return Err(self.protocol_error(format!(
+                    "the server rejected notifications/initialized ({error}); it seems to require a session, \
+                     but no Mcp-Session-Id header was readable on the initialize response. In a browser the \
+                     server must send 'Access-Control-Expose-Headers: mcp-session-id'"
+                )));
+            }
+            return Err(error);
+        }
+        {
+            let mut state = self.inner.state.borrow_mut();
+            state.session_id = snap.session_id;
+            state.protocol_version = snap.protocol_version;
+            state.init = Some(std::rc::Rc::new(result));
+            state.generation = snap.generation;
+        }
+        self.inner.initializes.set(self.inner.initializes.get() + 1);
+        self.mark_ok();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_session_id;
+
+    #[test]
+    fn session_ids_are_visible_ascii() {
+        assert!(valid_session_id("abc-123_XYZ"));
+        assert!(!valid_session_id(""));
+        assert!(!valid_session_id("has space"));
+        assert!(!valid_session_id("tab\there"));
+        assert!(!valid_session_id("é"));
+    }
+}

@@ -1,0 +1,421 @@
+//! One MCP session over Streamable HTTP (legacy, session era: 2025-03-26 to 2025-11-25).
+//!
+//! A [`Session`] is a cheap, clonable handle. Many leases share one session: requests run
+//! concurrently over it, each as its own `POST`. When a request that carried a session id gets
+//! `404`, the session re-initializes once (single-flight: concurrent callers that hit the same
+//! expired session share one `initialize`) and the request is retried once.
+//!
+//! The era is a field of the session's state, so the stateless era (2026-07-28) becomes another
+//! mode of this type: no handshake, no session id, per-request `_meta`.
+
+mod exchange;
+mod handshake;
+mod pages;
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+
+use futures_util::future::{self, Either, FutureExt, LocalBoxFuture, Shared};
+use serde_json::value::RawValue;
+
+use crate::error::Error;
+use crate::jsonrpc::{self, Notification};
+use crate::protocol::{methods, Implementation, InitializeResult};
+use crate::runtime::Runtime;
+
+/// Where and how to reach one server.
+#[derive(Clone)]
+pub struct SessionConfig {
+    /// The server's registered name (used in errors and stats).
+    pub server: String,
+    /// The MCP endpoint.
+    pub url: String,
+    /// Extra headers for every request (secrets: never printed).
+    pub headers: Vec<(String, String)>,
+    /// Default timeout of one request, in ms.
+    pub request_timeout_ms: u64,
+    /// Largest body or SSE event accepted.
+    pub max_response_bytes: usize,
+    /// Sent as `clientInfo`.
+    pub client_info: Implementation,
+}
+
+impl fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("SessionConfig")
+            .field("server", &self.server)
+            .field("url", &self.url)
+            .field("header_names", &names)
+            .field("request_timeout_ms", &self.request_timeout_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Called for every notification a server sends (progress, logging, list changes...), with the
+/// server's name. It must not call back into the pool synchronously.
+pub type NotificationHandler = Rc<dyn Fn(&str, &Notification)>;
+
+/// Per-request options.
+#[derive(Default)]
+pub struct RequestOptions {
+    /// Overrides the session's default request timeout, in ms.
+    pub timeout_ms: Option<u64>,
+    /// Completes when the caller aborts: the request stops with [`Error::Aborted`] and the server
+    /// is sent `notifications/cancelled`.
+    pub cancel: Option<LocalBoxFuture<'static, ()>>,
+}
+
+impl fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestOptions")
+            .field("timeout_ms", &self.timeout_ms)
+            .field("cancel", &self.cancel.is_some())
+            .finish()
+    }
+}
+
+/// Which protocol era the session speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Era {
+    /// `initialize` handshake, `Mcp-Session-Id`, versions 2025-03-26 to 2025-11-25.
+    #[default]
+    Legacy,
+}
+
+/// A live MCP session. Clone it freely: clones share the session.
+#[derive(Clone)]
+pub struct Session {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    config: Rc<SessionConfig>,
+    rt: Runtime,
+    state: RefCell<State>,
+    next_id: Cell<i64>,
+    reinit: RefCell<Option<Reinit>>,
+    last_ok_ms: Cell<u64>,
+    initializes: Cell<u64>,
+    on_notification: RefCell<Option<NotificationHandler>>,
+}
+
+/// A re-initialize in flight, awaited by every caller that hit the expired session.
+type Reinit = Shared<LocalBoxFuture<'static, Result<(), Error>>>;
+
+#[derive(Default)]
+struct State {
+    era: Era,
+    session_id: Option<String>,
+    protocol_version: Option<String>,
+    init: Option<Rc<InitializeResult>>,
+    generation: u64,
+    closed: bool,
+}
+
+/// What a request was sent with: the session as it was at that moment.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Snapshot {
+    session_id: Option<String>,
+    protocol_version: Option<String>,
+    generation: u64,
+}
+
+/// Why one attempt failed.
+enum Failure {
+    /// `404` on a request that carried a session id: the server forgot the session.
+    Gone(u64),
+    /// Anything else, final.
+    Fatal(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Fatal(e)
+    }
+}
+
+impl Session {
+    /// Opens a session: `initialize`, version negotiation, `notifications/initialized`.
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedProtocolVersion`] when the server insists on a version this client
+    /// does not speak; [`Error::ConnectFailed`] for anything else.
+    pub async fn connect(config: SessionConfig, rt: Runtime, on_notification: Option<NotificationHandler>) -> Result<Session, Error> {
+        let session = Session {
+            inner: Rc::new(Inner {
+                config: Rc::new(config),
+                rt,
+                state: RefCell::new(State::default()),
+                next_id: Cell::new(0),
+                reinit: RefCell::new(None),
+                last_ok_ms: Cell::new(0),
+                initializes: Cell::new(0),
+                on_notification: RefCell::new(on_notification),
+            }),
+        };
+        session.initialize_with_timeout().await.map_err(|e| session.connect_error(e))?;
+        Ok(session)
+    }
+
+    /// Sends a request and returns its raw result, re-initializing once if the session expired.
+    ///
+    /// # Errors
+    /// [`Error::RequestTimeout`], [`Error::Aborted`], [`Error::Rpc`] for a JSON-RPC error,
+    /// [`Error::Http`], [`Error::Network`], [`Error::Protocol`], [`Error::SessionClosed`].
+    pub async fn request(&self, method: &str, params: Option<Box<RawValue>>, options: RequestOptions) -> Result<Box<RawValue>, Error> {
+        if self.is_closed() {
+            return Err(Error::SessionClosed { server: self.server().to_owned() });
+        }
+        let id = self.next_id();
+        let body = jsonrpc::encode_request(id, method, params.as_deref());
+        let timeout_ms = options.timeout_ms.unwrap_or(self.inner.config.request_timeout_ms);
+        let mut guard = CancelOnDrop { session: self, id, armed: true, reason: "aborted by the client" };
+        let call = self.call_with_recovery(id, &body).boxed_local();
+        let timer = self.inner.rt.clock.sleep(timeout_ms);
+        let cancel = options.cancel.unwrap_or_else(|| future::pending().boxed_local());
+        let outcome = match future::select(call, future::select(timer, cancel)).await {
+            Either::Left((result, _)) => {
+                guard.armed = false;
+                return result;
+            }
+            Either::Right((Either::Left(_), _)) => {
+                guard.reason = "request timed out";
+                Err(Error::RequestTimeout { server: self.server().to_owned(), method: method.to_owned(), timeout_ms })
+            }
+            Either::Right((Either::Right(_), _)) => Err(Error::Aborted),
+        };
+        drop(guard);
+        outcome
+    }
+
+    /// Sends a notification (no answer expected).
+    ///
+    /// # Errors
+    /// As [`Session::request`], minus timeouts.
+    pub async fn notify(&self, method: &str, params: Option<Box<RawValue>>) -> Result<(), Error> {
+        let snap = self.snapshot();
+        let body = jsonrpc::encode_notification(method, params.as_deref());
+        let response = self.post(body, Some(&snap)).await?;
+        self.expect_accepted(response).await
+    }
+
+    /// Sends `ping` and waits for the empty result.
+    ///
+    /// # Errors
+    /// As [`Session::request`].
+    pub async fn ping(&self, timeout_ms: Option<u64>) -> Result<(), Error> {
+        self.request(methods::PING, None, RequestOptions { timeout_ms, cancel: None }).await.map(|_| ())
+    }
+
+    /// Ends the session: `DELETE` with the session id (a `405` is fine). Best effort: errors are
+    /// ignored, and later requests fail with [`Error::SessionClosed`].
+    pub async fn close(&self) {
+        let snap = {
+            let mut state = self.inner.state.borrow_mut();
+            if state.closed {
+                return;
+            }
+            state.closed = true;
+            Snapshot { session_id: state.session_id.take(), protocol_version: state.protocol_version.clone(), generation: state.generation }
+        };
+        if snap.session_id.is_some() {
+            let _ = self.send_delete(&snap).await;
+        }
+    }
+
+    /// The server's registered name.
+    pub fn server(&self) -> &str {
+        &self.inner.config.server
+    }
+
+    /// The negotiated protocol version.
+    pub fn protocol_version(&self) -> Option<String> {
+        self.inner.state.borrow().protocol_version.clone()
+    }
+
+    /// The server's `initialize` result.
+    pub fn initialize_result(&self) -> Option<Rc<InitializeResult>> {
+        self.inner.state.borrow().init.clone()
+    }
+
+    /// The protocol era.
+    pub fn era(&self) -> Era {
+        self.inner.state.borrow().era
+    }
+
+    /// True when the server assigned a session id (it is never exposed).
+    pub fn has_session_id(&self) -> bool {
+        self.inner.state.borrow().session_id.is_some()
+    }
+
+    /// When the last exchange succeeded, on the runtime's clock.
+    pub fn last_ok_ms(&self) -> u64 {
+        self.inner.last_ok_ms.get()
+    }
+
+    /// How many `initialize` handshakes this session has done (1 + re-initializations).
+    pub fn initialize_count(&self) -> u64 {
+        self.inner.initializes.get()
+    }
+
+    /// True once [`Session::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.state.borrow().closed
+    }
+
+    /// True when both handles point at the same session.
+    pub fn ptr_eq(&self, other: &Session) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    // ===== internals =====
+
+    fn next_id(&self) -> i64 {
+        let id = self.inner.next_id.get().wrapping_add(1);
+        self.inner.next_id.set(id);
+        id
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let state = self.inner.state.borrow();
+        Snapshot {
+            session_id: state.session_id.clone(),
+            protocol_version: state.protocol_version.clone(),
+            generation: state.generation,
+        }
+    }
+
+    fn mark_ok(&self) {
+        self.inner.last_ok_ms.set(self.inner.rt.clock.now_ms());
+    }
+
+    async fn call_with_recovery(&self, id: i64, body: &str) -> Result<Box<RawValue>, Error> {
+        match self.call_once(id, body).await {
+            Ok(raw) => Ok(raw),
+            Err(Failure::Fatal(e)) => Err(e),
+            Err(Failure::Gone(generation)) => {
+                self.reinitialize(generation).await?;
+                match self.call_once(id, body).await {
+                    Ok(raw) => Ok(raw),
+                    Err(Failure::Fatal(e)) => Err(e),
+                    Err(Failure::Gone(_)) => Err(Error::Http {
+                        server: self.server().to_owned(),
+                        status: 404,
+                        message: "session not found, again right after a new initialize".into(),
+                    }),
+                }
+            }
+        }
+    }
+
+    async fn call_once(&self, id: i64, body: &str) -> Result<Box<RawValue>, Failure> {
+        let snap = self.snapshot();
+        if self.is_closed() {
+            return Err(Failure::Fatal(Error::SessionClosed { server: self.server().to_owned() }));
+        }
+        let response = self.post(body.to_owned(), Some(&snap)).await?;
+        if response.status == 404 && snap.session_id.is_some() {
+            return Err(Failure::Gone(snap.generation));
+        }
+        let result = self.read_answer(response, id, &snap).await?;
+        self.mark_ok();
+        Ok(result)
+    }
+
+    /// Re-initializes after the session of `generation` expired. Single-flight: callers that
+    /// arrive while one is running await the same one; callers that arrive after it finished
+    /// see a newer generation and just retry.
+    async fn reinitialize(&self, generation: u64) -> Result<(), Error> {
+        let shared = {
+            if self.inner.state.borrow().generation != generation {
+                return Ok(());
+            }
+            let mut slot = self.inner.reinit.borrow_mut();
+            match slot.as_ref() {
+                Some(running) => running.clone(),
+                None => {
+                    let me = self.clone();
+                    let run = async move {
+                        let result = me.initialize_with_timeout().await;
+                        *me.inner.reinit.borrow_mut() = None;
+                        result
+                    }
+                    .boxed_local()
+                    .shared();
+                    *slot = Some(run.clone());
+                    run
+                }
+            }
+        };
+        shared.await
+    }
+
+    async fn initialize_with_timeout(&self) -> Result<(), Error> {
+        let timeout_ms = self.inner.config.request_timeout_ms;
+        let timer = self.inner.rt.clock.sleep(timeout_ms);
+        match future::select(self.initialize().boxed_local(), timer).await {
+            Either::Left((result, _)) => result,
+            Either::Right(_) => Err(Error::RequestTimeout {
+                server: self.server().to_owned(),
+                method: methods::INITIALIZE.to_owned(),
+                timeout_ms,
+            }),
+        }
+    }
+
+    fn connect_error(&self, e: Error) -> Error {
+        match e {
+            Error::UnsupportedProtocolVersion { .. } | Error::ConnectFailed { .. } => e,
+            other => Error::ConnectFailed { server: self.server().to_owned(), reason: other.to_string() },
+        }
+    }
+
+    fn send_cancelled(&self, id: i64, reason: &str) {
+        let params = serde_json::json!({ "requestId": id, "reason": reason });
+        let Ok(raw) = jsonrpc::to_raw(&params) else { return };
+        let me = self.clone();
+        self.inner.rt.spawner.spawn(Box::pin(async move {
+            let _ = me.notify(methods::CANCELLED, Some(raw)).await;
+        }));
+    }
+
+    fn notify_handler(&self, notification: &Notification) {
+        let handler = self.inner.on_notification.borrow().clone();
+        if let Some(handler) = handler {
+            handler(self.server(), notification);
+        }
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.inner.state.borrow();
+        f.debug_struct("Session")
+            .field("server", &self.inner.config.server)
+            .field("era", &state.era)
+            .field("protocol_version", &state.protocol_version)
+            .field("has_session_id", &state.session_id.is_some())
+            .field("generation", &state.generation)
+            .field("closed", &state.closed)
+            .finish()
+    }
+}
+
+/// Sends `notifications/cancelled` for a request abandoned before its response arrived:
+/// timed out, aborted, or whose future was dropped.
+struct CancelOnDrop<'a> {
+    session: &'a Session,
+    id: i64,
+    armed: bool,
+    reason: &'static str,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.armed && !self.session.is_closed() {
+            self.session.send_cancelled(self.id, self.reason);
+        }
+    }
+}

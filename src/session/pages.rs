@@ -1,0 +1,91 @@
+//! Paginated lists: follow `nextCursor` to the end and hand back one merged result.
+
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::{RequestOptions, Session};
+use crate::error::Error;
+use crate::jsonrpc;
+
+/// A server that keeps sending cursors is cut off after this many pages.
+const MAX_PAGES: usize = 1000;
+
+impl Session {
+    /// Requests every page of a paginated list (`tools/list`, `resources/list`, ...) and returns
+    /// one result whose `items_key` array holds all items in order, with the other fields of the
+    /// last page and no `nextCursor`. Items are passed through byte for byte.
+    ///
+    /// # Errors
+    /// As [`Session::request`]; [`Error::Protocol`] when a page is malformed, a cursor repeats,
+    /// or there are more than 1000 pages.
+    pub async fn request_all_pages(&self, method: &str, items_key: &str, params: Option<Value>, timeout_ms: Option<u64>) -> Result<Box<RawValue>, Error> {
+        let base: Map<String, Value> = match params {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(map)) => map,
+            Some(_) => return Err(Error::invalid_config("params", "list parameters must be an object")),
+        };
+        let mut items: Vec<Box<RawValue>> = Vec::new();
+        let mut seen_cursors: Vec<String> = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut page_params = base.clone();
+            if let Some(c) = &cursor {
+                page_params.insert("cursor".to_owned(), Value::String(c.clone()));
+            }
+            let raw_params = if page_params.is_empty() {
+                None
+            } else {
+                Some(jsonrpc::to_raw(&page_params).map_err(|e| self.protocol_error(e))?)
+            };
+            let options = RequestOptions { timeout_ms, cancel: None };
+            let page = self.request(method, raw_params, options).await?;
+            let mut fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(page.get())
+                .map_err(|e| self.protocol_error(format!("{method} result is not an object: {e}")))?;
+            if let Some(list) = fields.remove(items_key) {
+                let page_items: Vec<Box<RawValue>> = serde_json::from_str(list.get())
+                    .map_err(|e| self.protocol_error(format!("{method} result field '{items_key}' is not an array: {e}")))?;
+                items.extend(page_items);
+            }
+            let next: Option<String> = match fields.remove("nextCursor") {
+                None => None,
+                Some(raw) => serde_json::from_str(raw.get())
+                    .map_err(|_| self.protocol_error(format!("{method} returned a nextCursor that is not a string")))?,
+            };
+            match next {
+                None => return self.merge(items_key, &items, &fields),
+                Some(next) => {
+                    if seen_cursors.contains(&next) {
+                        return Err(self.protocol_error(format!("{method} repeated a cursor; stopping")));
+                    }
+                    seen_cursors.push(next.clone());
+                    cursor = Some(next);
+                }
+            }
+        }
+        Err(self.protocol_error(format!("{method} returned more than {MAX_PAGES} pages")))
+    }
+
+    fn merge(&self, items_key: &str, items: &[Box<RawValue>], rest: &BTreeMap<String, Box<RawValue>>) -> Result<Box<RawValue>, Error> {
+        let mut out = String::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 64);
+        out.push('{');
+        out.push_str(&jsonrpc::to_json(&items_key));
+        out.push_str(":[");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(item.get());
+        }
+        out.push(']');
+        for (key, value) in rest {
+            out.push(',');
+            out.push_str(&jsonrpc::to_json(key));
+            out.push(':');
+            out.push_str(value.get());
+        }
+        out.push('}');
+        RawValue::from_string(out).map_err(|e| self.protocol_error(e.to_string()))
+    }
+}
