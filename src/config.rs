@@ -56,7 +56,9 @@ impl PoolOptions {
             check_count("maxLeasesPerConnection", n)?;
         }
         check_delay("healthCheckIntervalMs", self.health_check_interval_ms, 0)?;
-        if self.health_check_interval_ms != 0 && self.health_check_interval_ms < MIN_HEALTH_INTERVAL_MS {
+        if self.health_check_interval_ms != 0
+            && self.health_check_interval_ms < MIN_HEALTH_INTERVAL_MS
+        {
             return Err(Error::invalid_config(
                 "healthCheckIntervalMs",
                 format!("must be 0 (disabled) or at least {MIN_HEALTH_INTERVAL_MS} ms"),
@@ -66,10 +68,16 @@ impl PoolOptions {
         check_delay("acquireTimeoutMs", self.acquire_timeout_ms, 0)?;
         check_delay("requestTimeoutMs", self.request_timeout_ms, 1)?;
         if self.max_response_bytes < 1024 {
-            return Err(Error::invalid_config("maxResponseBytes", "must be at least 1024"));
+            return Err(Error::invalid_config(
+                "maxResponseBytes",
+                "must be at least 1024",
+            ));
         }
         if self.client_info.name.is_empty() || self.client_info.version.is_empty() {
-            return Err(Error::invalid_config("clientInfo", "name and version must not be empty"));
+            return Err(Error::invalid_config(
+                "clientInfo",
+                "name and version must not be empty",
+            ));
         }
         Ok(())
     }
@@ -110,7 +118,13 @@ impl fmt::Debug for ServerOptions {
 }
 
 /// Headers the session manages itself; a caller may not set them.
-const RESERVED_HEADERS: [&str; 5] = ["content-type", "accept", "mcp-session-id", "mcp-protocol-version", "last-event-id"];
+const RESERVED_HEADERS: [&str; 5] = [
+    "content-type",
+    "accept",
+    "mcp-session-id",
+    "mcp-protocol-version",
+    "last-event-id",
+];
 
 impl ServerOptions {
     /// Checks every value.
@@ -120,15 +134,32 @@ impl ServerOptions {
     pub fn validate(&self) -> Result<(), Error> {
         for (name, value) in &self.headers {
             let token = !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
             if !token {
-                return Err(Error::invalid_config("headers", format!("'{}' is not a valid header name", crate::error::snippet(name, 64))));
+                return Err(Error::invalid_config(
+                    "headers",
+                    format!(
+                        "'{}' is not a valid header name",
+                        crate::error::snippet(name, 64)
+                    ),
+                ));
             }
-            if RESERVED_HEADERS.iter().any(|r| name.eq_ignore_ascii_case(r)) {
-                return Err(Error::invalid_config("headers", format!("'{name}' is set by the pool itself")));
+            if RESERVED_HEADERS
+                .iter()
+                .any(|r| name.eq_ignore_ascii_case(r))
+            {
+                return Err(Error::invalid_config(
+                    "headers",
+                    format!("'{name}' is set by the pool itself"),
+                ));
             }
             if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-                return Err(Error::invalid_config("headers", format!("the value of '{name}' contains a line break or NUL")));
+                return Err(Error::invalid_config(
+                    "headers",
+                    format!("the value of '{name}' contains a line break or NUL"),
+                ));
             }
         }
         if let Some(n) = self.max_connections {
@@ -149,14 +180,20 @@ impl ServerOptions {
 
 fn check_count(field: &str, n: usize) -> Result<(), Error> {
     if n == 0 || n > MAX_COUNT {
-        return Err(Error::invalid_config(field, format!("must be between 1 and {MAX_COUNT}")));
+        return Err(Error::invalid_config(
+            field,
+            format!("must be between 1 and {MAX_COUNT}"),
+        ));
     }
     Ok(())
 }
 
 fn check_delay(field: &str, ms: u64, min: u64) -> Result<(), Error> {
     if ms < min || ms > MAX_DELAY_MS {
-        return Err(Error::invalid_config(field, format!("must be between {min} and {MAX_DELAY_MS} ms")));
+        return Err(Error::invalid_config(
+            field,
+            format!("must be between {min} and {MAX_DELAY_MS} ms"),
+        ));
     }
     Ok(())
 }
@@ -167,11 +204,15 @@ fn check_delay(field: &str, ms: u64, min: u64) -> Result<(), Error> {
 /// [`Error::InvalidServerName`].
 pub fn validate_server_name(name: &str) -> Result<(), Error> {
     let ok = (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if ok {
         Ok(())
     } else {
-        Err(Error::InvalidServerName { name: crate::error::snippet(name, 80) })
+        Err(Error::InvalidServerName {
+            name: crate::error::snippet(name, 80),
+        })
     }
 }
 
@@ -181,7 +222,11 @@ pub fn validate_server_name(name: &str) -> Result<(), Error> {
 /// # Errors
 /// [`Error::InvalidUrl`] saying what is wrong (never echoing credentials).
 pub fn validate_url(url: &str) -> Result<String, Error> {
-    let bad = |reason: &str| Err(Error::InvalidUrl { reason: reason.to_owned() });
+    let bad = |reason: &str| {
+        Err(Error::InvalidUrl {
+            reason: reason.to_owned(),
+        })
+    };
     if url.is_empty() {
         return bad("the URL is empty");
     }
@@ -215,7 +260,11 @@ pub fn validate_url(url: &str) -> Result<String, Error> {
 
 /// Splits `host[:port]` (or `[v6][:port]`) and checks the port; returns the host.
 fn host_of(authority: &str) -> Result<&str, Error> {
-    let bad = |reason: &str| Err(Error::InvalidUrl { reason: reason.to_owned() });
+    let bad = |reason: &str| {
+        Err(Error::InvalidUrl {
+            reason: reason.to_owned(),
+        })
+    };
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let Some((inside, after)) = v6.split_once(']') else {
             return bad("unterminated IPv6 address");
@@ -234,8 +283,13 @@ fn host_of(authority: &str) -> Result<&str, Error> {
         }
     };
     if let Some(port) = port {
-        let valid = !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
-            && port.parse::<u32>().map(|p| (1..=65535).contains(&p)).unwrap_or(false);
+        let valid = !port.is_empty()
+            && port.len() <= 5
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port
+                .parse::<u32>()
+                .map(|p| (1..=65535).contains(&p))
+                .unwrap_or(false);
         if !valid {
             return bad("the port must be a number from 1 to 65535");
         }
@@ -252,15 +306,24 @@ mod tests {
         let o = PoolOptions::default();
         assert_eq!(o.max_connections_per_server, 5);
         assert_eq!(o.max_leases_per_connection, None);
-        assert_eq!((o.health_check_interval_ms, o.idle_timeout_ms), (30_000, 300_000));
-        assert_eq!((o.acquire_timeout_ms, o.request_timeout_ms), (10_000, 60_000));
+        assert_eq!(
+            (o.health_check_interval_ms, o.idle_timeout_ms),
+            (30_000, 300_000)
+        );
+        assert_eq!(
+            (o.acquire_timeout_ms, o.request_timeout_ms),
+            (10_000, 60_000)
+        );
         assert_eq!(o.validate(), Ok(()));
         assert_eq!(ServerOptions::default().validate(), Ok(()));
     }
 
     #[test]
     fn server_options_debug_hides_header_values() {
-        let o = ServerOptions { headers: vec![("Authorization".into(), "Bearer s3cret".into())], ..Default::default() };
+        let o = ServerOptions {
+            headers: vec![("Authorization".into(), "Bearer s3cret".into())],
+            ..Default::default()
+        };
         let text = format!("{o:?}");
         assert!(text.contains("Authorization"));
         assert!(!text.contains("s3cret"));

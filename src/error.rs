@@ -23,6 +23,13 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// An argument of a call has the wrong type or value.
+    InvalidArgument {
+        /// The argument's name.
+        argument: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A server URL is not an absolute `http`/`https` URL without credentials.
     InvalidUrl {
         /// What is wrong with it (never the URL's userinfo).
@@ -67,6 +74,8 @@ pub enum Error {
         server: String,
         /// Why, as text (the underlying error's message).
         reason: String,
+        /// The HTTP status of the failed handshake, if the server answered one.
+        status: Option<u16>,
     },
     /// The server could not be reached, or the connection broke mid-exchange.
     Network {
@@ -138,6 +147,7 @@ impl Error {
         match self {
             Error::StdioUnsupported { .. } => "STDIO_UNSUPPORTED",
             Error::InvalidConfig { .. } => "INVALID_CONFIG",
+            Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Error::InvalidUrl { .. } => "INVALID_URL",
             Error::InvalidServerName { .. } => "INVALID_SERVER_NAME",
             Error::DuplicateServer { .. } => "DUPLICATE_SERVER",
@@ -179,10 +189,11 @@ impl Error {
         }
     }
 
-    /// The HTTP status, for [`Error::Http`].
+    /// The HTTP status, for [`Error::Http`] and a handshake that failed with one.
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Error::Http { status, .. } => Some(*status),
+            Error::ConnectFailed { status, .. } => *status,
             _ => None,
         }
     }
@@ -204,11 +215,24 @@ impl Error {
     }
 
     pub(crate) fn protocol(server: &str, message: impl Into<String>) -> Self {
-        Error::Protocol { server: server.to_owned(), message: message.into() }
+        Error::Protocol {
+            server: server.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn invalid_argument(argument: &str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            argument: argument.to_owned(),
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn invalid_config(field: &str, reason: impl Into<String>) -> Self {
-        Error::InvalidConfig { field: field.to_owned(), reason: reason.into() }
+        Error::InvalidConfig {
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -221,6 +245,7 @@ impl fmt::Display for Error {
                  processes; run the server behind Streamable HTTP and use registerHttp instead"
             ),
             Error::InvalidConfig { field, reason } => write!(f, "invalid option '{field}': {reason}"),
+            Error::InvalidArgument { argument, reason } => write!(f, "invalid argument '{argument}': {reason}"),
             Error::InvalidUrl { reason } => write!(f, "invalid server URL: {reason}"),
             Error::InvalidServerName { name } => write!(
                 f,
@@ -238,7 +263,7 @@ impl fmt::Display for Error {
             Error::RequestTimeout { server, method, timeout_ms } => {
                 write!(f, "'{method}' to '{server}' got no response within {timeout_ms} ms; it was cancelled")
             }
-            Error::ConnectFailed { server, reason } => {
+            Error::ConnectFailed { server, reason, .. } => {
                 write!(f, "could not open an MCP session to '{server}': {reason}")
             }
             Error::Network { server, message } => write!(f, "network error talking to '{server}': {message}"),
@@ -286,19 +311,52 @@ mod tests {
             Error::StdioUnsupported { server: "a".into() },
             Error::invalid_config("x", "y"),
             Error::InvalidUrl { reason: "r".into() },
+            Error::InvalidArgument {
+                argument: "a".into(),
+                reason: "r".into(),
+            },
             Error::InvalidServerName { name: "n".into() },
             Error::DuplicateServer { server: "a".into() },
             Error::UnknownServer { server: "a".into() },
             Error::PoolClosed,
-            Error::AcquireTimeout { server: "a".into(), timeout_ms: 1 },
-            Error::RequestTimeout { server: "a".into(), method: "m".into(), timeout_ms: 1 },
-            Error::ConnectFailed { server: "a".into(), reason: "r".into() },
-            Error::Network { server: "a".into(), message: "m".into() },
-            Error::Http { server: "a".into(), status: 500, message: "m".into() },
+            Error::AcquireTimeout {
+                server: "a".into(),
+                timeout_ms: 1,
+            },
+            Error::RequestTimeout {
+                server: "a".into(),
+                method: "m".into(),
+                timeout_ms: 1,
+            },
+            Error::ConnectFailed {
+                server: "a".into(),
+                reason: "r".into(),
+                status: None,
+            },
+            Error::Network {
+                server: "a".into(),
+                message: "m".into(),
+            },
+            Error::Http {
+                server: "a".into(),
+                status: 500,
+                message: "m".into(),
+            },
             Error::protocol("a", "m"),
-            Error::Rpc { server: "a".into(), code: -32601, message: "m".into(), data: None },
-            Error::UnsupportedProtocolVersion { server: "a".into(), version: "v".into() },
-            Error::ResponseTooLarge { server: "a".into(), limit: 1 },
+            Error::Rpc {
+                server: "a".into(),
+                code: -32601,
+                message: "m".into(),
+                data: None,
+            },
+            Error::UnsupportedProtocolVersion {
+                server: "a".into(),
+                version: "v".into(),
+            },
+            Error::ResponseTooLarge {
+                server: "a".into(),
+                limit: 1,
+            },
             Error::LeaseReleased,
             Error::ForeignLease { reason: "r".into() },
             Error::Aborted,

@@ -107,14 +107,23 @@ impl WireMessage {
             return Err("message is not JSON-RPC 2.0 (missing \"jsonrpc\": \"2.0\")".into());
         }
         match (self.method, self.id, self.result, self.error) {
-            (Some(method), Some(id), None, None) => {
-                Ok(Message::Request(Request { id, method, params: self.params }))
-            }
-            (Some(method), None, None, None) => {
-                Ok(Message::Notification(Notification { method, params: self.params }))
-            }
-            (None, id, Some(result), None) => Ok(Message::Response(Response { id, outcome: Ok(result) })),
-            (None, id, None, Some(error)) => Ok(Message::Response(Response { id, outcome: Err(error) })),
+            (Some(method), Some(id), None, None) => Ok(Message::Request(Request {
+                id,
+                method,
+                params: self.params,
+            })),
+            (Some(method), None, None, None) => Ok(Message::Notification(Notification {
+                method,
+                params: self.params,
+            })),
+            (None, id, Some(result), None) => Ok(Message::Response(Response {
+                id,
+                outcome: Ok(result),
+            })),
+            (None, id, None, Some(error)) => Ok(Message::Response(Response {
+                id,
+                outcome: Err(error),
+            })),
             _ => Err("message is neither a request, a notification nor a response".into()),
         }
     }
@@ -131,8 +140,8 @@ pub fn parse_messages(text: &str) -> Result<Vec<Message>, String> {
             serde_json::from_str(trimmed).map_err(|e| format!("malformed JSON-RPC batch: {e}"))?;
         batch.into_iter().map(WireMessage::classify).collect()
     } else {
-        let one: WireMessage =
-            serde_json::from_str(trimmed).map_err(|e| format!("malformed JSON-RPC message: {e}"))?;
+        let one: WireMessage = serde_json::from_str(trimmed)
+            .map_err(|e| format!("malformed JSON-RPC message: {e}"))?;
         Ok(vec![one.classify()?])
     }
 }
@@ -147,7 +156,12 @@ pub fn encode_request(id: i64, method: &str, params: Option<&RawValue>) -> Strin
         #[serde(skip_serializing_if = "Option::is_none")]
         params: Option<&'a RawValue>,
     }
-    to_json(&Out { jsonrpc: "2.0", id, method, params })
+    to_json(&Out {
+        jsonrpc: "2.0",
+        id,
+        method,
+        params,
+    })
 }
 
 /// Serialises a notification: `{"jsonrpc":"2.0","method":..,"params":..}`.
@@ -159,7 +173,11 @@ pub fn encode_notification(method: &str, params: Option<&RawValue>) -> String {
         #[serde(skip_serializing_if = "Option::is_none")]
         params: Option<&'a RawValue>,
     }
-    to_json(&Out { jsonrpc: "2.0", method, params })
+    to_json(&Out {
+        jsonrpc: "2.0",
+        method,
+        params,
+    })
 }
 
 /// Serialises a response to a server's request.
@@ -177,7 +195,12 @@ pub fn encode_response(id: &RequestId, outcome: Result<&RawValue, &ErrorObject>)
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e)),
     };
-    to_json(&Out { jsonrpc: "2.0", id, result, error })
+    to_json(&Out {
+        jsonrpc: "2.0",
+        id,
+        result,
+        error,
+    })
 }
 
 /// Serialises plain serde data that cannot fail (no maps with non-string keys, no I/O).
@@ -206,13 +229,25 @@ mod tests {
     #[test]
     fn classifies_every_kind() {
         match one(r#"{"jsonrpc":"2.0","id":7,"result":{"b":1,"a":2}}"#) {
-            Message::Response(Response { id: Some(RequestId::Number(7)), outcome: Ok(raw) }) => {
-                assert_eq!(raw.get(), r#"{"b":1,"a":2}"#, "raw result keeps order and text");
+            Message::Response(Response {
+                id: Some(RequestId::Number(7)),
+                outcome: Ok(raw),
+            }) => {
+                assert_eq!(
+                    raw.get(),
+                    r#"{"b":1,"a":2}"#,
+                    "raw result keeps order and text"
+                );
             }
             other => panic!("{other:?}"),
         }
-        match one(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}"#) {
-            Message::Response(Response { id: None, outcome: Err(e) }) => assert_eq!(e.code, -32001),
+        match one(
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}"#,
+        ) {
+            Message::Response(Response {
+                id: None,
+                outcome: Err(e),
+            }) => assert_eq!(e.code, -32001),
             other => panic!("{other:?}"),
         }
         match one(r#"{"jsonrpc":"2.0","id":"s1","method":"ping"}"#) {
@@ -222,7 +257,8 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match one(r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progress":1}}"#) {
+        match one(r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progress":1}}"#)
+        {
             Message::Notification(n) => assert_eq!(n.method, "notifications/progress"),
             other => panic!("{other:?}"),
         }
@@ -230,12 +266,19 @@ mod tests {
 
     #[test]
     fn parses_batches_and_rejects_garbage() {
-        let all = parse_messages(r#"[{"jsonrpc":"2.0","method":"a"},{"jsonrpc":"2.0","id":1,"result":{}}]"#);
+        let all = parse_messages(
+            r#"[{"jsonrpc":"2.0","method":"a"},{"jsonrpc":"2.0","id":1,"result":{}}]"#,
+        );
         assert_eq!(all.map(|v| v.len()), Ok(2));
         assert!(parse_messages("{").is_err());
-        assert!(parse_messages(r#"{"id":1,"result":{}}"#).is_err(), "jsonrpc field required");
-        assert!(parse_messages(r#"{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"x"}}"#)
-            .is_err());
+        assert!(
+            parse_messages(r#"{"id":1,"result":{}}"#).is_err(),
+            "jsonrpc field required"
+        );
+        assert!(parse_messages(
+            r#"{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"x"}}"#
+        )
+        .is_err());
         assert!(parse_messages(r#"{"jsonrpc":"2.0"}"#).is_err());
     }
 
@@ -246,8 +289,15 @@ mod tests {
             encode_request(3, "tools/list", Some(&params)),
             r#"{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"x":1}}"#
         );
-        assert_eq!(encode_notification("notifications/initialized", None), r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
-        let err = ErrorObject { code: -32601, message: "no".into(), data: None };
+        assert_eq!(
+            encode_notification("notifications/initialized", None),
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#
+        );
+        let err = ErrorObject {
+            code: -32601,
+            message: "no".into(),
+            data: None,
+        };
         assert_eq!(
             encode_response(&RequestId::String("a".into()), Err(&err)),
             r#"{"jsonrpc":"2.0","id":"a","error":{"code":-32601,"message":"no"}}"#

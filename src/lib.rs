@@ -17,7 +17,15 @@
 #![forbid(unsafe_code)]
 #![deny(rust_2018_idioms)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 pub mod config;
 pub mod error;
@@ -37,3 +45,6 @@ pub use runtime::Runtime;
 pub use session::{RequestOptions, Session};
 pub use time::{Clock, Spawner};
 pub use transport::{HttpRequest, HttpResponse, HttpTransport, ResponseBody, TransportError};
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -66,7 +66,11 @@ pub struct Implementation {
 impl Implementation {
     /// A name and version with no extra fields.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
-        Implementation { name: name.into(), version: version.into(), extra: Map::new() }
+        Implementation {
+            name: name.into(),
+            version: version.into(),
+            extra: Map::new(),
+        }
     }
 }
 

@@ -22,8 +22,16 @@ pub struct Runtime {
 
 impl Runtime {
     /// Bundles the three capabilities.
-    pub fn new(transport: Rc<dyn HttpTransport>, clock: Rc<dyn Clock>, spawner: Rc<dyn Spawner>) -> Self {
-        Runtime { transport, clock, spawner }
+    pub fn new(
+        transport: Rc<dyn HttpTransport>,
+        clock: Rc<dyn Clock>,
+        spawner: Rc<dyn Spawner>,
+    ) -> Self {
+        Runtime {
+            transport,
+            clock,
+            spawner,
+        }
     }
 }
 

@@ -16,6 +16,12 @@ pub trait Clock {
     /// Dropping the future must cancel the underlying timer, so that nothing is left pending
     /// after the caller lost interest (a closed pool leaves no timer behind).
     fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()>;
+
+    /// Like [`Clock::sleep`], for background work (the health loop) that must not keep a
+    /// process alive on its own (Node's `unref`). Defaults to [`Clock::sleep`].
+    fn sleep_unref(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+        self.sleep(ms)
+    }
 }
 
 /// Runs a detached task on the current thread (the wasm face uses `spawn_local`).
@@ -45,7 +51,10 @@ mod tests {
     fn expiry_is_inclusive_and_saturating() {
         assert!(!expired(999, 0, 1000));
         assert!(expired(1000, 0, 1000));
-        assert!(!expired(5, 10, 1), "a clock that went backwards never expires anything");
+        assert!(
+            !expired(5, 10, 1),
+            "a clock that went backwards never expires anything"
+        );
         assert_eq!(elapsed(5, 10), 0);
     }
 }

@@ -106,7 +106,10 @@ pub trait HttpTransport {
     ///
     /// # Errors
     /// A [`TransportError`] when no response arrived (connection refused, DNS, CORS, abort).
-    fn send(&self, request: HttpRequest) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>>;
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>>;
 }
 
 /// What went wrong below HTTP.
@@ -132,12 +135,18 @@ pub enum TransportErrorKind {
 impl TransportError {
     /// A failure after which the request may or may not have reached the server.
     pub fn network(message: impl Into<String>) -> Self {
-        TransportError { kind: TransportErrorKind::Network, message: message.into() }
+        TransportError {
+            kind: TransportErrorKind::Network,
+            message: message.into(),
+        }
     }
 
     /// A failure before the request left: safe to retry anything.
     pub fn refused(message: impl Into<String>) -> Self {
-        TransportError { kind: TransportErrorKind::Refused, message: message.into() }
+        TransportError {
+            kind: TransportErrorKind::Refused,
+            message: message.into(),
+        }
     }
 }
 
@@ -156,7 +165,9 @@ pub struct BufferedBody {
 impl BufferedBody {
     /// A body delivered as the given chunks, in order.
     pub fn from_chunks(chunks: impl IntoIterator<Item = Vec<u8>>) -> Self {
-        BufferedBody { chunks: chunks.into_iter().collect() }
+        BufferedBody {
+            chunks: chunks.into_iter().collect(),
+        }
     }
 }
 
@@ -168,5 +179,8 @@ impl ResponseBody for BufferedBody {
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }

@@ -21,7 +21,12 @@ impl PoolInner {
             if state.closed {
                 return Err(Error::PoolClosed);
             }
-            let server = state.servers.get_mut(name).ok_or_else(|| Error::UnknownServer { server: name.to_owned() })?;
+            let server = state
+                .servers
+                .get_mut(name)
+                .ok_or_else(|| Error::UnknownServer {
+                    server: name.to_owned(),
+                })?;
             if server.waiters.is_empty() {
                 if let Pick::Idle(i) | Pick::Share(i) = server.pick() {
                     if let Some(lease) = self.lease_on(server, i, now) {
@@ -32,10 +37,17 @@ impl PoolInner {
             Self::new_waiter(&mut state, name)
         };
         let Some((rx, server_id, waiter_id, timeout_ms)) = queued else {
-            return Err(Error::UnknownServer { server: name.to_owned() });
+            return Err(Error::UnknownServer {
+                server: name.to_owned(),
+            });
         };
         self.dispatch(server_id);
-        Ok(Enqueued::Waiting { rx, server_id, waiter_id, timeout_ms })
+        Ok(Enqueued::Waiting {
+            rx,
+            server_id,
+            waiter_id,
+            timeout_ms,
+        })
     }
 
     /// Takes one lease on the session at `index`.
@@ -65,18 +77,25 @@ impl PoolInner {
             if state.closed {
                 return;
             }
-            let Some(server) = state.server_by_id(server_id) else { return };
+            let Some(server) = state.server_by_id(server_id) else {
+                return;
+            };
             loop {
                 match server.pick() {
                     Pick::Idle(i) | Pick::Share(i) => {
-                        let Some(waiter) = server.waiters.pop_front() else { break };
+                        let Some(waiter) = server.waiters.pop_front() else {
+                            break;
+                        };
                         match self.lease_on(server, i, now) {
                             Some(lease) => grants.push((waiter.tx, Grant::Lease(lease))),
                             None => break,
                         }
                     }
                     Pick::Open => {
-                        let Some(waiter) = server.waiters.iter_mut().find(|w| !w.open_pending) else { break };
+                        let Some(waiter) = server.waiters.iter_mut().find(|w| !w.open_pending)
+                        else {
+                            break;
+                        };
                         waiter.open_pending = true;
                         server.opening += 1;
                         opens.push((waiter.id, server.config.clone()));
@@ -114,7 +133,12 @@ impl PoolInner {
         }));
     }
 
-    fn finish_open(self: &Rc<Self>, server_id: u64, waiter_id: u64, result: Result<Session, Error>) {
+    fn finish_open(
+        self: &Rc<Self>,
+        server_id: u64,
+        waiter_id: u64,
+        result: Result<Session, Error>,
+    ) {
         let now = self.rt.clock.now_ms();
         let mut orphan = None;
         let mut failed = None;
@@ -139,7 +163,9 @@ impl PoolInner {
                                 checking: false,
                             });
                             server.counters.total_connections += 1;
-                            if let Some(waiter) = server.waiters.iter_mut().find(|w| w.id == waiter_id) {
+                            if let Some(waiter) =
+                                server.waiters.iter_mut().find(|w| w.id == waiter_id)
+                            {
                                 waiter.open_pending = false;
                             }
                         }
@@ -166,8 +192,12 @@ impl PoolInner {
         let mut to_close = None;
         {
             let mut state = self.state.borrow_mut();
-            let Some(server) = state.server_by_id(server_id) else { return };
-            let Some(index) = server.conn_index(conn_id) else { return };
+            let Some(server) = state.server_by_id(server_id) else {
+                return;
+            };
+            let Some(index) = server.conn_index(conn_id) else {
+                return;
+            };
             if let Some(conn) = server.conns.get_mut(index) {
                 conn.leases = conn.leases.saturating_sub(1);
                 if conn.leases == 0 {
@@ -189,8 +219,12 @@ impl PoolInner {
         let mut to_close = None;
         {
             let mut state = self.state.borrow_mut();
-            let Some(server) = state.server_by_id(server_id) else { return };
-            let Some(index) = server.conn_index(conn_id) else { return };
+            let Some(server) = state.server_by_id(server_id) else {
+                return;
+            };
+            let Some(index) = server.conn_index(conn_id) else {
+                return;
+            };
             if let Some(conn) = server.conns.get_mut(index) {
                 conn.broken = true;
                 if conn.leases == 0 {
@@ -208,7 +242,9 @@ impl PoolInner {
     pub(super) fn spawn_close(&self, session: Session) {
         let rt = self.rt.clone();
         let timeout_ms = self.options.request_timeout_ms;
-        self.rt.spawner.spawn(Box::pin(async move { close_bounded(session, &rt, timeout_ms).await }));
+        self.rt.spawner.spawn(Box::pin(async move {
+            close_bounded(session, &rt, timeout_ms).await
+        }));
     }
 
     /// A notification handler for sessions that forwards to the pool's current handler.

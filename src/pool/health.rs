@@ -33,7 +33,7 @@ impl PoolInner {
         let clock = self.rt.clock.clone();
         let task = async move {
             loop {
-                clock.sleep(interval).await;
+                clock.sleep_unref(interval).await;
                 let Some(pool) = weak.upgrade() else { break };
                 if pool.state.borrow().closed {
                     break;
@@ -41,7 +41,9 @@ impl PoolInner {
                 pass(&pool).await;
             }
         };
-        self.rt.spawner.spawn(Box::pin(Abortable::new(task, registration).map(|_| ())));
+        self.rt
+            .spawner
+            .spawn(Box::pin(Abortable::new(task, registration).map(|_| ())));
     }
 }
 
@@ -69,21 +71,30 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
         }
         for server in state.servers.values_mut() {
             touched.push(server.id);
-            let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut server.conns).into_iter().partition(|c| {
-                c.leases == 0
-                    && (c.broken
-                        || c.session.is_closed()
-                        || (idle_timeout > 0 && expired(now, c.idle_since_ms, idle_timeout)))
-            });
+            let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut server.conns)
+                .into_iter()
+                .partition(|c| {
+                    c.leases == 0
+                        && (c.broken
+                            || c.session.is_closed()
+                            || (idle_timeout > 0 && expired(now, c.idle_since_ms, idle_timeout)))
+                });
             server.conns = kept;
             evicted.extend(gone.into_iter().map(|c| c.session));
             if interval == 0 {
                 continue;
             }
             for conn in server.conns.iter_mut() {
-                if conn.leases == 0 && !conn.checking && expired(now, conn.session.last_ok_ms(), interval) {
+                if conn.leases == 0
+                    && !conn.checking
+                    && expired(now, conn.session.last_ok_ms(), interval)
+                {
                     conn.checking = true;
-                    checks.push(Check { server_id: server.id, conn_id: conn.id, session: conn.session.clone() });
+                    checks.push(Check {
+                        server_id: server.id,
+                        conn_id: conn.id,
+                        session: conn.session.clone(),
+                    });
                 }
             }
         }
@@ -101,14 +112,20 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     {
         let mut state = pool.state.borrow_mut();
         for (check, ok) in results {
-            let Some(server) = state.server_by_id(check.server_id) else { continue };
+            let Some(server) = state.server_by_id(check.server_id) else {
+                continue;
+            };
             if ok {
                 server.counters.health_checks_passed += 1;
             } else {
                 server.counters.health_checks_failed += 1;
             }
-            let Some(index) = server.conn_index(check.conn_id) else { continue };
-            let Some(conn) = server.conns.get_mut(index) else { continue };
+            let Some(index) = server.conn_index(check.conn_id) else {
+                continue;
+            };
+            let Some(conn) = server.conns.get_mut(index) else {
+                continue;
+            };
             conn.checking = false;
             if !ok {
                 if conn.leases == 0 {
@@ -122,7 +139,9 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     for session in dead {
         let rt = pool.rt.clone();
         let timeout_ms = ping_timeout;
-        pool.rt.spawner.spawn(Box::pin(async move { close_bounded(session, &rt, timeout_ms).await }));
+        pool.rt.spawner.spawn(Box::pin(async move {
+            close_bounded(session, &rt, timeout_ms).await
+        }));
     }
     for server_id in touched {
         pool.dispatch(server_id);

@@ -12,8 +12,8 @@ use super::PoolInner;
 use crate::error::Error;
 use crate::jsonrpc;
 use crate::protocol::{
-    methods, CallToolResult, CompleteResult, GetPromptResult, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, ReadResourceResult,
+    methods, CallToolResult, CompleteResult, GetPromptResult, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, ReadResourceResult,
 };
 use crate::session::{RequestOptions, Session};
 
@@ -74,7 +74,12 @@ impl Lease {
     ///
     /// # Errors
     /// [`Error::LeaseReleased`], or any error of [`Session::request`].
-    pub async fn request(&self, method: &str, params: Option<Box<RawValue>>, options: RequestOptions) -> Result<Box<RawValue>, Error> {
+    pub async fn request(
+        &self,
+        method: &str,
+        params: Option<Box<RawValue>>,
+        options: RequestOptions,
+    ) -> Result<Box<RawValue>, Error> {
         let session = self.session()?.clone();
         let result = session.request(method, params, options).await;
         self.observe(&result);
@@ -85,9 +90,14 @@ impl Lease {
     ///
     /// # Errors
     /// As [`Lease::request`]; [`Error::Protocol`] when the result does not decode.
-    pub async fn request_typed<T: DeserializeOwned>(&self, method: &str, params: Option<Value>, options: RequestOptions) -> Result<T, Error> {
+    pub async fn request_typed<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        options: RequestOptions,
+    ) -> Result<T, Error> {
         let params = match params {
-            Some(p) => Some(jsonrpc::to_raw(&p).map_err(|e| Error::invalid_config("params", e))?),
+            Some(p) => Some(jsonrpc::to_raw(&p).map_err(|e| Error::invalid_argument("params", e))?),
             None => None,
         };
         let raw = self.request(method, params, options).await?;
@@ -99,15 +109,29 @@ impl Lease {
     ///
     /// # Errors
     /// As [`Lease::request`].
-    pub async fn request_all_pages(&self, method: &str, items_key: &str, params: Option<Value>, timeout_ms: Option<u64>) -> Result<Box<RawValue>, Error> {
+    pub async fn request_all_pages(
+        &self,
+        method: &str,
+        items_key: &str,
+        params: Option<Value>,
+        timeout_ms: Option<u64>,
+    ) -> Result<Box<RawValue>, Error> {
         let session = self.session()?.clone();
-        let result = session.request_all_pages(method, items_key, params, timeout_ms).await;
+        let result = session
+            .request_all_pages(method, items_key, params, timeout_ms)
+            .await;
         self.observe(&result);
         result
     }
 
-    async fn all_pages_typed<T: DeserializeOwned>(&self, method: &str, items_key: &str) -> Result<T, Error> {
-        let raw = self.request_all_pages(method, items_key, None, None).await?;
+    async fn all_pages_typed<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        items_key: &str,
+    ) -> Result<T, Error> {
+        let raw = self
+            .request_all_pages(method, items_key, None, None)
+            .await?;
         serde_json::from_str(raw.get())
             .map_err(|e| Error::protocol(&self.server, format!("malformed {method} result: {e}")))
     }
@@ -117,7 +141,9 @@ impl Lease {
     /// # Errors
     /// As [`Lease::request`].
     pub async fn ping(&self) -> Result<(), Error> {
-        self.request(methods::PING, None, RequestOptions::default()).await.map(|_| ())
+        self.request(methods::PING, None, RequestOptions::default())
+            .await
+            .map(|_| ())
     }
 
     /// Every tool of the server (all pages).
@@ -132,8 +158,18 @@ impl Lease {
     ///
     /// # Errors
     /// As [`Lease::request`].
-    pub async fn call_tool(&self, name: &str, arguments: Value, options: RequestOptions) -> Result<CallToolResult, Error> {
-        self.request_typed(methods::TOOLS_CALL, Some(json!({ "name": name, "arguments": arguments })), options).await
+    pub async fn call_tool(
+        &self,
+        name: &str,
+        arguments: Value,
+        options: RequestOptions,
+    ) -> Result<CallToolResult, Error> {
+        self.request_typed(
+            methods::TOOLS_CALL,
+            Some(json!({ "name": name, "arguments": arguments })),
+            options,
+        )
+        .await
     }
 
     /// Every resource (all pages).
@@ -141,7 +177,8 @@ impl Lease {
     /// # Errors
     /// As [`Lease::request`].
     pub async fn list_resources(&self) -> Result<ListResourcesResult, Error> {
-        self.all_pages_typed(methods::RESOURCES_LIST, "resources").await
+        self.all_pages_typed(methods::RESOURCES_LIST, "resources")
+            .await
     }
 
     /// Every resource template (all pages).
@@ -149,7 +186,8 @@ impl Lease {
     /// # Errors
     /// As [`Lease::request`].
     pub async fn list_resource_templates(&self) -> Result<ListResourceTemplatesResult, Error> {
-        self.all_pages_typed(methods::RESOURCES_TEMPLATES_LIST, "resourceTemplates").await
+        self.all_pages_typed(methods::RESOURCES_TEMPLATES_LIST, "resourceTemplates")
+            .await
     }
 
     /// Reads a resource.
@@ -157,7 +195,12 @@ impl Lease {
     /// # Errors
     /// As [`Lease::request`].
     pub async fn read_resource(&self, uri: &str) -> Result<ReadResourceResult, Error> {
-        self.request_typed(methods::RESOURCES_READ, Some(json!({ "uri": uri })), RequestOptions::default()).await
+        self.request_typed(
+            methods::RESOURCES_READ,
+            Some(json!({ "uri": uri })),
+            RequestOptions::default(),
+        )
+        .await
     }
 
     /// Every prompt (all pages).
@@ -174,22 +217,39 @@ impl Lease {
     /// As [`Lease::request`].
     pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<GetPromptResult, Error> {
         let params = json!({ "name": name, "arguments": arguments });
-        self.request_typed(methods::PROMPTS_GET, Some(params), RequestOptions::default()).await
+        self.request_typed(
+            methods::PROMPTS_GET,
+            Some(params),
+            RequestOptions::default(),
+        )
+        .await
     }
 
     /// Asks for argument completions (`completion/complete`).
     ///
     /// # Errors
     /// As [`Lease::request`].
-    pub async fn complete(&self, reference: Value, argument: Value) -> Result<CompleteResult, Error> {
+    pub async fn complete(
+        &self,
+        reference: Value,
+        argument: Value,
+    ) -> Result<CompleteResult, Error> {
         let params = json!({ "ref": reference, "argument": argument });
-        self.request_typed(methods::COMPLETION_COMPLETE, Some(params), RequestOptions::default()).await
+        self.request_typed(
+            methods::COMPLETION_COMPLETE,
+            Some(params),
+            RequestOptions::default(),
+        )
+        .await
     }
 
     /// Marks the session broken in the pool when a request failed in a way that says the
     /// session (not just the request) is unusable.
     fn observe<T>(&self, result: &Result<T, Error>) {
-        let fatal = matches!(result, Err(Error::Network { .. } | Error::ConnectFailed { .. } | Error::SessionClosed { .. }));
+        let fatal = matches!(
+            result,
+            Err(Error::Network { .. } | Error::ConnectFailed { .. } | Error::SessionClosed { .. })
+        );
         if fatal {
             if let Some(pool) = self.pool.upgrade() {
                 pool.mark_broken(self.server_id, self.conn_id);

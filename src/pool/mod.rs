@@ -43,7 +43,10 @@ pub struct GetOptions {
 
 impl fmt::Debug for GetOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GetOptions").field("timeout_ms", &self.timeout_ms).field("cancel", &self.cancel.is_some()).finish()
+        f.debug_struct("GetOptions")
+            .field("timeout_ms", &self.timeout_ms)
+            .field("cancel", &self.cancel.is_some())
+            .finish()
     }
 }
 
@@ -113,21 +116,34 @@ impl Pool {
     /// # Errors
     /// [`Error::InvalidServerName`], [`Error::InvalidUrl`], [`Error::InvalidConfig`],
     /// [`Error::DuplicateServer`], [`Error::PoolClosed`].
-    pub fn register_http(&self, name: &str, url: &str, options: ServerOptions) -> Result<(), Error> {
+    pub fn register_http(
+        &self,
+        name: &str,
+        url: &str,
+        options: ServerOptions,
+    ) -> Result<(), Error> {
         validate_server_name(name)?;
         let url = validate_url(url)?;
         options.validate()?;
         let pool = &self.inner.options;
         let limits = Limits {
-            max_connections: options.max_connections.unwrap_or(pool.max_connections_per_server),
-            max_leases: options.max_leases_per_connection.or(pool.max_leases_per_connection),
-            acquire_timeout_ms: options.acquire_timeout_ms.unwrap_or(pool.acquire_timeout_ms),
+            max_connections: options
+                .max_connections
+                .unwrap_or(pool.max_connections_per_server),
+            max_leases: options
+                .max_leases_per_connection
+                .or(pool.max_leases_per_connection),
+            acquire_timeout_ms: options
+                .acquire_timeout_ms
+                .unwrap_or(pool.acquire_timeout_ms),
         };
         let config = SessionConfig {
             server: name.to_owned(),
             url,
             headers: options.headers,
-            request_timeout_ms: options.request_timeout_ms.unwrap_or(pool.request_timeout_ms),
+            request_timeout_ms: options
+                .request_timeout_ms
+                .unwrap_or(pool.request_timeout_ms),
             max_response_bytes: pool.max_response_bytes,
             client_info: pool.client_info.clone(),
         };
@@ -136,7 +152,9 @@ impl Pool {
             return Err(Error::PoolClosed);
         }
         if state.servers.contains_key(name) {
-            return Err(Error::DuplicateServer { server: name.to_owned() });
+            return Err(Error::DuplicateServer {
+                server: name.to_owned(),
+            });
         }
         let id = state.next_id();
         let server = Server {
@@ -158,8 +176,15 @@ impl Pool {
     ///
     /// # Errors
     /// Always [`Error::StdioUnsupported`].
-    pub fn register_stdio(&self, name: &str, _command: &str, _args: &[String]) -> Result<(), Error> {
-        Err(Error::StdioUnsupported { server: crate::error::snippet(name, 80) })
+    pub fn register_stdio(
+        &self,
+        name: &str,
+        _command: &str,
+        _args: &[String],
+    ) -> Result<(), Error> {
+        Err(Error::StdioUnsupported {
+            server: crate::error::snippet(name, 80),
+        })
     }
 
     /// Removes a server: its waiters fail with [`Error::UnknownServer`], its sessions are closed.
@@ -173,11 +198,18 @@ impl Pool {
             if state.closed {
                 return Err(Error::PoolClosed);
             }
-            let server = state.servers.remove(name).ok_or_else(|| Error::UnknownServer { server: name.to_owned() })?;
+            let server = state
+                .servers
+                .remove(name)
+                .ok_or_else(|| Error::UnknownServer {
+                    server: name.to_owned(),
+                })?;
             state.retired.add(&server.counters);
             server
         };
-        let error = Error::UnknownServer { server: name.to_owned() };
+        let error = Error::UnknownServer {
+            server: name.to_owned(),
+        };
         close_server(server, &error, &self.inner).await;
         Ok(())
     }
@@ -212,19 +244,35 @@ impl Pool {
     pub async fn get_with(&self, name: &str, options: GetOptions) -> Result<Lease, Error> {
         let (rx, waiter) = match self.inner.enqueue(name)? {
             Enqueued::Ready(lease) => return Ok(lease),
-            Enqueued::Waiting { rx, server_id, waiter_id, timeout_ms } => {
-                (rx, WaiterGuard { pool: Rc::downgrade(&self.inner), server_id, waiter_id, timeout_ms })
-            }
+            Enqueued::Waiting {
+                rx,
+                server_id,
+                waiter_id,
+                timeout_ms,
+            } => (
+                rx,
+                WaiterGuard {
+                    pool: Rc::downgrade(&self.inner),
+                    server_id,
+                    waiter_id,
+                    timeout_ms,
+                },
+            ),
         };
         self.inner.ensure_health_loop();
         let timeout_ms = options.timeout_ms.unwrap_or(waiter.timeout_ms);
         let timer = self.inner.rt.clock.sleep(timeout_ms);
-        let cancel = options.cancel.unwrap_or_else(|| future::pending().boxed_local());
+        let cancel = options
+            .cancel
+            .unwrap_or_else(|| future::pending().boxed_local());
         let outcome = match future::select(rx, future::select(timer, cancel)).await {
             Either::Left((Ok(Grant::Lease(lease)), _)) => Ok(lease),
             Either::Left((Ok(Grant::Fail(e)), _)) => Err(e),
             Either::Left((Err(oneshot::Canceled), _)) => Err(Error::PoolClosed),
-            Either::Right((Either::Left(_), _)) => Err(Error::AcquireTimeout { server: name.to_owned(), timeout_ms }),
+            Either::Right((Either::Left(_), _)) => Err(Error::AcquireTimeout {
+                server: name.to_owned(),
+                timeout_ms,
+            }),
             Either::Right((Either::Right(_), _)) => Err(Error::Aborted),
         };
         drop(waiter);
@@ -238,11 +286,17 @@ impl Pool {
     /// when it was already released.
     pub fn release(&self, server: &str, lease: &Lease) -> Result<(), Error> {
         if lease.pool_id != self.inner.id {
-            return Err(Error::ForeignLease { reason: "it was handed out by another pool".into() });
+            return Err(Error::ForeignLease {
+                reason: "it was handed out by another pool".into(),
+            });
         }
         if &*lease.server != server {
             return Err(Error::ForeignLease {
-                reason: format!("it is a lease on '{}', not on '{}'", lease.server, crate::error::snippet(server, 80)),
+                reason: format!(
+                    "it is a lease on '{}', not on '{}'",
+                    lease.server,
+                    crate::error::snippet(server, 80)
+                ),
             });
         }
         lease.release()
@@ -294,7 +348,10 @@ impl Pool {
 
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pool").field("id", &self.inner.id).field("stats", &self.stats()).finish()
+        f.debug_struct("Pool")
+            .field("id", &self.inner.id)
+            .field("stats", &self.stats())
+            .finish()
     }
 }
 
@@ -314,7 +371,12 @@ async fn close_server(mut server: Server, error: &Error, pool: &PoolInner) {
     }
     let sessions: Vec<Session> = server.conns.drain(..).map(|c| c.session).collect();
     let timeout_ms = server.config.request_timeout_ms;
-    future::join_all(sessions.into_iter().map(|s| dispatch::close_bounded(s, &pool.rt, timeout_ms))).await;
+    future::join_all(
+        sessions
+            .into_iter()
+            .map(|s| dispatch::close_bounded(s, &pool.rt, timeout_ms)),
+    )
+    .await;
 }
 
 /// What [`PoolInner::enqueue`] did with a getter.
@@ -322,7 +384,12 @@ enum Enqueued {
     /// Served at once.
     Ready(Lease),
     /// Queued; the grant will come through `rx`.
-    Waiting { rx: oneshot::Receiver<Grant>, server_id: u64, waiter_id: u64, timeout_ms: u64 },
+    Waiting {
+        rx: oneshot::Receiver<Grant>,
+        server_id: u64,
+        waiter_id: u64,
+        timeout_ms: u64,
+    },
 }
 
 /// Removes its waiter from the queue when the getter stops waiting (served, timed out, aborted
@@ -339,7 +406,9 @@ impl Drop for WaiterGuard {
         if let Some(pool) = self.pool.upgrade() {
             let removed = {
                 let mut state = pool.state.borrow_mut();
-                state.server_by_id(self.server_id).and_then(|s| s.remove_waiter(self.waiter_id))
+                state
+                    .server_by_id(self.server_id)
+                    .and_then(|s| s.remove_waiter(self.waiter_id))
             };
             drop(removed);
         }
@@ -347,11 +416,18 @@ impl Drop for WaiterGuard {
 }
 
 impl PoolInner {
-    fn new_waiter(state: &mut PoolState, server_name: &str) -> Option<(oneshot::Receiver<Grant>, u64, u64, u64)> {
+    fn new_waiter(
+        state: &mut PoolState,
+        server_name: &str,
+    ) -> Option<(oneshot::Receiver<Grant>, u64, u64, u64)> {
         let waiter_id = state.next_id();
         let server = state.servers.get_mut(server_name)?;
         let (tx, rx) = oneshot::channel();
-        server.waiters.push_back(Waiter { id: waiter_id, tx, open_pending: false });
+        server.waiters.push_back(Waiter {
+            id: waiter_id,
+            tx,
+            open_pending: false,
+        });
         Some((rx, server.id, waiter_id, server.limits.acquire_timeout_ms))
     }
 }

@@ -76,7 +76,10 @@ fn server_stats(server: &Server) -> ServerStats {
 }
 
 pub(super) fn collect(state: &PoolState, _options: &PoolOptions) -> Stats {
-    let mut stats = Stats { registered_servers: state.servers.len(), ..Stats::default() };
+    let mut stats = Stats {
+        registered_servers: state.servers.len(),
+        ..Stats::default()
+    };
     let mut counters: Counters = state.retired;
     for (name, server) in &state.servers {
         let s = server_stats(server);

@@ -23,7 +23,12 @@ enum BodyKind {
 
 fn body_kind(response: &HttpResponse) -> BodyKind {
     let raw = response.header("content-type").unwrap_or("");
-    let mime = raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = raw
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match mime.as_str() {
         "application/json" => BodyKind::Json,
         "text/event-stream" => BodyKind::Sse,
@@ -33,18 +38,29 @@ fn body_kind(response: &HttpResponse) -> BodyKind {
 
 impl Session {
     /// The headers of a request made under `snap` (`None`: before a session exists).
-    pub(super) fn headers(&self, method: HttpMethod, snap: Option<&Snapshot>) -> Vec<(String, String)> {
+    pub(super) fn headers(
+        &self,
+        method: HttpMethod,
+        snap: Option<&Snapshot>,
+    ) -> Vec<(String, String)> {
         let config = &self.inner.config;
         let mut headers = Vec::with_capacity(config.headers.len() + 4);
         if method == HttpMethod::Post {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
-            headers.push(("Accept".to_owned(), "application/json, text/event-stream".to_owned()));
+            headers.push((
+                "Accept".to_owned(),
+                "application/json, text/event-stream".to_owned(),
+            ));
         }
         if let Some(snap) = snap {
             if let Some(id) = &snap.session_id {
                 headers.push(("Mcp-Session-Id".to_owned(), id.clone()));
             }
-            if let Some(version) = snap.protocol_version.as_deref().filter(|v| protocol::sends_version_header(v)) {
+            if let Some(version) = snap
+                .protocol_version
+                .as_deref()
+                .filter(|v| protocol::sends_version_header(v))
+            {
                 headers.push(("MCP-Protocol-Version".to_owned(), version.to_owned()));
             }
         }
@@ -53,14 +69,23 @@ impl Session {
     }
 
     /// POSTs `body`; resolves once the response head arrived.
-    pub(super) async fn post(&self, body: String, snap: Option<&Snapshot>) -> Result<HttpResponse, Error> {
+    pub(super) async fn post(
+        &self,
+        body: String,
+        snap: Option<&Snapshot>,
+    ) -> Result<HttpResponse, Error> {
         let request = HttpRequest {
             method: HttpMethod::Post,
             url: self.inner.config.url.clone(),
             headers: self.headers(HttpMethod::Post, snap),
             body: Some(body),
         };
-        self.inner.rt.transport.send(request).await.map_err(|e| self.network_error(&e))
+        self.inner
+            .rt
+            .transport
+            .send(request)
+            .await
+            .map_err(|e| self.network_error(&e))
     }
 
     /// `DELETE`s the session of `snap`. A `405` (not allowed) counts as done.
@@ -71,8 +96,15 @@ impl Session {
             headers: self.headers(HttpMethod::Delete, Some(snap)),
             body: None,
         };
-        let response = self.inner.rt.transport.send(request).await.map_err(|e| self.network_error(&e))?;
-        if (200..300).contains(&response.status) || response.status == 405 || response.status == 404 {
+        let response = self
+            .inner
+            .rt
+            .transport
+            .send(request)
+            .await
+            .map_err(|e| self.network_error(&e))?;
+        if (200..300).contains(&response.status) || response.status == 405 || response.status == 404
+        {
             Ok(())
         } else {
             Err(self.http_error(response).await)
@@ -89,7 +121,12 @@ impl Session {
     }
 
     /// Reads the reply to request `id` until its response, handling everything before it.
-    pub(super) async fn read_answer(&self, response: HttpResponse, id: i64, snap: &Snapshot) -> Result<Box<RawValue>, Error> {
+    pub(super) async fn read_answer(
+        &self,
+        response: HttpResponse,
+        id: i64,
+        snap: &Snapshot,
+    ) -> Result<Box<RawValue>, Error> {
         if !(200..300).contains(&response.status) {
             return Err(self.http_error(response).await);
         }
@@ -105,16 +142,28 @@ impl Session {
         }
     }
 
-    async fn read_json(&self, mut response: HttpResponse, id: i64, snap: &Snapshot) -> Result<Box<RawValue>, Error> {
-        let text = self.read_body(&mut response, self.inner.config.max_response_bytes).await?;
+    async fn read_json(
+        &self,
+        mut response: HttpResponse,
+        id: i64,
+        snap: &Snapshot,
+    ) -> Result<Box<RawValue>, Error> {
+        let text = self
+            .read_body(&mut response, self.inner.config.max_response_bytes)
+            .await?;
         let messages = jsonrpc::parse_messages(&text).map_err(|e| self.protocol_error(e))?;
         let single = messages.len() == 1;
         let mut answer = None;
         for message in messages {
             match message {
-                Message::Response(r) if answers(&r, id) || (single && r.id.is_none()) => answer = Some(r),
+                Message::Response(r) if answers(&r, id) || (single && r.id.is_none()) => {
+                    answer = Some(r)
+                }
                 Message::Response(r) => {
-                    return Err(self.protocol_error(format!("response id {:?} does not match request id {id}", r.id)));
+                    return Err(self.protocol_error(format!(
+                        "response id {:?} does not match request id {id}",
+                        r.id
+                    )));
                 }
                 other => self.handle_server_message(other, snap).await,
             }
@@ -125,20 +174,34 @@ impl Session {
         }
     }
 
-    async fn read_sse(&self, mut response: HttpResponse, id: i64, snap: &Snapshot) -> Result<Box<RawValue>, Error> {
+    async fn read_sse(
+        &self,
+        mut response: HttpResponse,
+        id: i64,
+        snap: &Snapshot,
+    ) -> Result<Box<RawValue>, Error> {
         let mut parser = SseParser::new(self.inner.config.max_response_bytes);
         let mut events: Vec<SseEvent> = Vec::new();
         loop {
-            let chunk = response.body.next_chunk().await.map_err(|e| self.network_error(&e))?;
+            let chunk = response
+                .body
+                .next_chunk()
+                .await
+                .map_err(|e| self.network_error(&e))?;
             let Some(chunk) = chunk else {
                 return Err(self.protocol_error("the SSE stream ended before the response arrived"));
             };
-            parser.push(&chunk, &mut events).map_err(|e| self.sse_error(&e))?;
+            parser
+                .push(&chunk, &mut events)
+                .map_err(|e| self.sse_error(&e))?;
             for event in events.drain(..) {
-                if event.data.is_empty() || !matches!(event.event.as_deref(), None | Some("message")) {
+                if event.data.is_empty()
+                    || !matches!(event.event.as_deref(), None | Some("message"))
+                {
                     continue;
                 }
-                let messages = jsonrpc::parse_messages(&event.data).map_err(|e| self.protocol_error(e))?;
+                let messages =
+                    jsonrpc::parse_messages(&event.data).map_err(|e| self.protocol_error(e))?;
                 for message in messages {
                     match message {
                         Message::Response(r) if answers(&r, id) => return self.outcome(r),
@@ -171,7 +234,10 @@ impl Session {
         } else {
             let error = ErrorObject {
                 code: codes::METHOD_NOT_FOUND,
-                message: format!("the client does not support '{}'", snippet(&request.method, 100)),
+                message: format!(
+                    "the client does not support '{}'",
+                    snippet(&request.method, 100)
+                ),
                 data: None,
             };
             jsonrpc::encode_response(&request.id, Err(&error))
@@ -191,11 +257,23 @@ impl Session {
     }
 
     /// Reads a whole body as UTF-8 text, up to `limit` bytes.
-    pub(super) async fn read_body(&self, response: &mut HttpResponse, limit: usize) -> Result<String, Error> {
+    pub(super) async fn read_body(
+        &self,
+        response: &mut HttpResponse,
+        limit: usize,
+    ) -> Result<String, Error> {
         let mut bytes = Vec::new();
-        while let Some(chunk) = response.body.next_chunk().await.map_err(|e| self.network_error(&e))? {
+        while let Some(chunk) = response
+            .body
+            .next_chunk()
+            .await
+            .map_err(|e| self.network_error(&e))?
+        {
             if bytes.len() + chunk.len() > limit {
-                return Err(Error::ResponseTooLarge { server: self.server().to_owned(), limit });
+                return Err(Error::ResponseTooLarge {
+                    server: self.server().to_owned(),
+                    limit,
+                });
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -205,13 +283,24 @@ impl Session {
     /// An [`Error::Http`] for a non-success reply, with the server's explanation if it sent one.
     pub(super) async fn http_error(&self, mut response: HttpResponse) -> Error {
         let status = response.status;
-        let body = self.read_body(&mut response, 64 * 1024).await.unwrap_or_default();
+        let body = self
+            .read_body(&mut response, 64 * 1024)
+            .await
+            .unwrap_or_default();
         let explanation = match jsonrpc::parse_messages(&body).ok().as_deref() {
-            Some([Message::Response(Response { outcome: Err(e), .. })]) => e.message.clone(),
+            Some(
+                [Message::Response(Response {
+                    outcome: Err(e), ..
+                })],
+            ) => e.message.clone(),
             _ if body.trim().is_empty() => reason_phrase(status).to_owned(),
             _ => body.trim().to_owned(),
         };
-        Error::Http { server: self.server().to_owned(), status, message: snippet(&explanation, ERROR_BODY_CHARS) }
+        Error::Http {
+            server: self.server().to_owned(),
+            status,
+            message: snippet(&explanation, ERROR_BODY_CHARS),
+        }
     }
 
     pub(super) fn protocol_error(&self, message: impl Into<String>) -> Error {
@@ -219,12 +308,18 @@ impl Session {
     }
 
     pub(super) fn network_error(&self, e: &TransportError) -> Error {
-        Error::Network { server: self.server().to_owned(), message: e.message.clone() }
+        Error::Network {
+            server: self.server().to_owned(),
+            message: e.message.clone(),
+        }
     }
 
     fn sse_error(&self, e: &SseError) -> Error {
         match e {
-            SseError::EventTooLarge { limit } => Error::ResponseTooLarge { server: self.server().to_owned(), limit: *limit },
+            SseError::EventTooLarge { limit } => Error::ResponseTooLarge {
+                server: self.server().to_owned(),
+                limit: *limit,
+            },
         }
     }
 }

@@ -27,11 +27,19 @@ impl Session {
         let response = self.post(body, None).await?;
         let session_id = match response.header("mcp-session-id") {
             Some(sid) if valid_session_id(sid) => Some(sid.to_owned()),
-            Some(_) => return Err(self.protocol_error("the Mcp-Session-Id header holds characters outside visible ASCII")),
+            Some(_) => {
+                return Err(self.protocol_error(
+                    "the Mcp-Session-Id header holds characters outside visible ASCII",
+                ))
+            }
             None => None,
         };
         let generation = self.inner.state.borrow().generation;
-        let pending = Snapshot { session_id: session_id.clone(), protocol_version: None, generation };
+        let pending = Snapshot {
+            session_id: session_id.clone(),
+            protocol_version: None,
+            generation,
+        };
         let raw = self.read_answer(response, id, &pending).await?;
         let result: InitializeResult = serde_json::from_str(raw.get())
             .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
@@ -44,8 +52,17 @@ impl Session {
                 version: crate::error::snippet(&result.protocol_version, 40),
             });
         }
-        let snap = Snapshot { session_id, protocol_version: Some(result.protocol_version.clone()), generation: generation + 1 };
-        let notified = self.post(jsonrpc::encode_notification(methods::INITIALIZED, None), Some(&snap)).await?;
+        let snap = Snapshot {
+            session_id,
+            protocol_version: Some(result.protocol_version.clone()),
+            generation: generation + 1,
+        };
+        let notified = self
+            .post(
+                jsonrpc::encode_notification(methods::INITIALIZED, None),
+                Some(&snap),
+            )
+            .await?;
         if !(200..300).contains(&notified.status) {
             let status = notified.status;
             let error = self.http_error(notified).await;

@@ -142,7 +142,11 @@ impl Session {
     /// # Errors
     /// [`Error::UnsupportedProtocolVersion`] when the server insists on a version this client
     /// does not speak; [`Error::ConnectFailed`] for anything else.
-    pub async fn connect(config: SessionConfig, rt: Runtime, on_notification: Option<NotificationHandler>) -> Result<Session, Error> {
+    pub async fn connect(
+        config: SessionConfig,
+        rt: Runtime,
+        on_notification: Option<NotificationHandler>,
+    ) -> Result<Session, Error> {
         let session = Session {
             inner: Rc::new(Inner {
                 config: Rc::new(config),
@@ -155,7 +159,10 @@ impl Session {
                 on_notification: RefCell::new(on_notification),
             }),
         };
-        session.initialize_with_timeout().await.map_err(|e| session.connect_error(e))?;
+        session
+            .initialize_with_timeout()
+            .await
+            .map_err(|e| session.connect_error(e))?;
         Ok(session)
     }
 
@@ -164,17 +171,33 @@ impl Session {
     /// # Errors
     /// [`Error::RequestTimeout`], [`Error::Aborted`], [`Error::Rpc`] for a JSON-RPC error,
     /// [`Error::Http`], [`Error::Network`], [`Error::Protocol`], [`Error::SessionClosed`].
-    pub async fn request(&self, method: &str, params: Option<Box<RawValue>>, options: RequestOptions) -> Result<Box<RawValue>, Error> {
+    pub async fn request(
+        &self,
+        method: &str,
+        params: Option<Box<RawValue>>,
+        options: RequestOptions,
+    ) -> Result<Box<RawValue>, Error> {
         if self.is_closed() {
-            return Err(Error::SessionClosed { server: self.server().to_owned() });
+            return Err(Error::SessionClosed {
+                server: self.server().to_owned(),
+            });
         }
         let id = self.next_id();
         let body = jsonrpc::encode_request(id, method, params.as_deref());
-        let timeout_ms = options.timeout_ms.unwrap_or(self.inner.config.request_timeout_ms);
-        let mut guard = CancelOnDrop { session: self, id, armed: true, reason: "aborted by the client" };
+        let timeout_ms = options
+            .timeout_ms
+            .unwrap_or(self.inner.config.request_timeout_ms);
+        let mut guard = CancelOnDrop {
+            session: self,
+            id,
+            armed: true,
+            reason: "aborted by the client",
+        };
         let call = self.call_with_recovery(id, &body).boxed_local();
         let timer = self.inner.rt.clock.sleep(timeout_ms);
-        let cancel = options.cancel.unwrap_or_else(|| future::pending().boxed_local());
+        let cancel = options
+            .cancel
+            .unwrap_or_else(|| future::pending().boxed_local());
         let outcome = match future::select(call, future::select(timer, cancel)).await {
             Either::Left((result, _)) => {
                 guard.armed = false;
@@ -182,7 +205,11 @@ impl Session {
             }
             Either::Right((Either::Left(_), _)) => {
                 guard.reason = "request timed out";
-                Err(Error::RequestTimeout { server: self.server().to_owned(), method: method.to_owned(), timeout_ms })
+                Err(Error::RequestTimeout {
+                    server: self.server().to_owned(),
+                    method: method.to_owned(),
+                    timeout_ms,
+                })
             }
             Either::Right((Either::Right(_), _)) => Err(Error::Aborted),
         };
@@ -206,7 +233,16 @@ impl Session {
     /// # Errors
     /// As [`Session::request`].
     pub async fn ping(&self, timeout_ms: Option<u64>) -> Result<(), Error> {
-        self.request(methods::PING, None, RequestOptions { timeout_ms, cancel: None }).await.map(|_| ())
+        self.request(
+            methods::PING,
+            None,
+            RequestOptions {
+                timeout_ms,
+                cancel: None,
+            },
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Ends the session: `DELETE` with the session id (a `405` is fine). Best effort: errors are
@@ -218,7 +254,11 @@ impl Session {
                 return;
             }
             state.closed = true;
-            Snapshot { session_id: state.session_id.take(), protocol_version: state.protocol_version.clone(), generation: state.generation }
+            Snapshot {
+                session_id: state.session_id.take(),
+                protocol_version: state.protocol_version.clone(),
+                generation: state.generation,
+            }
         };
         if snap.session_id.is_some() {
             let _ = self.send_delete(&snap).await;
@@ -313,7 +353,9 @@ impl Session {
     async fn call_once(&self, id: i64, body: &str) -> Result<Box<RawValue>, Failure> {
         let snap = self.snapshot();
         if self.is_closed() {
-            return Err(Failure::Fatal(Error::SessionClosed { server: self.server().to_owned() }));
+            return Err(Failure::Fatal(Error::SessionClosed {
+                server: self.server().to_owned(),
+            }));
         }
         let response = self.post(body.to_owned(), Some(&snap)).await?;
         if response.status == 404 && snap.session_id.is_some() {
@@ -368,13 +410,19 @@ impl Session {
     fn connect_error(&self, e: Error) -> Error {
         match e {
             Error::UnsupportedProtocolVersion { .. } | Error::ConnectFailed { .. } => e,
-            other => Error::ConnectFailed { server: self.server().to_owned(), reason: other.to_string() },
+            other => Error::ConnectFailed {
+                server: self.server().to_owned(),
+                reason: other.to_string(),
+                status: other.http_status(),
+            },
         }
     }
 
     fn send_cancelled(&self, id: i64, reason: &str) {
         let params = serde_json::json!({ "requestId": id, "reason": reason });
-        let Ok(raw) = jsonrpc::to_raw(&params) else { return };
+        let Ok(raw) = jsonrpc::to_raw(&params) else {
+            return;
+        };
         let me = self.clone();
         self.inner.rt.spawner.spawn(Box::pin(async move {
             let _ = me.notify(methods::CANCELLED, Some(raw)).await;

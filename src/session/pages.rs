@@ -20,11 +20,22 @@ impl Session {
     /// # Errors
     /// As [`Session::request`]; [`Error::Protocol`] when a page is malformed, a cursor repeats,
     /// or there are more than 1000 pages.
-    pub async fn request_all_pages(&self, method: &str, items_key: &str, params: Option<Value>, timeout_ms: Option<u64>) -> Result<Box<RawValue>, Error> {
+    pub async fn request_all_pages(
+        &self,
+        method: &str,
+        items_key: &str,
+        params: Option<Value>,
+        timeout_ms: Option<u64>,
+    ) -> Result<Box<RawValue>, Error> {
         let base: Map<String, Value> = match params {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map,
-            Some(_) => return Err(Error::invalid_config("params", "list parameters must be an object")),
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    "params",
+                    "list parameters must be an object",
+                ))
+            }
         };
         let mut items: Vec<Box<RawValue>> = Vec::new();
         let mut seen_cursors: Vec<String> = Vec::new();
@@ -39,25 +50,39 @@ impl Session {
             } else {
                 Some(jsonrpc::to_raw(&page_params).map_err(|e| self.protocol_error(e))?)
             };
-            let options = RequestOptions { timeout_ms, cancel: None };
+            let options = RequestOptions {
+                timeout_ms,
+                cancel: None,
+            };
             let page = self.request(method, raw_params, options).await?;
             let mut fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(page.get())
-                .map_err(|e| self.protocol_error(format!("{method} result is not an object: {e}")))?;
+                .map_err(|e| {
+                    self.protocol_error(format!("{method} result is not an object: {e}"))
+                })?;
             if let Some(list) = fields.remove(items_key) {
-                let page_items: Vec<Box<RawValue>> = serde_json::from_str(list.get())
-                    .map_err(|e| self.protocol_error(format!("{method} result field '{items_key}' is not an array: {e}")))?;
+                let page_items: Vec<Box<RawValue>> =
+                    serde_json::from_str(list.get()).map_err(|e| {
+                        self.protocol_error(format!(
+                            "{method} result field '{items_key}' is not an array: {e}"
+                        ))
+                    })?;
                 items.extend(page_items);
             }
             let next: Option<String> = match fields.remove("nextCursor") {
                 None => None,
-                Some(raw) => serde_json::from_str(raw.get())
-                    .map_err(|_| self.protocol_error(format!("{method} returned a nextCursor that is not a string")))?,
+                Some(raw) => serde_json::from_str(raw.get()).map_err(|_| {
+                    self.protocol_error(format!(
+                        "{method} returned a nextCursor that is not a string"
+                    ))
+                })?,
             };
             match next {
                 None => return self.merge(items_key, &items, &fields),
                 Some(next) => {
                     if seen_cursors.contains(&next) {
-                        return Err(self.protocol_error(format!("{method} repeated a cursor; stopping")));
+                        return Err(
+                            self.protocol_error(format!("{method} repeated a cursor; stopping"))
+                        );
                     }
                     seen_cursors.push(next.clone());
                     cursor = Some(next);
@@ -67,8 +92,14 @@ impl Session {
         Err(self.protocol_error(format!("{method} returned more than {MAX_PAGES} pages")))
     }
 
-    fn merge(&self, items_key: &str, items: &[Box<RawValue>], rest: &BTreeMap<String, Box<RawValue>>) -> Result<Box<RawValue>, Error> {
-        let mut out = String::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 64);
+    fn merge(
+        &self,
+        items_key: &str,
+        items: &[Box<RawValue>],
+        rest: &BTreeMap<String, Box<RawValue>>,
+    ) -> Result<Box<RawValue>, Error> {
+        let mut out =
+            String::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 64);
         out.push('{');
         out.push_str(&jsonrpc::to_json(&items_key));
         out.push_str(":[");

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the complete, publishable npm package into pkg/: wasm-pack (web target, release,
+# wasm-opt from binaryen on npm), then our manifest (pkg.json) and the runtime entry points.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+wasm-pack build --target web --release --out-dir pkg --out-name mcp_edge_pool --no-pack >/dev/null 2>pkg-build.log \
+  || { cat pkg-build.log >&2; exit 1; }
+rm -f pkg-build.log pkg/.gitignore pkg/package.json
+cp pkg.json pkg/package.json
+cp js/node.mjs js/workerd.mjs js/browser.mjs pkg/
+cp README.md pkg/README.md 2>/dev/null || true
+# Declare the re-exported entry points' types too.
+echo "built pkg/: $(wc -c < pkg/mcp_edge_pool_bg.wasm) bytes of wasm"

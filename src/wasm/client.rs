@@ -1,0 +1,238 @@
+//! The exported `McpClient` class: a lease, with one method per MCP request.
+
+use std::rc::Rc;
+
+use js_sys::Promise;
+use serde_json::value::RawValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::abort::{from_json, on_abort, to_json};
+use super::errors::{js_result, to_js};
+use super::options::{call_options, string_arg};
+use crate::error::Error;
+use crate::jsonrpc;
+use crate::pool::Lease;
+use crate::protocol::methods;
+use crate::session::RequestOptions;
+
+/// A lease on a pooled MCP session. Release it with `release()` (or `pool.release(name, client)`)
+/// when done; the session stays open for the next agent.
+#[derive(Debug)]
+#[wasm_bindgen(js_name = McpClient)]
+pub struct JsClient {
+    lease: Rc<Lease>,
+    id: u64,
+}
+
+impl JsClient {
+    pub(crate) fn new(lease: Rc<Lease>, id: u64) -> JsClient {
+        JsClient { lease, id }
+    }
+}
+
+/// What a call sends: a method and its params, or a paginated list.
+enum Call {
+    One(&'static str, Result<Option<Box<RawValue>>, Error>),
+    Any(Result<String, Error>, Result<Option<Box<RawValue>>, Error>),
+    Pages(&'static str, &'static str),
+}
+
+#[wasm_bindgen(js_class = McpClient)]
+impl JsClient {
+    /// The server this client talks to.
+    #[wasm_bindgen(getter)]
+    pub fn server(&self) -> String {
+        self.lease.server().to_owned()
+    }
+
+    /// An id identifying this lease to its pool.
+    #[wasm_bindgen(getter, js_name = leaseId)]
+    pub fn lease_id(&self) -> f64 {
+        self.id as f64
+    }
+
+    /// True once released.
+    #[wasm_bindgen(getter)]
+    pub fn released(&self) -> bool {
+        self.lease.is_released()
+    }
+
+    /// Gives the lease back; the session stays open. Throws `LEASE_RELEASED` the second time.
+    pub fn release(&self) -> Result<(), JsValue> {
+        js_result(self.lease.release())
+    }
+
+    /// Every tool of the server (all pages), as the server sent them.
+    #[wasm_bindgen(js_name = listTools, unchecked_return_type = "Promise<any>")]
+    pub fn list_tools(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(Call::Pages(methods::TOOLS_LIST, "tools"), &options)
+    }
+
+    /// Calls a tool. A tool's own failure is a result with `isError: true`.
+    #[wasm_bindgen(js_name = callTool, unchecked_return_type = "Promise<any>")]
+    pub fn call_tool(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] args: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let params = string_arg(&name, "name", 1024)
+            .and_then(|name| named_params("name", &name, "arguments", &args));
+        self.run(Call::One(methods::TOOLS_CALL, params), &options)
+    }
+
+    /// Every resource (all pages).
+    #[wasm_bindgen(js_name = listResources, unchecked_return_type = "Promise<any>")]
+    pub fn list_resources(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(Call::Pages(methods::RESOURCES_LIST, "resources"), &options)
+    }
+
+    /// Every resource template (all pages).
+    #[wasm_bindgen(js_name = listResourceTemplates, unchecked_return_type = "Promise<any>")]
+    pub fn list_resource_templates(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(
+            Call::Pages(methods::RESOURCES_TEMPLATES_LIST, "resourceTemplates"),
+            &options,
+        )
+    }
+
+    /// Reads a resource.
+    #[wasm_bindgen(js_name = readResource, unchecked_return_type = "Promise<any>")]
+    pub fn read_resource(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] uri: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let params = string_arg(&uri, "uri", 64 * 1024).and_then(|uri| {
+            jsonrpc::to_raw(&serde_json::json!({ "uri": uri }))
+                .map(Some)
+                .map_err(|e| Error::invalid_argument("uri", e))
+        });
+        self.run(Call::One(methods::RESOURCES_READ, params), &options)
+    }
+
+    /// Every prompt (all pages).
+    #[wasm_bindgen(js_name = listPrompts, unchecked_return_type = "Promise<any>")]
+    pub fn list_prompts(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(Call::Pages(methods::PROMPTS_LIST, "prompts"), &options)
+    }
+
+    /// Gets a prompt.
+    #[wasm_bindgen(js_name = getPrompt, unchecked_return_type = "Promise<any>")]
+    pub fn get_prompt(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] args: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let params = string_arg(&name, "name", 1024)
+            .and_then(|name| named_params("name", &name, "arguments", &args));
+        self.run(Call::One(methods::PROMPTS_GET, params), &options)
+    }
+
+    /// `ping`: resolves to `{}` when the session is alive.
+    #[wasm_bindgen(unchecked_return_type = "Promise<any>")]
+    pub fn ping(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.run(Call::One(methods::PING, Ok(None)), &options)
+    }
+
+    /// Any other request: `method` with `params` (an object, or undefined).
+    #[wasm_bindgen(unchecked_return_type = "Promise<any>")]
+    pub fn request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] params: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let method = string_arg(&method, "method", 1024);
+        let params = if params.is_undefined() || params.is_null() {
+            Ok(None)
+        } else {
+            object_json(&params, "params").map(Some)
+        };
+        self.run(Call::Any(method, params), &options)
+    }
+
+    fn run(&self, call: Call, options: &JsValue) -> Promise {
+        let lease = self.lease.clone();
+        let options = call_options(options);
+        future_to_promise(async move {
+            let options = options.map_err(|e| to_js(&e))?;
+            if lease.is_released() {
+                return Err(to_js(&Error::LeaseReleased));
+            }
+            if options.signal.as_ref().is_some_and(|s| s.aborted()) {
+                return Err(to_js(&Error::Aborted));
+            }
+            let request = RequestOptions {
+                timeout_ms: options.timeout_ms,
+                cancel: options.signal.as_ref().map(on_abort),
+            };
+            let result = match call {
+                Call::One(method, params) => {
+                    let params = params.map_err(|e| to_js(&e))?;
+                    lease.request(method, params, request).await
+                }
+                Call::Any(method, params) => {
+                    let method = method.map_err(|e| to_js(&e))?;
+                    let params = params.map_err(|e| to_js(&e))?;
+                    lease.request(&method, params, request).await
+                }
+                Call::Pages(method, key) => {
+                    lease
+                        .request_all_pages(method, key, None, options.timeout_ms)
+                        .await
+                }
+            };
+            result.map(|raw| from_json(&raw)).map_err(|e| to_js(&e))
+        })
+    }
+}
+
+/// `{ "<key>": value, "<args_key>": args }` with `args` optional and an object when present.
+fn named_params(
+    key: &str,
+    value: &str,
+    args_key: &str,
+    args: &JsValue,
+) -> Result<Option<Box<RawValue>>, Error> {
+    let mut text = String::from("{");
+    text.push_str(&jsonrpc::to_json(&key));
+    text.push(':');
+    text.push_str(&jsonrpc::to_json(&value));
+    if !args.is_undefined() && !args.is_null() {
+        let args = object_json(args, args_key)?;
+        text.push(',');
+        text.push_str(&jsonrpc::to_json(&args_key));
+        text.push(':');
+        text.push_str(args.get());
+    }
+    text.push('}');
+    RawValue::from_string(text)
+        .map(Some)
+        .map_err(|e| Error::invalid_argument(args_key, e.to_string()))
+}
+
+/// JSON of a plain object argument (not an array, function or primitive).
+fn object_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Error> {
+    if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
+        return Err(Error::invalid_argument(argument, "must be a plain object"));
+    }
+    to_json(value, argument)
+}

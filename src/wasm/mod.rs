@@ -1,0 +1,27 @@
+//! The thin wasm face: `fetch`, timers and spawning bound to the JS host, and the exported
+//! `McpPool` and `McpClient` classes. Everything else is the portable core.
+
+mod abort;
+mod client;
+mod errors;
+mod fetch;
+mod options;
+mod pool;
+mod timers;
+mod types;
+
+use std::rc::Rc;
+
+use crate::runtime::Runtime;
+
+pub use client::JsClient;
+pub use pool::JsPool;
+
+/// The runtime of the JS host: global `fetch`, `setTimeout` and `spawn_local`.
+pub(crate) fn js_runtime() -> Runtime {
+    Runtime::new(
+        Rc::new(fetch::FetchTransport),
+        Rc::new(timers::JsClock),
+        Rc::new(timers::JsSpawner),
+    )
+}

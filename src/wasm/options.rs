@@ -1,0 +1,252 @@
+//! Reading options objects passed from JS, with a typed error for every wrong type or value.
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::AbortSignal;
+
+use crate::config::{PoolOptions, ServerOptions, MAX_DELAY_MS};
+use crate::error::Error;
+use crate::protocol::Implementation;
+
+/// A JS options object: `undefined`/`null` means "all defaults".
+pub(crate) struct Options {
+    object: Option<Object>,
+    what: &'static str,
+}
+
+impl Options {
+    /// Wraps `value`, which must be an object, `undefined` or `null`, and have only `known` keys.
+    pub(crate) fn new(
+        value: &JsValue,
+        what: &'static str,
+        known: &[&str],
+    ) -> Result<Options, Error> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Options { object: None, what });
+        }
+        let Some(object) = value
+            .dyn_ref::<Object>()
+            .filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
+        else {
+            return Err(Error::invalid_argument(what, "must be an object"));
+        };
+        for key in Object::keys(object).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !known.contains(&key.as_str()) {
+                return Err(Error::invalid_config(
+                    &key,
+                    format!("unknown option in {what} (known: {})", known.join(", ")),
+                ));
+            }
+        }
+        Ok(Options {
+            object: Some(object.clone()),
+            what,
+        })
+    }
+
+    fn get(&self, key: &str) -> JsValue {
+        match &self.object {
+            Some(object) => {
+                Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+            }
+            None => JsValue::UNDEFINED,
+        }
+    }
+
+    /// A whole number in `min..=max`, or `None` when absent.
+    pub(crate) fn int(&self, key: &str, min: f64, max: f64) -> Result<Option<u64>, Error> {
+        let value = self.get(key);
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        let Some(n) = value.as_f64() else {
+            return Err(Error::invalid_config(key, "must be a number"));
+        };
+        if !n.is_finite() || n.fract() != 0.0 || n < min || n > max {
+            return Err(Error::invalid_config(
+                key,
+                format!("must be a whole number from {min} to {max}"),
+            ));
+        }
+        Ok(Some(n as u64))
+    }
+
+    /// A timeout in ms, or `None`.
+    pub(crate) fn ms(&self, key: &str, min: u64) -> Result<Option<u64>, Error> {
+        self.int(key, min as f64, MAX_DELAY_MS as f64)
+    }
+
+    /// A count (sessions, leases), or `None`.
+    pub(crate) fn count(&self, key: &str) -> Result<Option<usize>, Error> {
+        Ok(self
+            .int(key, 1.0, crate::config::MAX_COUNT as f64)?
+            .map(|n| n as usize))
+    }
+
+    /// A non-empty string, or `None`.
+    fn string(&self, key: &str) -> Result<Option<String>, Error> {
+        let value = self.get(key);
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        match value.as_string() {
+            Some(s) if !s.is_empty() && s.len() <= 1024 => Ok(Some(s)),
+            Some(_) => Err(Error::invalid_config(key, "must be 1 to 1024 characters")),
+            None => Err(Error::invalid_config(key, "must be a string")),
+        }
+    }
+
+    /// The `signal` option: an `AbortSignal`, or `None`.
+    pub(crate) fn signal(&self) -> Result<Option<AbortSignal>, Error> {
+        let value = self.get("signal");
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        value.dyn_into::<AbortSignal>().map(Some).map_err(|_| {
+            Error::invalid_argument(&format!("{}.signal", self.what), "must be an AbortSignal")
+        })
+    }
+
+    /// The raw value of `key`.
+    pub(crate) fn raw(&self, key: &str) -> JsValue {
+        self.get(key)
+    }
+}
+
+const POOL_KEYS: [&str; 8] = [
+    "maxConnectionsPerServer",
+    "maxLeasesPerConnection",
+    "healthCheckIntervalMs",
+    "idleTimeoutMs",
+    "acquireTimeoutMs",
+    "requestTimeoutMs",
+    "maxResponseBytes",
+    "clientInfo",
+];
+
+/// Reads the options of `new McpPool(options)`.
+pub(crate) fn pool_options(value: &JsValue) -> Result<PoolOptions, Error> {
+    let o = Options::new(value, "options", &POOL_KEYS)?;
+    let mut out = PoolOptions::default();
+    if let Some(n) = o.count("maxConnectionsPerServer")? {
+        out.max_connections_per_server = n;
+    }
+    out.max_leases_per_connection = o.count("maxLeasesPerConnection")?;
+    if let Some(ms) = o.ms("healthCheckIntervalMs", 0)? {
+        out.health_check_interval_ms = ms;
+    }
+    if let Some(ms) = o.ms("idleTimeoutMs", 0)? {
+        out.idle_timeout_ms = ms;
+    }
+    if let Some(ms) = o.ms("acquireTimeoutMs", 0)? {
+        out.acquire_timeout_ms = ms;
+    }
+    if let Some(ms) = o.ms("requestTimeoutMs", 1)? {
+        out.request_timeout_ms = ms;
+    }
+    if let Some(n) = o.int("maxResponseBytes", 1024.0, 1024.0 * 1024.0 * 1024.0)? {
+        out.max_response_bytes = n as usize;
+    }
+    let info = o.raw("clientInfo");
+    if !info.is_undefined() && !info.is_null() {
+        let info = Options::new(&info, "clientInfo", &["name", "version"])?;
+        let name = info
+            .string("name")?
+            .ok_or_else(|| Error::invalid_config("clientInfo.name", "is required"))?;
+        let version = info
+            .string("version")?
+            .ok_or_else(|| Error::invalid_config("clientInfo.version", "is required"))?;
+        out.client_info = Implementation::new(name, version);
+    }
+    out.validate()?;
+    Ok(out)
+}
+
+/// Reads the options of `registerHttp(name, url, options)`.
+pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
+    let o = Options::new(
+        value,
+        "options",
+        &[
+            "headers",
+            "maxConnections",
+            "maxLeasesPerConnection",
+            "requestTimeoutMs",
+            "acquireTimeoutMs",
+        ],
+    )?;
+    let out = ServerOptions {
+        headers: headers(&o.raw("headers"))?,
+        max_connections: o.count("maxConnections")?,
+        max_leases_per_connection: o.count("maxLeasesPerConnection")?,
+        request_timeout_ms: o.ms("requestTimeoutMs", 1)?,
+        acquire_timeout_ms: o.ms("acquireTimeoutMs", 0)?,
+    };
+    out.validate()?;
+    Ok(out)
+}
+
+/// Headers given as a plain object of strings.
+fn headers(value: &JsValue) -> Result<Vec<(String, String)>, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(object) = value
+        .dyn_ref::<Object>()
+        .filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
+    else {
+        return Err(Error::invalid_config(
+            "headers",
+            "must be an object of header names to string values",
+        ));
+    };
+    let mut out = Vec::new();
+    for entry in Object::entries(object).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        let name = pair.get(0).as_string().unwrap_or_default();
+        let Some(value) = pair.get(1).as_string() else {
+            return Err(Error::invalid_config(
+                "headers",
+                format!("the value of '{name}' must be a string"),
+            ));
+        };
+        if value.len() > 16 * 1024 {
+            return Err(Error::invalid_config(
+                "headers",
+                format!("the value of '{name}' is longer than 16 KiB"),
+            ));
+        }
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+/// `{ signal, timeoutMs }` of `get` and of requests.
+pub(crate) struct CallOptions {
+    pub(crate) signal: Option<AbortSignal>,
+    pub(crate) timeout_ms: Option<u64>,
+}
+
+/// Reads `{ signal, timeoutMs }`.
+pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, Error> {
+    let o = Options::new(value, "options", &["signal", "timeoutMs"])?;
+    Ok(CallOptions {
+        signal: o.signal()?,
+        timeout_ms: o.ms("timeoutMs", 0)?,
+    })
+}
+
+/// A string argument (server name, tool name, URI, method).
+pub(crate) fn string_arg(value: &JsValue, argument: &str, max_len: usize) -> Result<String, Error> {
+    match value.as_string() {
+        Some(s) if s.is_empty() => Err(Error::invalid_argument(argument, "must not be empty")),
+        Some(s) if s.len() > max_len => Err(Error::invalid_argument(
+            argument,
+            format!("is longer than {max_len} characters"),
+        )),
+        Some(s) => Ok(s),
+        None => Err(Error::invalid_argument(argument, "must be a string")),
+    }
+}

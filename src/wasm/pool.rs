@@ -1,0 +1,254 @@
+//! The exported `McpPool` class.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Promise, Reflect};
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::abort::on_abort;
+use super::client::JsClient;
+use super::errors::{js_result, to_js};
+use super::options::{call_options, pool_options, server_options, string_arg};
+use crate::error::Error;
+use crate::pool::{GetOptions, Lease, Pool, ServerStats, Stats};
+
+/// Leases handed out by one `McpPool`, by lease id, so `release(name, client)` can tell its
+/// own clients from any other value.
+type Handed = Rc<RefCell<HashMap<u64, Weak<Lease>>>>;
+
+/// A pool of MCP sessions shared by every agent in this JS context.
+///
+/// `new McpPool(options)` does no I/O and starts no timer, so it is safe at module scope in a
+/// Cloudflare Worker; the health loop starts with the first `get`.
+#[derive(Debug)]
+#[wasm_bindgen(js_name = McpPool)]
+pub struct JsPool {
+    pool: Pool,
+    handed: Handed,
+    next_lease: Rc<std::cell::Cell<u64>>,
+}
+
+#[wasm_bindgen(js_class = McpPool)]
+impl JsPool {
+    /// Creates a pool. Every option is optional.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "McpPoolOptions")] options: JsValue,
+    ) -> Result<JsPool, JsValue> {
+        let options = js_result(pool_options(&options))?;
+        let pool = js_result(Pool::new(options, super::js_runtime()))?;
+        Ok(JsPool {
+            pool,
+            handed: Rc::default(),
+            next_lease: Rc::default(),
+        })
+    }
+
+    /// Registers a remote MCP server reachable over Streamable HTTP.
+    #[wasm_bindgen(js_name = registerHttp)]
+    pub fn register_http(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ServerOptions")] options: JsValue,
+    ) -> Result<(), JsValue> {
+        let name = js_result(string_arg(&name, "name", 64).map_err(|_| name_error(&name)))?;
+        let url = js_result(
+            string_arg(&url, "url", 8192).map_err(|e| Error::InvalidUrl {
+                reason: e.to_string(),
+            }),
+        )?;
+        let options = js_result(server_options(&options))?;
+        js_result(self.pool.register_http(&name, &url, options))
+    }
+
+    /// Always throws `STDIO_UNSUPPORTED`: edge runtimes cannot spawn processes.
+    #[wasm_bindgen(js_name = registerStdio)]
+    pub fn register_stdio(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] _command: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] _args: JsValue,
+    ) -> Result<(), JsValue> {
+        let name = name.as_string().unwrap_or_default();
+        js_result(self.pool.register_stdio(&name, "", &[]))
+    }
+
+    /// A lease (`McpClient`) on a live session to `name`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<McpClient>")]
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let pool = self.pool.clone();
+        let handed = self.handed.clone();
+        let next_lease = self.next_lease.clone();
+        let prepared = string_arg(&name, "name", 64)
+            .map_err(|_| name_error(&name))
+            .and_then(|name| Ok((name, call_options(&options)?)));
+        future_to_promise(async move {
+            let (name, options) = prepared.map_err(|e| to_js(&e))?;
+            if options.signal.as_ref().is_some_and(|s| s.aborted()) {
+                return Err(to_js(&Error::Aborted));
+            }
+            let get = GetOptions {
+                timeout_ms: options.timeout_ms,
+                cancel: options.signal.as_ref().map(on_abort),
+            };
+            let lease = Rc::new(pool.get_with(&name, get).await.map_err(|e| to_js(&e))?);
+            let id = next_lease.get() + 1;
+            next_lease.set(id);
+            {
+                let mut handed = handed.borrow_mut();
+                if handed.len() >= 1024 {
+                    handed.retain(|_, weak| weak.strong_count() > 0);
+                }
+                handed.insert(id, Rc::downgrade(&lease));
+            }
+            Ok(JsClient::new(lease, id).into())
+        })
+    }
+
+    /// Gives a client back to the pool (the session stays open). Throws `LEASE_RELEASED` the
+    /// second time, `FOREIGN_LEASE` for a client of another pool or server.
+    pub fn release(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "McpClient")] client: JsValue,
+    ) -> Result<(), JsValue> {
+        let name = js_result(string_arg(&name, "name", 64).map_err(|_| name_error(&name)))?;
+        let id = if client.is_object() {
+            Reflect::get(&client, &JsValue::from_str("leaseId"))
+                .ok()
+                .and_then(|v| v.as_f64())
+        } else {
+            None
+        };
+        let Some(id) = id else {
+            return Err(to_js(&Error::invalid_argument(
+                "client",
+                "must be an McpClient returned by get()",
+            )));
+        };
+        let entry = self.handed.borrow().get(&(id as u64)).cloned();
+        let Some(weak) = entry else {
+            return Err(to_js(&Error::ForeignLease {
+                reason: "it was not handed out by this pool".into(),
+            }));
+        };
+        let Some(lease) = weak.upgrade() else {
+            return Err(to_js(&Error::LeaseReleased));
+        };
+        js_result(self.pool.release(&name, &lease))
+    }
+
+    /// A snapshot of the pool's statistics, totals and per server.
+    #[wasm_bindgen(unchecked_return_type = "PoolStats")]
+    pub fn stats(&self) -> JsValue {
+        let text = crate::jsonrpc::to_json(&stats_json(&self.pool.stats()));
+        js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+    }
+
+    /// The registered server names, sorted.
+    #[wasm_bindgen(unchecked_return_type = "string[]")]
+    pub fn servers(&self) -> JsValue {
+        self.pool
+            .servers()
+            .into_iter()
+            .map(JsValue::from)
+            .collect::<js_sys::Array>()
+            .into()
+    }
+
+    /// Removes a server and closes its sessions.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn unregister(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Promise {
+        let pool = self.pool.clone();
+        let name = string_arg(&name, "name", 64).map_err(|_| name_error(&name));
+        future_to_promise(async move {
+            let name = name.map_err(|e| to_js(&e))?;
+            pool.unregister(&name).await.map_err(|e| to_js(&e))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// One health and eviction pass now; hand the promise to `ctx.waitUntil()` in a Worker.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn maintain(&self) -> Promise {
+        let pool = self.pool.clone();
+        future_to_promise(async move {
+            pool.maintain().await;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Closes every session, rejects waiters, stops the health loop. Idempotent.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn close(&self) -> Promise {
+        let pool = self.pool.clone();
+        future_to_promise(async move {
+            pool.close().await;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// True once `close()` was called.
+    #[wasm_bindgen(getter)]
+    pub fn closed(&self) -> bool {
+        self.pool.is_closed()
+    }
+}
+
+/// The error for a server name that is not a valid name string.
+fn name_error(name: &JsValue) -> Error {
+    match name.as_string() {
+        Some(name) => Error::InvalidServerName {
+            name: crate::error::snippet(&name, 80),
+        },
+        None => Error::invalid_argument("name", "must be a string"),
+    }
+}
+
+fn server_json(s: &ServerStats) -> Value {
+    json!({
+        "activeConnections": s.active_connections,
+        "idleConnections": s.idle_connections,
+        "openingConnections": s.opening_connections,
+        "leases": s.leases,
+        "waiting": s.waiting,
+        "totalConnections": s.total_connections,
+        "connectionErrors": s.connection_errors,
+        "healthChecksPassed": s.health_checks_passed,
+        "healthChecksFailed": s.health_checks_failed,
+        "maxConnections": s.max_connections,
+    })
+}
+
+fn stats_json(s: &Stats) -> Value {
+    let servers: serde_json::Map<String, Value> = s
+        .servers
+        .iter()
+        .map(|(k, v)| (k.clone(), server_json(v)))
+        .collect();
+    json!({
+        "registeredServers": s.registered_servers,
+        "activeConnections": s.active_connections,
+        "idleConnections": s.idle_connections,
+        "openingConnections": s.opening_connections,
+        "leases": s.leases,
+        "waiting": s.waiting,
+        "totalConnections": s.total_connections,
+        "connectionErrors": s.connection_errors,
+        "healthChecksPassed": s.health_checks_passed,
+        "healthChecksFailed": s.health_checks_failed,
+        "servers": servers,
+    })
+}

@@ -1,0 +1,126 @@
+//! Time over the global `Date.now`, `setTimeout` and `clearTimeout`, bound through
+//! `extern "C"` so the same build runs in a window, a worker, Cloudflare Workers and Node.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_channel::oneshot;
+use futures_util::future::LocalBoxFuture;
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::time::{Clock, Spawner};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout, catch)]
+    fn set_timeout(handler: &Function, ms: f64) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+}
+
+/// The wall clock and timers of the JS host.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct JsClock;
+
+impl Clock for JsClock {
+    fn now_ms(&self) -> u64 {
+        let now = js_sys::Date::now();
+        if now.is_finite() && now > 0.0 {
+            now as u64
+        } else {
+            0
+        }
+    }
+
+    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+        Box::pin(Timeout::new(ms, false))
+    }
+
+    fn sleep_unref(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+        Box::pin(Timeout::new(ms, true))
+    }
+}
+
+/// Spawns onto the JS microtask queue.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct JsSpawner;
+
+impl Spawner for JsSpawner {
+    fn spawn(&self, task: LocalBoxFuture<'static, ()>) {
+        wasm_bindgen_futures::spawn_local(task);
+    }
+}
+
+/// A pending `setTimeout`. Dropping it clears the timer, so nothing is left behind.
+struct Timeout {
+    handle: Option<JsValue>,
+    rx: Option<oneshot::Receiver<()>>,
+    _callback: Option<Closure<dyn FnMut()>>,
+}
+
+impl Timeout {
+    /// Arms a timer; with `unref`, a Node process will not stay alive for it.
+    fn new(ms: u64, unref: bool) -> Timeout {
+        let (tx, rx) = oneshot::channel();
+        let mut tx = Some(tx);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if let Some(tx) = tx.take() {
+                let _ = tx.send(());
+            }
+        });
+        // A host that refuses timers (a Worker's global scope) gets a timer that never fires:
+        // callers race every sleep against real work, so nothing waits on it alone forever.
+        let handle = set_timeout(callback.as_ref().unchecked_ref(), ms as f64).ok();
+        if unref {
+            if let Some(handle) = &handle {
+                unref_handle(handle);
+            }
+        }
+        Timeout {
+            handle,
+            rx: Some(rx),
+            _callback: Some(callback),
+        }
+    }
+}
+
+/// Calls `handle.unref()` where the host has it (Node's `Timeout` objects).
+fn unref_handle(handle: &JsValue) {
+    if !handle.is_object() {
+        return;
+    }
+    if let Ok(unref) = Reflect::get(handle, &JsValue::from_str("unref")) {
+        if let Some(unref) = unref.dyn_ref::<Function>() {
+            let _ = unref.call0(handle);
+        }
+    }
+}
+
+impl Future for Timeout {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(rx) = self.rx.as_mut() else {
+            return Poll::Ready(());
+        };
+        match Pin::new(rx).poll(cx) {
+            Poll::Ready(_) => {
+                self.rx = None;
+                self.handle = None;
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            clear_timeout(&handle);
+        }
+    }
+}

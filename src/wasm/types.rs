@@ -1,0 +1,88 @@
+//! TypeScript types of the options and statistics objects, shipped in the package's `.d.ts`.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options of `new McpPool(options)`; every field is optional. */
+export interface McpPoolOptions {
+  /** Most sessions per server, opening ones included. Default 5. */
+  maxConnectionsPerServer?: number;
+  /** Most leases sharing one session; undefined = unlimited (default). */
+  maxLeasesPerConnection?: number;
+  /** Health loop interval in ms; 0 disables it. Default 30000. */
+  healthCheckIntervalMs?: number;
+  /** Idle sessions older than this are closed, in ms; 0 disables. Default 300000. */
+  idleTimeoutMs?: number;
+  /** How long get() may wait, in ms. Default 10000. */
+  acquireTimeoutMs?: number;
+  /** Default timeout of one request, in ms. Default 60000. */
+  requestTimeoutMs?: number;
+  /** Largest response body or SSE event, in bytes. Default 16 MiB. */
+  maxResponseBytes?: number;
+  /** Sent as clientInfo in initialize. */
+  clientInfo?: { name: string; version: string };
+}
+
+/** Options of `registerHttp(name, url, options)`. */
+export interface ServerOptions {
+  /** Headers sent with every request to this server only (e.g. Authorization). */
+  headers?: Record<string, string>;
+  maxConnections?: number;
+  maxLeasesPerConnection?: number;
+  requestTimeoutMs?: number;
+  acquireTimeoutMs?: number;
+}
+
+/** Options of `get` and of every request. */
+export interface CallOptions {
+  /** Aborts the wait or the request (rejects with code "ABORTED"; a request also sends notifications/cancelled). */
+  signal?: AbortSignal;
+  /** Overrides the acquire or request timeout, in ms. */
+  timeoutMs?: number;
+}
+
+/** Counters of one server. */
+export interface ServerStats {
+  activeConnections: number;
+  idleConnections: number;
+  openingConnections: number;
+  leases: number;
+  waiting: number;
+  totalConnections: number;
+  connectionErrors: number;
+  healthChecksPassed: number;
+  healthChecksFailed: number;
+  maxConnections: number;
+}
+
+/** `pool.stats()`: totals and per server. */
+export interface PoolStats {
+  registeredServers: number;
+  activeConnections: number;
+  idleConnections: number;
+  openingConnections: number;
+  leases: number;
+  waiting: number;
+  totalConnections: number;
+  connectionErrors: number;
+  healthChecksPassed: number;
+  healthChecksFailed: number;
+  servers: Record<string, ServerStats>;
+}
+
+/** Every error the pool throws or rejects with. */
+export interface McpPoolError extends Error {
+  name: "McpPoolError";
+  code:
+    | "STDIO_UNSUPPORTED" | "INVALID_CONFIG" | "INVALID_ARGUMENT" | "INVALID_URL" | "INVALID_SERVER_NAME"
+    | "DUPLICATE_SERVER" | "UNKNOWN_SERVER" | "POOL_CLOSED" | "ACQUIRE_TIMEOUT" | "REQUEST_TIMEOUT"
+    | "CONNECT_FAILED" | "NETWORK_ERROR" | "HTTP_ERROR" | "PROTOCOL_ERROR" | "RPC_ERROR"
+    | "UNSUPPORTED_PROTOCOL_VERSION" | "RESPONSE_TOO_LARGE" | "LEASE_RELEASED" | "FOREIGN_LEASE"
+    | "ABORTED" | "SESSION_CLOSED";
+  server?: string;
+  status?: number;
+  rpcCode?: number;
+  data?: unknown;
+}
+"#;
