@@ -82,8 +82,22 @@ impl PoolInner {
             };
             loop {
                 match server.pick() {
-                    Pick::Idle(i) | Pick::Share(i) => {
+                    Pick::Idle(i) => {
                         let Some(waiter) = server.waiters.pop_front() else {
+                            break;
+                        };
+                        match self.lease_on(server, i, now) {
+                            Some(lease) => grants.push((waiter.tx, Grant::Lease(lease))),
+                            None => break,
+                        }
+                    }
+                    Pick::Share(i) => {
+                        // A waiter whose own session is opening waits for it: sessions fill up
+                        // to the cap before they are shared.
+                        let Some(at) = server.waiters.iter().position(|w| !w.open_pending) else {
+                            break;
+                        };
+                        let Some(waiter) = server.waiters.remove(at) else {
                             break;
                         };
                         match self.lease_on(server, i, now) {
