@@ -204,7 +204,13 @@ impl Session {
                     jsonrpc::parse_messages(&event.data).map_err(|e| self.protocol_error(e))?;
                 for message in messages {
                     match message {
-                        Message::Response(r) if answers(&r, id) => return self.outcome(r),
+                        // An error the server could not attribute (id null) on the stream of
+                        // our own POST is about this request.
+                        Message::Response(r)
+                            if answers(&r, id) || (r.id.is_none() && r.outcome.is_err()) =>
+                        {
+                            return self.outcome(r)
+                        }
                         // A response to something else (or unattributable) is not ours: skip it.
                         Message::Response(_) => {}
                         other => self.handle_server_message(other, snap).await,

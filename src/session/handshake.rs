@@ -39,6 +39,7 @@ impl Session {
             session_id: session_id.clone(),
             protocol_version: None,
             generation,
+            failed_reinits: 0,
         };
         let raw = self.read_answer(response, id, &pending).await?;
         let result: InitializeResult = serde_json::from_str(raw.get())
@@ -56,6 +57,7 @@ impl Session {
             session_id,
             protocol_version: Some(result.protocol_version.clone()),
             generation: generation + 1,
+            failed_reinits: 0,
         };
         let notified = self
             .post(
@@ -75,12 +77,24 @@ impl Session {
             }
             return Err(error);
         }
-        {
+        let closed = {
             let mut state = self.inner.state.borrow_mut();
-            state.session_id = snap.session_id;
-            state.protocol_version = snap.protocol_version;
-            state.init = Some(std::rc::Rc::new(result));
-            state.generation = snap.generation;
+            if !state.closed {
+                state.session_id = snap.session_id.clone();
+                state.protocol_version = snap.protocol_version.clone();
+                state.init = Some(std::rc::Rc::new(result));
+                state.generation = snap.generation;
+            }
+            state.closed
+        };
+        if closed {
+            // close() ran while this handshake was under way: end the session it just opened.
+            if snap.session_id.is_some() {
+                let _ = self.send_delete(&snap).await;
+            }
+            return Err(Error::SessionClosed {
+                server: self.server().to_owned(),
+            });
         }
         self.inner.initializes.set(self.inner.initializes.get() + 1);
         self.mark_ok();

@@ -112,6 +112,10 @@ struct State {
     init: Option<Rc<InitializeResult>>,
     generation: u64,
     closed: bool,
+    /// How many re-initializes failed, and the last failure: shared with every request that was
+    /// sent before that failure and whose 404 arrives after it.
+    failed_reinits: u64,
+    last_reinit_error: Option<Error>,
 }
 
 /// What a request was sent with: the session as it was at that moment.
@@ -120,12 +124,14 @@ pub(crate) struct Snapshot {
     session_id: Option<String>,
     protocol_version: Option<String>,
     generation: u64,
+    failed_reinits: u64,
 }
 
 /// Why one attempt failed.
 enum Failure {
-    /// `404` on a request that carried a session id: the server forgot the session.
-    Gone(u64),
+    /// `404` on a request that carried a session id: the server forgot the session. Carries the
+    /// snapshot's generation and failed re-initialize count.
+    Gone(u64, u64),
     /// Anything else, final.
     Fatal(Error),
 }
@@ -222,6 +228,11 @@ impl Session {
     /// # Errors
     /// As [`Session::request`], minus timeouts.
     pub async fn notify(&self, method: &str, params: Option<Box<RawValue>>) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(Error::SessionClosed {
+                server: self.server().to_owned(),
+            });
+        }
         let snap = self.snapshot();
         let body = jsonrpc::encode_notification(method, params.as_deref());
         let response = self.post(body, Some(&snap)).await?;
@@ -258,8 +269,13 @@ impl Session {
                 session_id: state.session_id.take(),
                 protocol_version: state.protocol_version.clone(),
                 generation: state.generation,
+                failed_reinits: state.failed_reinits,
             }
         };
+        // A re-initialize nobody waits on any more would otherwise keep its timers and, through
+        // its clone of the session, the session itself alive (a reference cycle).
+        let abandoned = self.inner.reinit.borrow_mut().take();
+        drop(abandoned);
         if snap.session_id.is_some() {
             let _ = self.send_delete(&snap).await;
         }
@@ -324,6 +340,7 @@ impl Session {
             session_id: state.session_id.clone(),
             protocol_version: state.protocol_version.clone(),
             generation: state.generation,
+            failed_reinits: state.failed_reinits,
         }
     }
 
@@ -335,12 +352,12 @@ impl Session {
         match self.call_once(id, body).await {
             Ok(raw) => Ok(raw),
             Err(Failure::Fatal(e)) => Err(e),
-            Err(Failure::Gone(generation)) => {
-                self.reinitialize(generation).await?;
+            Err(Failure::Gone(generation, failed_reinits)) => {
+                self.reinitialize(generation, failed_reinits).await?;
                 match self.call_once(id, body).await {
                     Ok(raw) => Ok(raw),
                     Err(Failure::Fatal(e)) => Err(e),
-                    Err(Failure::Gone(_)) => Err(Error::Http {
+                    Err(Failure::Gone(..)) => Err(Error::Http {
                         server: self.server().to_owned(),
                         status: 404,
                         message: "session not found, again right after a new initialize".into(),
@@ -359,7 +376,7 @@ impl Session {
         }
         let response = self.post(body.to_owned(), Some(&snap)).await?;
         if response.status == 404 && snap.session_id.is_some() {
-            return Err(Failure::Gone(snap.generation));
+            return Err(Failure::Gone(snap.generation, snap.failed_reinits));
         }
         let result = self.read_answer(response, id, &snap).await?;
         self.mark_ok();
@@ -369,10 +386,24 @@ impl Session {
     /// Re-initializes after the session of `generation` expired. Single-flight: callers that
     /// arrive while one is running await the same one; callers that arrive after it finished
     /// see a newer generation and just retry.
-    async fn reinitialize(&self, generation: u64) -> Result<(), Error> {
+    /// A request sent before a re-initialize failed gets that failure instead of starting another.
+    async fn reinitialize(&self, generation: u64, failed_reinits: u64) -> Result<(), Error> {
         let shared = {
-            if self.inner.state.borrow().generation != generation {
-                return Ok(());
+            {
+                let state = self.inner.state.borrow();
+                if state.closed {
+                    return Err(Error::SessionClosed {
+                        server: self.server().to_owned(),
+                    });
+                }
+                if state.generation != generation {
+                    return Ok(());
+                }
+                if state.failed_reinits > failed_reinits {
+                    if let Some(error) = &state.last_reinit_error {
+                        return Err(error.clone());
+                    }
+                }
             }
             let mut slot = self.inner.reinit.borrow_mut();
             match slot.as_ref() {
@@ -382,6 +413,11 @@ impl Session {
                     let run = async move {
                         let result = me.initialize_with_timeout().await;
                         *me.inner.reinit.borrow_mut() = None;
+                        if let Err(error) = &result {
+                            let mut state = me.inner.state.borrow_mut();
+                            state.failed_reinits += 1;
+                            state.last_reinit_error = Some(error.clone());
+                        }
                         result
                     }
                     .boxed_local()

@@ -1,0 +1,122 @@
+//! Wires the fakes into a `Runtime` and opens sessions with sensible test defaults.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+
+use mcp_edge_pool::protocol::Implementation;
+use mcp_edge_pool::session::{NotificationHandler, SessionConfig};
+use mcp_edge_pool::{Error, Runtime, Session};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use super::{Exec, FakeServer, ManualClock};
+
+/// The URL every test session talks to.
+pub const URL: &str = "https://mcp.example.test/mcp";
+
+/// A notification as the handler saw it: server name, method, params.
+pub type SeenNotification = (String, String, Value);
+
+/// An executor, a clock, a fake server and the notifications the session handler received.
+pub struct Harness {
+    /// Runs the tasks.
+    pub exec: Exec,
+    /// The fake time.
+    pub clock: ManualClock,
+    /// The scripted server.
+    pub server: FakeServer,
+    /// Every notification the handler of [`Harness::handler`] received.
+    pub notifications: Rc<RefCell<Vec<SeenNotification>>>,
+}
+
+impl Harness {
+    /// Fresh fakes at time 0.
+    pub fn new() -> Self {
+        let clock = ManualClock::new();
+        let server = FakeServer::new(&clock);
+        Harness {
+            exec: Exec::new(),
+            clock,
+            server,
+            notifications: Rc::default(),
+        }
+    }
+
+    /// A runtime over the fake server, the manual clock and the executor.
+    pub fn runtime(&self) -> Runtime {
+        Runtime::new(
+            Rc::new(self.server.clone()),
+            Rc::new(self.clock.clone()),
+            self.exec.spawner(),
+        )
+    }
+
+    /// Server `fake` at [`URL`], no headers, 30 s timeout, 1 MiB responses.
+    pub fn config(&self) -> SessionConfig {
+        SessionConfig {
+            server: "fake".into(),
+            url: URL.into(),
+            headers: Vec::new(),
+            request_timeout_ms: 30_000,
+            max_response_bytes: 1024 * 1024,
+            client_info: Implementation::new("edge-pool-tests", "0.0.1"),
+        }
+    }
+
+    /// A handler that records every notification into [`Harness::notifications`].
+    pub fn handler(&self) -> NotificationHandler {
+        let seen = Rc::clone(&self.notifications);
+        Rc::new(
+            move |server: &str, n: &mcp_edge_pool::jsonrpc::Notification| {
+                let params = n.params.as_deref().map(value).unwrap_or(Value::Null);
+                seen.borrow_mut()
+                    .push((server.to_owned(), n.method.clone(), params));
+            },
+        )
+    }
+
+    /// Connects with `config` and the recording handler; runs until the handshake finished.
+    pub fn try_connect(&mut self, config: SessionConfig) -> Result<Session, Error> {
+        let connecting = Session::connect(config, self.runtime(), Some(self.handler()));
+        self.exec.block_on(connecting)
+    }
+
+    /// Connects with [`Harness::config`]; panics if that fails.
+    pub fn connect(&mut self) -> Session {
+        let config = self.config();
+        self.try_connect(config)
+            .unwrap_or_else(|e| panic!("connect failed: {e}"))
+    }
+
+    /// Runs `fut` to completion without moving time.
+    pub fn block_on<F: Future + 'static>(&mut self, fut: F) -> F::Output {
+        self.exec.block_on(fut)
+    }
+
+    /// Runs until stalled.
+    pub fn run(&mut self) {
+        self.exec.run();
+    }
+
+    /// Moves fake time by `ms`, running tasks at every timer on the way.
+    pub fn advance(&mut self, ms: u64) {
+        self.exec.advance(&self.clock, ms);
+    }
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Raw JSON params from a `serde_json::json!` value.
+pub fn params(value: Value) -> Option<Box<RawValue>> {
+    Some(serde_json::value::to_raw_value(&value).expect("JSON values serialise"))
+}
+
+/// Raw JSON parsed back into a value.
+pub fn value(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).expect("raw JSON from the session is valid")
+}
