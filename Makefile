@@ -1,0 +1,47 @@
+# mcp-edge-pool: `make demo` runs the demo, `make test` runs every test. Both set themselves up.
+SHELL := /bin/bash
+ENV := . scripts/env.sh &&
+
+.PHONY: all setup pkg demo test test-native test-lint test-wasm test-pkg test-node test-workerd test-www clean
+
+all: test
+
+setup:
+	@scripts/setup.sh
+
+pkg: setup
+	@$(ENV) scripts/build-pkg.sh
+
+demo: pkg
+	@$(ENV) node demo/run.mjs
+
+test: setup
+	@$(MAKE) --no-print-directory test-native test-lint test-wasm pkg test-pkg test-node test-workerd test-www
+	@echo "make test: all suites passed"
+
+test-native:
+	cargo test --locked
+
+test-lint:
+	cargo fmt --check
+	cargo clippy --locked --all-targets -- -D warnings
+	cargo clippy --locked --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo build --locked --target wasm32-unknown-unknown --lib
+
+test-wasm:
+	@$(ENV) scripts/test-wasm.sh
+
+test-pkg:
+	@$(ENV) node --test tests/js/ tests/pkg/
+
+test-node:
+	@$(ENV) scripts/test-node.sh
+
+test-workerd:
+	@$(ENV) node --test tests/workerd/
+
+test-www:
+	@$(ENV) node --test tests/www/
+
+clean:
+	rm -rf target pkg tests/node/node_modules

@@ -1,0 +1,156 @@
+// Real MCP server fixture on the official TS SDK (McpServer + StreamableHTTPServerTransport).
+// Usage: node tests/servers/ts_server.mjs --port 0 [--json]
+// Prints exactly one line "LISTENING <port>" on stdout when ready. Binds 127.0.0.1 only.
+// Test hooks (plain HTTP): GET /__stats, POST /__reset, POST /__expire.
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+// The npm deps live in tests/js/node_modules; load them from there (CJS builds).
+const require = createRequire(new URL('../js/package.json', import.meta.url));
+const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
+const { StreamableHTTPServerTransport } = require('@modelcontextprotocol/sdk/server/streamableHttp.js');
+const { z } = require('zod');
+
+const args = process.argv.slice(2);
+const port = Number(args[args.indexOf('--port') + 1] ?? 0) || 0;
+const json = args.includes('--json');
+
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers':
+    'content-type, mcp-session-id, mcp-protocol-version, authorization, last-event-id, mcp-method, mcp-name',
+  'Access-Control-Expose-Headers': 'mcp-session-id',
+};
+
+const fresh = () => ({ initialize: 0, deleted: 0, posts: 0, cancelled: 0, aborted: 0, toolCalls: {} });
+let stats = fresh();
+const transports = new Map(); // session id -> transport
+
+const text = (t) => ({ content: [{ type: 'text', text: String(t) }] });
+const sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(true); }, { once: true });
+  });
+
+function buildServer() {
+  const server = new McpServer({ name: 'ts-fixture', version: '1.0.0' });
+  const tool = (name, config, fn) =>
+    server.registerTool(name, config, async (...a) => {
+      stats.toolCalls[name] = (stats.toolCalls[name] ?? 0) + 1;
+      return fn(...a);
+    });
+
+  tool('echo', { description: 'Echo a message', inputSchema: { message: z.string() } },
+    async ({ message }) => text(message));
+  tool('add', {
+    description: 'Add two numbers',
+    inputSchema: { a: z.number(), b: z.number() },
+    outputSchema: { sum: z.number() },
+    annotations: { readOnlyHint: true, idempotentHint: true },
+  }, async ({ a, b }) => ({ ...text(a + b), structuredContent: { sum: a + b } }));
+  tool('slow', { description: 'Wait ms milliseconds, then answer "done"', inputSchema: { ms: z.number() } },
+    async ({ ms }, extra) => {
+      if (await sleep(ms, extra.signal)) { stats.aborted++; return text('cancelled'); }
+      return text('done');
+    });
+  tool('progress', {
+    description: 'Send `steps` progress notifications, `ms` apart',
+    inputSchema: { steps: z.number(), ms: z.number() },
+  }, async ({ steps, ms }, extra) => {
+    const progressToken = extra._meta?.progressToken;
+    for (let i = 1; i <= steps; i++) {
+      if (await sleep(ms, extra.signal)) { stats.aborted++; return text('cancelled'); }
+      if (progressToken !== undefined) {
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken, progress: i, total: steps, message: `step ${i}` },
+        });
+      }
+    }
+    return text(`done ${steps}`);
+  });
+  tool('fail', { description: 'Always fails (isError result)' },
+    async () => ({ ...text('this tool always fails'), isError: true }));
+
+  server.registerResource('hello', 'test://hello', { mimeType: 'text/plain' },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'hello' }] }));
+  server.registerPrompt('greet', { description: 'Greet someone', argsSchema: { name: z.string() } },
+    ({ name }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Hello, ${name}!` } }] }));
+  return server;
+}
+
+function sendJson(res, status, body) {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+const rpcError = (res, status, code, message) =>
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function handleMcp(req, res) {
+  const sid = req.headers['mcp-session-id'];
+  let parsed;
+  if (req.method === 'POST') {
+    stats.posts++;
+    try { parsed = JSON.parse(await readBody(req)); } catch { return rpcError(res, 400, -32700, 'Parse error'); }
+    for (const m of [parsed].flat()) {
+      if (m?.method === 'initialize') stats.initialize++;
+      if (m?.method === 'notifications/cancelled') stats.cancelled++;
+    }
+  } else if (req.method === 'DELETE') {
+    stats.deleted++;
+  }
+
+  let transport = sid ? transports.get(sid) : undefined;
+  if (sid && !transport) return rpcError(res, 404, -32001, 'Session not found');
+  if (!transport) {
+    const isInit = [parsed].flat().some((m) => m?.method === 'initialize');
+    if (req.method !== 'POST' || !isInit) {
+      return rpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    }
+    transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: json,
+      onsessioninitialized: (id) => transports.set(id, transport),
+      onsessionclosed: (id) => transports.delete(id),
+    });
+    transport.onclose = () => transport.sessionId && transports.delete(transport.sessionId);
+    await buildServer().connect(transport);
+  }
+  await transport.handleRequest(req, res, parsed);
+}
+
+const httpServer = http.createServer(async (req, res) => {
+  for (const [k, v] of Object.entries(CORS)) res.setHeader(k, v);
+  const path = new URL(req.url, 'http://127.0.0.1').pathname;
+  try {
+    if (req.method === 'OPTIONS') { res.writeHead(204); return res.end(); }
+    if (path === '/__stats' && req.method === 'GET') return sendJson(res, 200, { ...stats, sessions: transports.size });
+    if (path === '/__reset' && req.method === 'POST') { stats = fresh(); return sendJson(res, 200, { ok: true }); }
+    if (path === '/__expire' && req.method === 'POST') {
+      const all = [...transports.values()];
+      transports.clear();
+      await Promise.allSettled(all.map((t) => t.close()));
+      return sendJson(res, 200, { ok: true, expired: all.length });
+    }
+    if (path === '/mcp') return await handleMcp(req, res);
+    sendJson(res, 404, { error: 'not found' });
+  } catch (err) {
+    process.stderr.write(`ts_server: ${err?.stack ?? err}\n`);
+    if (!res.headersSent) rpcError(res, 500, -32603, 'Internal error');
+    else res.end();
+  }
+});
+
+httpServer.listen({ port, host: '127.0.0.1', backlog: 511 }, () => {
+  process.stdout.write(`LISTENING ${httpServer.address().port}\n`);
+});
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
