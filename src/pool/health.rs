@@ -14,19 +14,32 @@ use crate::session::Session;
 use crate::time::expired;
 
 impl PoolInner {
-    /// Starts the timer-driven health loop if it is enabled and not yet running.
+    /// Starts the timer-driven health loop if it is enabled and not running. A loop whose timer
+    /// stopped firing (in Workers, timers die with the request that started them) is replaced.
     pub(super) fn ensure_health_loop(self: &Rc<Self>) {
         let interval = self.options.health_check_interval_ms;
         if interval == 0 {
             return;
         }
+        let now = self.rt.clock.now_ms();
         let registration = {
             let mut state = self.state.borrow_mut();
-            if state.closed || state.health.is_some() {
+            if state.closed {
                 return;
+            }
+            if let Some(running) = &state.health {
+                if !expired(
+                    now,
+                    state.health_tick_ms,
+                    interval.saturating_mul(2).saturating_add(1_000),
+                ) {
+                    return;
+                }
+                running.abort();
             }
             let (handle, registration) = AbortHandle::new_pair();
             state.health = Some(handle);
+            state.health_tick_ms = now;
             registration
         };
         let weak = Rc::downgrade(self);
@@ -35,8 +48,12 @@ impl PoolInner {
             loop {
                 clock.sleep_unref(interval).await;
                 let Some(pool) = weak.upgrade() else { break };
-                if pool.state.borrow().closed {
-                    break;
+                {
+                    let mut state = pool.state.borrow_mut();
+                    if state.closed {
+                        break;
+                    }
+                    state.health_tick_ms = pool.rt.clock.now_ms();
                 }
                 pass(&pool).await;
             }

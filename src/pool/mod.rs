@@ -73,6 +73,8 @@ struct PoolState {
     closed: bool,
     next_id: u64,
     health: Option<AbortHandle>,
+    /// When the health loop last woke (or started).
+    health_tick_ms: u64,
     /// Counters of servers that were unregistered.
     retired: Counters,
 }
@@ -242,6 +244,7 @@ impl Pool {
     /// [`Error::Aborted`], [`Error::ConnectFailed`] or [`Error::UnsupportedProtocolVersion`]
     /// when the session opened for this getter failed.
     pub async fn get_with(&self, name: &str, options: GetOptions) -> Result<Lease, Error> {
+        self.inner.ensure_health_loop();
         let (rx, waiter) = match self.inner.enqueue(name)? {
             Enqueued::Ready(lease) => return Ok(lease),
             Enqueued::Waiting {
@@ -259,7 +262,6 @@ impl Pool {
                 },
             ),
         };
-        self.inner.ensure_health_loop();
         let timeout_ms = options.timeout_ms.unwrap_or(waiter.timeout_ms);
         let timer = self.inner.rt.clock.sleep(timeout_ms);
         let cancel = options
