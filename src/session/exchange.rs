@@ -161,8 +161,8 @@ impl Session {
                 }
                 Message::Response(r) => {
                     return Err(self.protocol_error(format!(
-                        "response id {:?} does not match request id {id}",
-                        r.id
+                        "response id {} does not match request id {id}",
+                        r.id.as_ref().map_or_else(|| "null".to_owned(), jsonrpc::to_json)
                     )));
                 }
                 other => self.handle_server_message(other, snap).await,
