@@ -105,6 +105,7 @@ impl Session {
             .map_err(|e| self.network_error(&e))?;
         if (200..300).contains(&response.status) || response.status == 405 || response.status == 404
         {
+            self.drain(response).await;
             Ok(())
         } else {
             Err(self.http_error(response).await)
@@ -114,10 +115,17 @@ impl Session {
     /// Checks the answer to a notification or response we POSTed: `202` (or any 2xx).
     pub(super) async fn expect_accepted(&self, response: HttpResponse) -> Result<(), Error> {
         if (200..300).contains(&response.status) {
+            self.drain(response).await;
             Ok(())
         } else {
             Err(self.http_error(response).await)
         }
+    }
+
+    /// Reads a (normally empty) body to its end, so the runtime sees a finished exchange rather
+    /// than an aborted one and can keep the connection alive. Bounded; errors are irrelevant here.
+    pub(super) async fn drain(&self, mut response: HttpResponse) {
+        let _ = self.read_body(&mut response, 64 * 1024).await;
     }
 
     /// Reads the reply to request `id` until its response, handling everything before it.
@@ -162,7 +170,8 @@ impl Session {
                 Message::Response(r) => {
                     return Err(self.protocol_error(format!(
                         "response id {} does not match request id {id}",
-                        r.id.as_ref().map_or_else(|| "null".to_owned(), jsonrpc::to_json)
+                        r.id.as_ref()
+                            .map_or_else(|| "null".to_owned(), jsonrpc::to_json)
                     )));
                 }
                 other => self.handle_server_message(other, snap).await,

@@ -77,6 +77,7 @@ impl Session {
             }
             return Err(error);
         }
+        self.drain(notified).await;
         let closed = {
             let mut state = self.inner.state.borrow_mut();
             if !state.closed {

@@ -10,6 +10,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::abort::{from_json, on_abort, to_json};
 use super::errors::{js_result, to_js};
 use super::options::{call_options, string_arg};
+use super::types::{CallOptionsArg, ObjectArg, PromptArgsArg};
 use crate::error::Error;
 use crate::jsonrpc;
 use crate::pool::Lease;
@@ -65,10 +66,8 @@ impl JsClient {
 
     /// Every tool of the server (all pages), as the server sent them.
     #[wasm_bindgen(js_name = listTools, unchecked_return_type = "Promise<any>")]
-    pub fn list_tools(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
-    ) -> Promise {
+    pub fn list_tools(&self, options: Option<CallOptionsArg>) -> Promise {
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         self.run(Call::Pages(methods::TOOLS_LIST, "tools"), &options)
     }
 
@@ -77,9 +76,11 @@ impl JsClient {
     pub fn call_tool(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] args: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        args: Option<ObjectArg>,
+        options: Option<CallOptionsArg>,
     ) -> Promise {
+        let args: JsValue = args.map(JsValue::from).unwrap_or_default();
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         let params = string_arg(&name, "name", 1024)
             .and_then(|name| named_params("name", &name, "arguments", &args));
         self.run(Call::One(methods::TOOLS_CALL, params), &options)
@@ -87,19 +88,15 @@ impl JsClient {
 
     /// Every resource (all pages).
     #[wasm_bindgen(js_name = listResources, unchecked_return_type = "Promise<any>")]
-    pub fn list_resources(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
-    ) -> Promise {
+    pub fn list_resources(&self, options: Option<CallOptionsArg>) -> Promise {
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         self.run(Call::Pages(methods::RESOURCES_LIST, "resources"), &options)
     }
 
     /// Every resource template (all pages).
     #[wasm_bindgen(js_name = listResourceTemplates, unchecked_return_type = "Promise<any>")]
-    pub fn list_resource_templates(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
-    ) -> Promise {
+    pub fn list_resource_templates(&self, options: Option<CallOptionsArg>) -> Promise {
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         self.run(
             Call::Pages(methods::RESOURCES_TEMPLATES_LIST, "resourceTemplates"),
             &options,
@@ -111,8 +108,9 @@ impl JsClient {
     pub fn read_resource(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] uri: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        options: Option<CallOptionsArg>,
     ) -> Promise {
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         let params = string_arg(&uri, "uri", 64 * 1024).and_then(|uri| {
             jsonrpc::to_raw(&serde_json::json!({ "uri": uri }))
                 .map(Some)
@@ -123,10 +121,8 @@ impl JsClient {
 
     /// Every prompt (all pages).
     #[wasm_bindgen(js_name = listPrompts, unchecked_return_type = "Promise<any>")]
-    pub fn list_prompts(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
-    ) -> Promise {
+    pub fn list_prompts(&self, options: Option<CallOptionsArg>) -> Promise {
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         self.run(Call::Pages(methods::PROMPTS_LIST, "prompts"), &options)
     }
 
@@ -135,9 +131,11 @@ impl JsClient {
     pub fn get_prompt(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] args: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        args: Option<PromptArgsArg>,
+        options: Option<CallOptionsArg>,
     ) -> Promise {
+        let args: JsValue = args.map(JsValue::from).unwrap_or_default();
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         let params = string_arg(&name, "name", 1024)
             .and_then(|name| named_params("name", &name, "arguments", &args));
         self.run(Call::One(methods::PROMPTS_GET, params), &options)
@@ -145,10 +143,8 @@ impl JsClient {
 
     /// `ping`: resolves to `{}` when the session is alive.
     #[wasm_bindgen(unchecked_return_type = "Promise<any>")]
-    pub fn ping(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
-    ) -> Promise {
+    pub fn ping(&self, options: Option<CallOptionsArg>) -> Promise {
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         self.run(Call::One(methods::PING, Ok(None)), &options)
     }
 
@@ -157,9 +153,11 @@ impl JsClient {
     pub fn request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] params: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        params: Option<ObjectArg>,
+        options: Option<CallOptionsArg>,
     ) -> Promise {
+        let params: JsValue = params.map(JsValue::from).unwrap_or_default();
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         let method = string_arg(&method, "method", 1024);
         let params = if params.is_undefined() || params.is_null() {
             Ok(None)

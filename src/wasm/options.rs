@@ -67,7 +67,10 @@ impl Options {
         if !n.is_finite() || n.fract() != 0.0 || n < min || n > max {
             return Err(Error::invalid_config(
                 key,
-                format!("must be a whole number from {} to {}", min as u64, max as u64),
+                format!(
+                    "must be a whole number from {} to {}",
+                    min as u64, max as u64
+                ),
             ));
         }
         Ok(Some(n as u64))

@@ -13,6 +13,7 @@ use super::abort::on_abort;
 use super::client::JsClient;
 use super::errors::{js_result, to_js};
 use super::options::{call_options, pool_options, server_options, string_arg};
+use super::types::{CallOptionsArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
 use crate::pool::{GetOptions, Lease, Pool, ServerStats, Stats};
 
@@ -36,9 +37,8 @@ pub struct JsPool {
 impl JsPool {
     /// Creates a pool. Every option is optional.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "McpPoolOptions")] options: JsValue,
-    ) -> Result<JsPool, JsValue> {
+    pub fn new(options: Option<PoolOptionsArg>) -> Result<JsPool, JsValue> {
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         let options = js_result(pool_options(&options))?;
         let pool = js_result(Pool::new(options, super::js_runtime()))?;
         Ok(JsPool {
@@ -54,8 +54,9 @@ impl JsPool {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ServerOptions")] options: JsValue,
+        options: Option<ServerOptionsArg>,
     ) -> Result<(), JsValue> {
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         let name = js_result(string_arg(&name, "name", 64).map_err(|_| name_error(&name)))?;
         let url = js_result(
             string_arg(&url, "url", 8192).map_err(|e| Error::InvalidUrl {
@@ -83,8 +84,9 @@ impl JsPool {
     pub fn get(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        options: Option<CallOptionsArg>,
     ) -> Promise {
+        let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         let pool = self.pool.clone();
         let handed = self.handed.clone();
         let next_lease = self.next_lease.clone();

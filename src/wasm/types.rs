@@ -59,11 +59,13 @@ export interface ServerStats {
 /** `pool.stats()`: totals and per server. */
 export interface PoolStats {
   registeredServers: number;
+  /** Sessions with at least one lease, open sessions with none, sessions being opened: current counts. */
   activeConnections: number;
   idleConnections: number;
   openingConnections: number;
   leases: number;
   waiting: number;
+  /** Lifetime counters: they include servers since unregistered and survive close(). */
   totalConnections: number;
   connectionErrors: number;
   healthChecksPassed: number;
@@ -86,3 +88,22 @@ export interface McpPoolError extends Error {
   data?: unknown;
 }
 "#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `McpPoolOptions` (optional argument).
+    #[wasm_bindgen(typescript_type = "McpPoolOptions")]
+    pub type PoolOptionsArg;
+    /// `ServerOptions` (optional argument).
+    #[wasm_bindgen(typescript_type = "ServerOptions")]
+    pub type ServerOptionsArg;
+    /// `CallOptions` (optional argument).
+    #[wasm_bindgen(typescript_type = "CallOptions")]
+    pub type CallOptionsArg;
+    /// Tool arguments or request params (optional argument).
+    #[wasm_bindgen(typescript_type = "Record<string, unknown>")]
+    pub type ObjectArg;
+    /// Prompt arguments (optional argument).
+    #[wasm_bindgen(typescript_type = "Record<string, string>")]
+    pub type PromptArgsArg;
+}
