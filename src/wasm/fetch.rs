@@ -146,10 +146,25 @@ impl Drop for FetchBody {
     fn drop(&mut self) {
         if !self.done {
             if let Some(reader) = self.reader.take() {
-                let _ = reader.cancel();
+                // `cancel()` rejects when the stream already errored (the server dropped the
+                // connection mid-body): nobody awaits it, so handle the rejection, or Node exits
+                // on an unhandled rejection and browsers and Workers log one.
+                ignore_rejection(&reader.cancel());
             }
         }
     }
+}
+
+thread_local! {
+    /// A rejection handler that does nothing, for promises nobody awaits.
+    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
+}
+
+/// Marks `promise`'s rejection as handled.
+fn ignore_rejection(promise: &Promise) {
+    IGNORE.with(|ignore| {
+        let _ = promise.catch(ignore);
+    });
 }
 
 /// Turns what `fetch` threw into a [`TransportError`], telling refused connections apart.

@@ -232,12 +232,13 @@ pub(crate) struct CallOptions {
     pub(crate) timeout_ms: Option<u64>,
 }
 
-/// Reads `{ signal, timeoutMs }`.
-pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, Error> {
+/// Reads `{ signal, timeoutMs }`; `min_timeout_ms` is 0 for `get` ("do not wait") and 1 for
+/// requests, as for the pool-level options.
+pub(crate) fn call_options(value: &JsValue, min_timeout_ms: u64) -> Result<CallOptions, Error> {
     let o = Options::new(value, "options", &["signal", "timeoutMs"])?;
     Ok(CallOptions {
         signal: o.signal()?,
-        timeout_ms: o.ms("timeoutMs", 0)?,
+        timeout_ms: o.ms("timeoutMs", min_timeout_ms)?,
     })
 }
 

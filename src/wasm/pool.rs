@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Promise, Reflect};
+use js_sys::{Object, Promise, Reflect, WeakRef};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -17,9 +17,10 @@ use super::types::{CallOptionsArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
 use crate::pool::{GetOptions, Lease, Pool, ServerStats, Stats};
 
-/// Leases handed out by one `McpPool`, by lease id, so `release(name, client)` can tell its
-/// own clients from any other value.
-type Handed = Rc<RefCell<HashMap<u64, Weak<Lease>>>>;
+/// Leases handed out by one `McpPool`, by lease id, each with a weak reference to the JS
+/// `McpClient` object that carries it, so `release(name, client)` recognises exactly its own
+/// clients: a plain object with a matching `leaseId`, or a client of another pool, is refused.
+type Handed = Rc<RefCell<HashMap<u64, (Weak<Lease>, WeakRef)>>>;
 
 /// A pool of MCP sessions shared by every agent in this JS context.
 ///
@@ -92,7 +93,7 @@ impl JsPool {
         let next_lease = self.next_lease.clone();
         let prepared = string_arg(&name, "name", 64)
             .map_err(|_| name_error(&name))
-            .and_then(|name| Ok((name, call_options(&options)?)));
+            .and_then(|name| Ok((name, call_options(&options, 0)?)));
         future_to_promise(async move {
             let (name, options) = prepared.map_err(|e| to_js(&e))?;
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
@@ -105,14 +106,14 @@ impl JsPool {
             let lease = Rc::new(pool.get_with(&name, get).await.map_err(|e| to_js(&e))?);
             let id = next_lease.get() + 1;
             next_lease.set(id);
-            {
-                let mut handed = handed.borrow_mut();
-                if handed.len() >= 1024 {
-                    handed.retain(|_, weak| weak.strong_count() > 0);
-                }
-                handed.insert(id, Rc::downgrade(&lease));
+            let weak = Rc::downgrade(&lease);
+            let client: JsValue = JsClient::new(lease, id).into();
+            let mut handed = handed.borrow_mut();
+            if handed.len() >= 1024 {
+                handed.retain(|_, (lease, _)| lease.strong_count() > 0);
             }
-            Ok(JsClient::new(lease, id).into())
+            handed.insert(id, (weak, WeakRef::new(client.unchecked_ref::<Object>())));
+            Ok(client)
         })
     }
 
@@ -138,7 +139,9 @@ impl JsPool {
             )));
         };
         let entry = self.handed.borrow().get(&(id as u64)).cloned();
-        let Some(weak) = entry else {
+        let mine =
+            entry.filter(|(_, object)| object.deref().is_some_and(|o| Object::is(&o, &client)));
+        let Some((weak, _)) = mine else {
             return Err(to_js(&Error::ForeignLease {
                 reason: "it was not handed out by this pool".into(),
             }));
