@@ -445,7 +445,9 @@ pub async fn double_release_is_lease_released() {
     let error = js_call(&client, "release", &[]).unwrap_err();
     assert_pool_error(&error, "LEASE_RELEASED");
     let args = [JsValue::from_str("echo"), js(r#"{"message":"x"}"#)];
-    let promise: Promise = js_call(&client, "callTool", &args).unwrap().unchecked_into();
+    let promise: Promise = js_call(&client, "callTool", &args)
+        .unwrap()
+        .unchecked_into();
     let error = rejected(promise, "callTool after release").await;
     assert_pool_error(&error, "LEASE_RELEASED");
     let error = pool.release("sse".into(), client).unwrap_err();
@@ -466,7 +468,10 @@ pub async fn release_to_another_pool_is_foreign_lease() {
     let fake = js(&format!("{{\"leaseId\": {}}}", num(&client, "leaseId")));
     let error = a.release("sse".into(), fake).unwrap_err();
     assert_pool_error(&error, "FOREIGN_LEASE");
-    assert!(!field(&client, "released").is_truthy(), "the look-alike released nothing");
+    assert!(
+        !field(&client, "released").is_truthy(),
+        "the look-alike released nothing"
+    );
     a.release("sse".into(), client.clone()).unwrap();
     assert!(field(&client, "released").is_truthy());
     close(&a).await;
