@@ -26,6 +26,12 @@ pub struct PoolOptions {
     pub request_timeout_ms: u64,
     /// Largest response body or SSE event accepted, in bytes. Default: 16 MiB.
     pub max_response_bytes: usize,
+    /// Consecutive failures to reach a server (failed opens, failed health pings) after which its
+    /// circuit opens and getters fail fast; 0 disables the breaker. Default: 3.
+    pub circuit_breaker_threshold: u32,
+    /// How long an open circuit fails getters fast before one probe is let through, in ms.
+    /// Default: 5 000.
+    pub circuit_breaker_cooldown_ms: u64,
     /// Sent as `clientInfo` in `initialize`. Default: this crate's name and version.
     pub client_info: Implementation,
 }
@@ -40,6 +46,8 @@ impl Default for PoolOptions {
             acquire_timeout_ms: 10_000,
             request_timeout_ms: 60_000,
             max_response_bytes: 16 * 1024 * 1024,
+            circuit_breaker_threshold: 3,
+            circuit_breaker_cooldown_ms: 5_000,
             client_info: Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
         }
     }
@@ -73,6 +81,17 @@ impl PoolOptions {
                 "must be at least 1024",
             ));
         }
+        if self.circuit_breaker_threshold > 1000 {
+            return Err(Error::invalid_config(
+                "circuitBreakerThreshold",
+                "must be between 0 (disabled) and 1000",
+            ));
+        }
+        check_delay(
+            "circuitBreakerCooldownMs",
+            self.circuit_breaker_cooldown_ms,
+            1,
+        )?;
         if self.client_info.name.is_empty() || self.client_info.version.is_empty() {
             return Err(Error::invalid_config(
                 "clientInfo",

@@ -52,6 +52,14 @@ pub enum Error {
     },
     /// The pool was closed.
     PoolClosed,
+    /// The server's circuit is open: it failed repeatedly and has no live session, so getters
+    /// fail fast until a probe gets through.
+    CircuitOpen {
+        /// The server.
+        server: String,
+        /// When a probe may be let through, in ms from now (0: a probe is under way).
+        retry_in_ms: u64,
+    },
     /// No lease became available within the acquire timeout.
     AcquireTimeout {
         /// The server.
@@ -153,6 +161,7 @@ impl Error {
             Error::DuplicateServer { .. } => "DUPLICATE_SERVER",
             Error::UnknownServer { .. } => "UNKNOWN_SERVER",
             Error::PoolClosed => "POOL_CLOSED",
+            Error::CircuitOpen { .. } => "CIRCUIT_OPEN",
             Error::AcquireTimeout { .. } => "ACQUIRE_TIMEOUT",
             Error::RequestTimeout { .. } => "REQUEST_TIMEOUT",
             Error::ConnectFailed { .. } => "CONNECT_FAILED",
@@ -175,6 +184,7 @@ impl Error {
             Error::StdioUnsupported { server }
             | Error::DuplicateServer { server }
             | Error::UnknownServer { server }
+            | Error::CircuitOpen { server, .. }
             | Error::AcquireTimeout { server, .. }
             | Error::RequestTimeout { server, .. }
             | Error::ConnectFailed { server, .. }
@@ -256,6 +266,11 @@ impl fmt::Display for Error {
             }
             Error::UnknownServer { server } => write!(f, "no server named '{server}' is registered"),
             Error::PoolClosed => f.write_str("the pool is closed"),
+            Error::CircuitOpen { server, retry_in_ms } => write!(
+                f,
+                "'{server}' failed repeatedly and has no live session; failing fast (circuit open, \
+                 next probe in {retry_in_ms} ms)"
+            ),
             Error::AcquireTimeout { server, timeout_ms } => write!(
                 f,
                 "no session to '{server}' became available within {timeout_ms} ms (all sessions busy)"
@@ -319,6 +334,10 @@ mod tests {
             Error::DuplicateServer { server: "a".into() },
             Error::UnknownServer { server: "a".into() },
             Error::PoolClosed,
+            Error::CircuitOpen {
+                server: "a".into(),
+                retry_in_ms: 1,
+            },
             Error::AcquireTimeout {
                 server: "a".into(),
                 timeout_ms: 1,

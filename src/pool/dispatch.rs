@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use futures_util::future::{self, FutureExt};
 
+use super::breaker::Allow;
 use super::server::{Conn, Grant, Pick, Server};
 use super::{Enqueued, Lease, PoolInner, PoolState};
 use crate::error::Error;
@@ -27,6 +28,14 @@ impl PoolInner {
                 .ok_or_else(|| Error::UnknownServer {
                     server: name.to_owned(),
                 })?;
+            if server.is_empty() {
+                if let Some(retry_in_ms) = server.breaker.blocks(now) {
+                    return Err(Error::CircuitOpen {
+                        server: name.to_owned(),
+                        retry_in_ms,
+                    });
+                }
+            }
             if server.waiters.is_empty() {
                 if let Pick::Idle(i) | Pick::Share(i) = server.pick() {
                     if let Some(lease) = self.lease_on(server, i, now) {
@@ -110,11 +119,25 @@ impl PoolInner {
                         else {
                             break;
                         };
+                        if let Allow::No(_) = server.breaker.allow(now) {
+                            break;
+                        }
                         waiter.open_pending = true;
                         server.opening += 1;
                         opens.push((waiter.id, server.config.clone()));
                     }
                     Pick::Wait => break,
+                }
+            }
+            if server.is_empty() {
+                if let Some(retry_in_ms) = server.breaker.blocks(now) {
+                    let error = Error::CircuitOpen {
+                        server: server.name.to_string(),
+                        retry_in_ms,
+                    };
+                    for waiter in server.waiters.drain(..) {
+                        grants.push((waiter.tx, Grant::Fail(error.clone())));
+                    }
                 }
             }
         }
@@ -129,7 +152,12 @@ impl PoolInner {
 
     /// Opens a session in the background on behalf of `waiter_id`. The open is not tied to the
     /// getter: if the getter gives up, the session still joins the pool for the next one.
-    fn spawn_open(self: &Rc<Self>, server_id: u64, waiter_id: u64, config: Rc<SessionConfig>) {
+    pub(super) fn spawn_open(
+        self: &Rc<Self>,
+        server_id: u64,
+        waiter_id: u64,
+        config: Rc<SessionConfig>,
+    ) {
         let weak = Rc::downgrade(self);
         let rt = self.rt.clone();
         let handler = self.forwarding_handler();
@@ -177,6 +205,7 @@ impl PoolInner {
                                 checking: false,
                             });
                             server.counters.total_connections += 1;
+                            server.breaker.success();
                             if let Some(waiter) =
                                 server.waiters.iter_mut().find(|w| w.id == waiter_id)
                             {
@@ -185,6 +214,11 @@ impl PoolInner {
                         }
                         Err(e) => {
                             server.counters.connection_errors += 1;
+                            server.breaker.failure(
+                                now,
+                                self.options.circuit_breaker_threshold,
+                                self.options.circuit_breaker_cooldown_ms,
+                            );
                             failed = server.remove_waiter(waiter_id).map(|w| (w, e));
                         }
                     }

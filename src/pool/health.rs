@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use futures_util::future::{self, AbortHandle, Abortable, FutureExt};
 
+use super::breaker::{Allow, CircuitState};
 use super::dispatch::close_bounded;
 use super::PoolInner;
 use crate::session::Session;
@@ -81,6 +82,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     let mut evicted: Vec<Session> = Vec::new();
     let mut checks: Vec<Check> = Vec::new();
     let mut touched: Vec<u64> = Vec::new();
+    let mut probes = Vec::new();
     {
         let mut state = pool.state.borrow_mut();
         if state.closed {
@@ -88,6 +90,16 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
         }
         for server in state.servers.values_mut() {
             touched.push(server.id);
+            // An open circuit past its cooldown, with nobody waiting to probe it: probe it now,
+            // so the pool recovers by itself once the server is back.
+            if server.is_empty()
+                && server.waiters.is_empty()
+                && server.breaker.state() == CircuitState::Open
+                && server.breaker.allow(now) == Allow::Probe
+            {
+                server.opening += 1;
+                probes.push((server.id, server.config.clone()));
+            }
             let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut server.conns)
                 .into_iter()
                 .partition(|c| {
@@ -119,6 +131,10 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     for session in evicted {
         pool.spawn_close(session);
     }
+    for (server_id, config) in probes {
+        // No waiter: the session joins the pool idle, and its outcome drives the breaker.
+        pool.spawn_open(server_id, 0, config);
+    }
     let ping_timeout = pool.options.request_timeout_ms.min(interval.max(1));
     let results = future::join_all(checks.into_iter().map(|check| async move {
         let ok = check.session.ping(Some(ping_timeout)).await.is_ok();
@@ -134,8 +150,14 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
             };
             if ok {
                 server.counters.health_checks_passed += 1;
+                server.breaker.success();
             } else {
                 server.counters.health_checks_failed += 1;
+                server.breaker.failure(
+                    now,
+                    pool.options.circuit_breaker_threshold,
+                    pool.options.circuit_breaker_cooldown_ms,
+                );
             }
             let Some(index) = server.conn_index(check.conn_id) else {
                 continue;

@@ -5,6 +5,7 @@
 //! (a grant's receiver, a notification handler) runs: every operation computes what to do under
 //! the borrow, releases it, then acts.
 
+mod breaker;
 mod dispatch;
 mod health;
 mod lease;
@@ -20,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_channel::oneshot;
 use futures_util::future::{self, AbortHandle, Either, FutureExt, LocalBoxFuture};
 
+pub use breaker::CircuitState;
 pub use lease::Lease;
 pub use stats::{ServerStats, Stats};
 
@@ -168,6 +170,7 @@ impl Pool {
             opening: 0,
             waiters: VecDeque::new(),
             counters: Counters::default(),
+            breaker: Default::default(),
         };
         state.servers.insert(name.to_owned(), server);
         Ok(())

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 
+use super::breaker::Breaker;
 use super::lease::Lease;
 use crate::error::Error;
 use crate::session::{Session, SessionConfig};
@@ -77,6 +78,7 @@ pub(super) struct Server {
     pub(super) opening: usize,
     pub(super) waiters: VecDeque<Waiter>,
     pub(super) counters: Counters,
+    pub(super) breaker: Breaker,
 }
 
 /// The decision for the getter at the head of the queue.
@@ -124,6 +126,11 @@ impl Server {
     /// The index of the session with this id.
     pub(super) fn conn_index(&self, conn_id: u64) -> Option<usize> {
         self.conns.iter().position(|c| c.id == conn_id)
+    }
+
+    /// True when the server has no session, live or opening.
+    pub(super) fn is_empty(&self) -> bool {
+        self.conns.is_empty() && self.opening == 0
     }
 
     /// Removes the waiter with this id, if it is still queued.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::breaker::CircuitState;
 use super::server::{Counters, Server};
 use super::PoolState;
 use crate::config::PoolOptions;
@@ -29,6 +30,10 @@ pub struct ServerStats {
     pub health_checks_failed: u64,
     /// The most sessions this server may have.
     pub max_connections: usize,
+    /// The circuit breaker's state.
+    pub circuit: CircuitState,
+    /// How many times the circuit opened.
+    pub circuit_opens: u64,
 }
 
 /// The pool's statistics: the seed's six counters plus idle, waiting, and the same per server.
@@ -72,6 +77,8 @@ fn server_stats(server: &Server) -> ServerStats {
         health_checks_passed: server.counters.health_checks_passed,
         health_checks_failed: server.counters.health_checks_failed,
         max_connections: server.limits.max_connections,
+        circuit: server.breaker.state(),
+        circuit_opens: server.breaker.opened,
     }
 }
 

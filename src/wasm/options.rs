@@ -118,7 +118,9 @@ impl Options {
     }
 }
 
-const POOL_KEYS: [&str; 8] = [
+const POOL_KEYS: [&str; 10] = [
+    "circuitBreakerThreshold",
+    "circuitBreakerCooldownMs",
     "maxConnectionsPerServer",
     "maxLeasesPerConnection",
     "healthCheckIntervalMs",
@@ -151,6 +153,12 @@ pub(crate) fn pool_options(value: &JsValue) -> Result<PoolOptions, Error> {
     }
     if let Some(n) = o.int("maxResponseBytes", 1024.0, 1024.0 * 1024.0 * 1024.0)? {
         out.max_response_bytes = n as usize;
+    }
+    if let Some(n) = o.int("circuitBreakerThreshold", 0.0, 1000.0)? {
+        out.circuit_breaker_threshold = n as u32;
+    }
+    if let Some(ms) = o.ms("circuitBreakerCooldownMs", 1)? {
+        out.circuit_breaker_cooldown_ms = ms;
     }
     let info = o.raw("clientInfo");
     if !info.is_undefined() && !info.is_null() {

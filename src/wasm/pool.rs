@@ -234,6 +234,8 @@ fn server_json(s: &ServerStats) -> Value {
         "healthChecksPassed": s.health_checks_passed,
         "healthChecksFailed": s.health_checks_failed,
         "maxConnections": s.max_connections,
+        "circuit": s.circuit.as_str(),
+        "circuitOpens": s.circuit_opens,
     })
 }
 

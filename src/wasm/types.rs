@@ -20,6 +20,10 @@ export interface McpPoolOptions {
   requestTimeoutMs?: number;
   /** Largest response body or SSE event, in bytes. Default 16 MiB. */
   maxResponseBytes?: number;
+  /** Consecutive failures to reach a server before its circuit opens; 0 disables. Default 3. */
+  circuitBreakerThreshold?: number;
+  /** How long an open circuit fails fast before one probe, in ms. Default 5000. */
+  circuitBreakerCooldownMs?: number;
   /** Sent as clientInfo in initialize. */
   clientInfo?: { name: string; version: string };
 }
@@ -54,6 +58,9 @@ export interface ServerStats {
   healthChecksPassed: number;
   healthChecksFailed: number;
   maxConnections: number;
+  /** The circuit breaker: "open" means the server failed repeatedly and getters fail fast. */
+  circuit: "closed" | "open" | "half-open";
+  circuitOpens: number;
 }
 
 /** `pool.stats()`: totals and per server. */
@@ -78,7 +85,7 @@ export interface McpPoolError extends Error {
   name: "McpPoolError";
   code:
     | "STDIO_UNSUPPORTED" | "INVALID_CONFIG" | "INVALID_ARGUMENT" | "INVALID_URL" | "INVALID_SERVER_NAME"
-    | "DUPLICATE_SERVER" | "UNKNOWN_SERVER" | "POOL_CLOSED" | "ACQUIRE_TIMEOUT" | "REQUEST_TIMEOUT"
+    | "DUPLICATE_SERVER" | "UNKNOWN_SERVER" | "POOL_CLOSED" | "CIRCUIT_OPEN" | "ACQUIRE_TIMEOUT" | "REQUEST_TIMEOUT"
     | "CONNECT_FAILED" | "NETWORK_ERROR" | "HTTP_ERROR" | "PROTOCOL_ERROR" | "RPC_ERROR"
     | "UNSUPPORTED_PROTOCOL_VERSION" | "RESPONSE_TOO_LARGE" | "LEASE_RELEASED" | "FOREIGN_LEASE"
     | "ABORTED" | "SESSION_CLOSED";
