@@ -102,13 +102,6 @@ impl Breaker {
         }
         trip
     }
-
-    /// A probe that ended without telling anything (its getter went away): let another try.
-    pub(super) fn probe_abandoned(&mut self) {
-        if self.state == CircuitState::HalfOpen {
-            self.state = CircuitState::Open;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -150,14 +143,5 @@ mod tests {
             assert!(!off.failure(t, 0, 10));
         }
         assert_eq!(off.allow(10), Allow::Yes);
-    }
-
-    #[test]
-    fn an_abandoned_probe_lets_the_next_getter_probe() {
-        let mut b = Breaker::default();
-        b.failure(0, 1, 10);
-        assert_eq!(b.allow(10), Allow::Probe);
-        b.probe_abandoned();
-        assert_eq!(b.allow(11), Allow::Probe);
     }
 }
