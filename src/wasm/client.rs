@@ -2,10 +2,10 @@
 
 use std::rc::Rc;
 
+use super::task::spawn_promise as future_to_promise;
 use js_sys::Promise;
 use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::abort::{from_json, on_abort, to_json};
 use super::errors::{js_result, to_js};

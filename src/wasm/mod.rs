@@ -7,6 +7,7 @@ mod errors;
 mod fetch;
 mod options;
 mod pool;
+mod task;
 mod timers;
 mod types;
 
@@ -17,7 +18,8 @@ use crate::runtime::Runtime;
 pub use client::JsClient;
 pub use pool::JsPool;
 
-/// The runtime of the JS host: global `fetch`, `setTimeout` and `spawn_local`.
+/// The runtime of the JS host: global `fetch`, `setTimeout`, and tasks that keep their own JS
+/// async context ([`task`]).
 pub(crate) fn js_runtime() -> Runtime {
     Runtime::new(
         Rc::new(fetch::FetchTransport),

@@ -4,10 +4,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+use super::task::spawn_promise as future_to_promise;
 use js_sys::{Object, Promise, Reflect, WeakRef};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::abort::on_abort;
 use super::client::JsClient;

@@ -44,13 +44,13 @@ impl Clock for JsClock {
     }
 }
 
-/// Spawns onto the JS microtask queue.
+/// Spawns a task of the current JS async context (see [`super::task`]).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct JsSpawner;
 
 impl Spawner for JsSpawner {
     fn spawn(&self, task: LocalBoxFuture<'static, ()>) {
-        wasm_bindgen_futures::spawn_local(task);
+        super::task::spawn(task);
     }
 }
 

@@ -1,0 +1,151 @@
+//! A tiny executor that polls every task in its own JS async context.
+//!
+//! Why not `wasm_bindgen_futures::spawn_local` / `future_to_promise`: they share one global queue,
+//! so a task woken from Rust (a lease handed over, a shared re-initialize finished) is polled in
+//! the microtask of whichever request woke it, and any `fetch` it starts then belongs to that other
+//! request. In Cloudflare Workers that fetch is cancelled when the other request ends, and the
+//! task hangs. Here every task is resumed only through a promise reaction it registered itself,
+//! while it was running in its own context, so all its I/O stays its own.
+//!
+//! Wakers carry only a task id (they must be `Send + Sync`); the tasks live in a thread-local
+//! table, which is fine on single-threaded wasm. No `unsafe`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Wake, Waker};
+
+use futures_util::future::LocalBoxFuture;
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A promise seen only through `then`.
+    type Thenable;
+
+    /// `promise.then(reaction)` with a plain function.
+    #[wasm_bindgen(method, js_name = then)]
+    fn then(this: &Thenable, reaction: &JsValue) -> JsValue;
+
+    /// `Promise.resolve()`: an already settled promise.
+    #[wasm_bindgen(js_namespace = Promise, js_name = resolve)]
+    fn resolved() -> Promise;
+}
+
+/// How many times a task that wakes itself while running is polled again before it yields.
+const MAX_SPINS: usize = 16;
+
+struct Task {
+    future: RefCell<Option<LocalBoxFuture<'static, ()>>>,
+    /// Resolves the promise whose reaction polls this task next; set while the task sleeps.
+    resume: RefCell<Option<Function>>,
+    /// Woken while being polled: poll again.
+    woken: Cell<bool>,
+}
+
+thread_local! {
+    static TASKS: RefCell<HashMap<u64, Rc<Task>>> = RefCell::new(HashMap::new());
+    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A waker that names its task.
+struct TaskWaker(u64);
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let Some(task) = TASKS.with(|t| t.borrow().get(&self.0).cloned()) else {
+            return;
+        };
+        let resume = task.resume.borrow_mut().take();
+        match resume {
+            // The reaction was registered by the task itself: it runs in the task's context.
+            Some(resume) => {
+                let _ = resume.call0(&JsValue::UNDEFINED);
+            }
+            None => task.woken.set(true),
+        }
+    }
+}
+
+/// Runs `future` as a task of the current JS context; it is first polled in a microtask.
+pub(crate) fn spawn(future: LocalBoxFuture<'static, ()>) {
+    let id = NEXT_ID.with(|n| {
+        let id = n.get().wrapping_add(1);
+        n.set(id);
+        id
+    });
+    let task = Rc::new(Task {
+        future: RefCell::new(Some(future)),
+        resume: RefCell::new(None),
+        woken: Cell::new(false),
+    });
+    TASKS.with(|t| t.borrow_mut().insert(id, task));
+    schedule(id, &resolved());
+}
+
+/// Runs `future` as a task and returns a promise of its outcome (the replacement of
+/// `future_to_promise`).
+pub(crate) fn spawn_promise<F>(future: F) -> Promise
+where
+    F: Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    let mut future = Some(future);
+    Promise::new(&mut |resolve: Function, reject: Function| {
+        let Some(future) = future.take() else { return };
+        spawn(Box::pin(async move {
+            let _ = match future.await {
+                Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
+                Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
+            };
+        }));
+    })
+}
+
+/// Polls task `id` when `promise` settles; the reaction is registered now, in this context.
+fn schedule(id: u64, promise: &Promise) {
+    let reaction = Closure::once_into_js(move |_: JsValue| run(id));
+    let _ = promise.unchecked_ref::<Thenable>().then(&reaction);
+}
+
+/// Polls task `id` until it is done or waits on something; then arms its resume promise.
+fn run(id: u64) {
+    let Some(task) = TASKS.with(|t| t.borrow().get(&id).cloned()) else {
+        return;
+    };
+    let waker = Waker::from(Arc::new(TaskWaker(id)));
+    let mut cx = Context::from_waker(&waker);
+    for _ in 0..MAX_SPINS {
+        task.woken.set(false);
+        let done = {
+            let mut slot = task.future.borrow_mut();
+            match slot.as_mut() {
+                Some(future) => future.as_mut().poll(&mut cx).is_ready(),
+                None => true,
+            }
+        };
+        if done {
+            let finished = task.future.borrow_mut().take();
+            TASKS.with(|t| t.borrow_mut().remove(&id));
+            drop(finished);
+            return;
+        }
+        if !task.woken.get() {
+            // Sleep: the next wake-up resolves a promise whose reaction we register now.
+            let mut resolver = None;
+            let promise =
+                Promise::new(&mut |resolve: Function, _reject: Function| resolver = Some(resolve));
+            *task.resume.borrow_mut() = resolver;
+            schedule(id, &promise);
+            return;
+        }
+    }
+    // Woken on every poll: yield to the event loop, still in this context.
+    schedule(id, &resolved());
+}
