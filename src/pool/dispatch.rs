@@ -28,6 +28,7 @@ impl PoolInner {
                 .ok_or_else(|| Error::UnknownServer {
                     server: name.to_owned(),
                 })?;
+            server.reap_stale_opens(now);
             if server.is_empty() {
                 if let Some(retry_in_ms) = server.breaker.blocks(now) {
                     return Err(Error::CircuitOpen {
@@ -89,6 +90,7 @@ impl PoolInner {
             let Some(server) = state.server_by_id(server_id) else {
                 return;
             };
+            server.reap_stale_opens(now);
             loop {
                 match server.pick() {
                     Pick::Idle(i) => {
@@ -123,8 +125,9 @@ impl PoolInner {
                             break;
                         }
                         waiter.open_pending = true;
-                        server.opening += 1;
-                        opens.push((waiter.id, server.config.clone()));
+                        let waiter_id = waiter.id;
+                        let open_id = server.start_open(waiter_id, now);
+                        opens.push((open_id, waiter_id, server.config.clone()));
                     }
                     Pick::Wait => break,
                 }
@@ -145,16 +148,19 @@ impl PoolInner {
             // A getter that left in the meantime: dropping the grant releases its lease.
             drop(tx.send(grant));
         }
-        for (waiter_id, config) in opens {
-            self.spawn_open(server_id, waiter_id, config);
+        for (open_id, waiter_id, config) in opens {
+            self.spawn_open(server_id, open_id, waiter_id, config);
         }
     }
 
     /// Opens a session in the background on behalf of `waiter_id`. The open is not tied to the
-    /// getter: if the getter gives up, the session still joins the pool for the next one.
+    /// getter: if the getter gives up, the session still joins the pool for the next one. (In
+    /// Workers the task belongs to the getter's request and may die with it: such an open is
+    /// reaped after its timeout, see [`Server::reap_stale_opens`].)
     pub(super) fn spawn_open(
         self: &Rc<Self>,
         server_id: u64,
+        open_id: u64,
         waiter_id: u64,
         config: Rc<SessionConfig>,
     ) {
@@ -165,7 +171,7 @@ impl PoolInner {
         self.rt.spawner.spawn(Box::pin(async move {
             let result = Session::connect((*config).clone(), rt.clone(), Some(handler)).await;
             match weak.upgrade() {
-                Some(pool) => pool.finish_open(server_id, waiter_id, result),
+                Some(pool) => pool.finish_open(server_id, open_id, waiter_id, result),
                 None => {
                     if let Ok(session) = result {
                         close_bounded(session, &rt, timeout_ms).await;
@@ -178,6 +184,7 @@ impl PoolInner {
     fn finish_open(
         self: &Rc<Self>,
         server_id: u64,
+        open_id: u64,
         waiter_id: u64,
         result: Result<Session, Error>,
     ) {
@@ -191,7 +198,8 @@ impl PoolInner {
             match state.server_by_id(server_id) {
                 None => orphan = result.ok(),
                 Some(server) => {
-                    server.opening = server.opening.saturating_sub(1);
+                    // False when the open was presumed dead and reaped: its session is welcome.
+                    let _ = server.end_open(open_id);
                     match result {
                         Ok(session) if closed => orphan = Some(session),
                         Ok(session) => {

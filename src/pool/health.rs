@@ -90,6 +90,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
         }
         for server in state.servers.values_mut() {
             touched.push(server.id);
+            server.reap_stale_opens(now);
             // An open circuit past its cooldown, with nobody waiting to probe it: probe it now,
             // so the pool recovers by itself once the server is back.
             if server.is_empty()
@@ -97,8 +98,8 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
                 && server.breaker.state() == CircuitState::Open
                 && server.breaker.allow(now) == Allow::Probe
             {
-                server.opening += 1;
-                probes.push((server.id, server.config.clone()));
+                let open_id = server.start_open(0, now);
+                probes.push((server.id, open_id, server.config.clone()));
             }
             let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut server.conns)
                 .into_iter()
@@ -128,19 +129,24 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
             }
         }
     }
-    for session in evicted {
-        pool.spawn_close(session);
-    }
-    for (server_id, config) in probes {
+    for (server_id, open_id, config) in probes {
         // No waiter: the session joins the pool idle, and its outcome drives the breaker.
-        pool.spawn_open(server_id, 0, config);
+        pool.spawn_open(server_id, open_id, 0, config);
     }
     let ping_timeout = pool.options.request_timeout_ms.min(interval.max(1));
-    let results = future::join_all(checks.into_iter().map(|check| async move {
+    // Closes are awaited, not spawned: a pass handed to a Worker's `ctx.waitUntil()` then covers
+    // every DELETE it issues.
+    let close_timeout = pool.options.request_timeout_ms;
+    let closing = future::join_all(
+        evicted
+            .into_iter()
+            .map(|s| close_bounded(s, &pool.rt, close_timeout)),
+    );
+    let pings = future::join_all(checks.into_iter().map(|check| async move {
         let ok = check.session.ping(Some(ping_timeout)).await.is_ok();
         (check, ok)
-    }))
-    .await;
+    }));
+    let (_, results) = future::join(closing, pings).await;
     let mut dead: Vec<Session> = Vec::new();
     {
         let mut state = pool.state.borrow_mut();
@@ -175,13 +181,11 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
             }
         }
     }
-    for session in dead {
-        let rt = pool.rt.clone();
-        let timeout_ms = ping_timeout;
-        pool.rt.spawner.spawn(Box::pin(async move {
-            close_bounded(session, &rt, timeout_ms).await
-        }));
-    }
+    future::join_all(
+        dead.into_iter()
+            .map(|s| close_bounded(s, &pool.rt, ping_timeout)),
+    )
+    .await;
     for server_id in touched {
         pool.dispatch(server_id);
     }

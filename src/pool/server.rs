@@ -42,6 +42,19 @@ pub(super) struct Conn {
     pub(super) checking: bool,
 }
 
+/// A session open under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Opening {
+    pub(super) id: u64,
+    /// The waiter it was started for (0: a health probe).
+    pub(super) waiter_id: u64,
+    pub(super) started_ms: u64,
+}
+
+/// How long past its own timeout an open may stay unanswered before it is presumed dead: in
+/// Cloudflare Workers an open whose request ended never settles at all.
+pub(super) const OPEN_GRACE_MS: u64 = 5_000;
+
 /// Cumulative counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Counters {
@@ -75,7 +88,10 @@ pub(super) struct Server {
     pub(super) config: Rc<SessionConfig>,
     pub(super) limits: Limits,
     pub(super) conns: Vec<Conn>,
-    pub(super) opening: usize,
+    /// Sessions being opened, oldest first.
+    pub(super) opening: Vec<Opening>,
+    /// Ids for [`Opening`]s.
+    pub(super) next_open_id: u64,
     pub(super) waiters: VecDeque<Waiter>,
     pub(super) counters: Counters,
     pub(super) breaker: Breaker,
@@ -107,7 +123,7 @@ impl Server {
         if let Some((i, _)) = idle {
             return Pick::Idle(i);
         }
-        if self.conns.len() + self.opening < self.limits.max_connections {
+        if self.conns.len() + self.opening.len() < self.limits.max_connections {
             return Pick::Open;
         }
         let room = |c: &Conn| self.limits.max_leases.map_or(true, |max| c.leases < max);
@@ -130,7 +146,44 @@ impl Server {
 
     /// True when the server has no session, live or opening.
     pub(super) fn is_empty(&self) -> bool {
-        self.conns.is_empty() && self.opening == 0
+        self.conns.is_empty() && self.opening.is_empty()
+    }
+
+    /// Records an open started for `waiter_id`; returns its id.
+    pub(super) fn start_open(&mut self, waiter_id: u64, now: u64) -> u64 {
+        self.next_open_id += 1;
+        let id = self.next_open_id;
+        self.opening.push(Opening {
+            id,
+            waiter_id,
+            started_ms: now,
+        });
+        id
+    }
+
+    /// Forgets the open `id` (finished, or reaped earlier: then `false`).
+    pub(super) fn end_open(&mut self, id: u64) -> bool {
+        let before = self.opening.len();
+        self.opening.retain(|o| o.id != id);
+        self.opening.len() != before
+    }
+
+    /// Drops opens that outlived their timeout by [`OPEN_GRACE_MS`] (their task died with the
+    /// request that ran it), so their capacity comes back; their waiters may open again.
+    pub(super) fn reap_stale_opens(&mut self, now: u64) {
+        let limit = self.config.request_timeout_ms.saturating_add(OPEN_GRACE_MS);
+        let stale: Vec<Opening> = self
+            .opening
+            .iter()
+            .copied()
+            .filter(|o| crate::time::expired(now, o.started_ms, limit))
+            .collect();
+        for open in stale {
+            self.end_open(open.id);
+            if let Some(waiter) = self.waiters.iter_mut().find(|w| w.id == open.waiter_id) {
+                waiter.open_pending = false;
+            }
+        }
     }
 
     /// Removes the waiter with this id, if it is still queued.

@@ -69,7 +69,7 @@ fn server_stats(server: &Server) -> ServerStats {
     ServerStats {
         active_connections: active,
         idle_connections: server.conns.len() - active,
-        opening_connections: server.opening,
+        opening_connections: server.opening.len(),
         leases: server.conns.iter().map(|c| c.leases).sum(),
         waiting: server.waiters.len(),
         total_connections: server.counters.total_connections,

@@ -53,6 +53,9 @@ impl fmt::Debug for SessionConfig {
     }
 }
 
+/// How long a timed-out or aborted request waits for its `notifications/cancelled` to be sent.
+const CANCEL_WAIT_MS: u64 = 1_000;
+
 /// Called for every notification a server sends (progress, logging, list changes...), with the
 /// server's name. It must not call back into the pool synchronously.
 pub type NotificationHandler = Rc<dyn Fn(&str, &Notification)>;
@@ -197,30 +200,36 @@ impl Session {
             session: self,
             id,
             armed: true,
-            reason: "aborted by the client",
         };
         let call = self.call_with_recovery(id, &body).boxed_local();
         let timer = self.inner.rt.clock.sleep(timeout_ms);
         let cancel = options
             .cancel
             .unwrap_or_else(|| future::pending().boxed_local());
-        let outcome = match future::select(call, future::select(timer, cancel)).await {
-            Either::Left((result, _)) => {
-                guard.armed = false;
-                return result;
-            }
-            Either::Right((Either::Left(_), _)) => {
-                guard.reason = "request timed out";
-                Err(Error::RequestTimeout {
-                    server: self.server().to_owned(),
-                    method: method.to_owned(),
-                    timeout_ms,
-                })
-            }
-            Either::Right((Either::Right(_), _)) => Err(Error::Aborted),
-        };
-        drop(guard);
-        outcome
+        let (reason, outcome, abandoned) =
+            match future::select(call, future::select(timer, cancel)).await {
+                Either::Left((result, _)) => {
+                    guard.armed = false;
+                    return result;
+                }
+                Either::Right((Either::Left(_), call)) => {
+                    let error = Error::RequestTimeout {
+                        server: self.server().to_owned(),
+                        method: method.to_owned(),
+                        timeout_ms,
+                    };
+                    ("request timed out", error, call)
+                }
+                Either::Right((Either::Right(_), call)) => {
+                    ("aborted by the client", Error::Aborted, call)
+                }
+            };
+        // Stop the request first, then tell the server before returning, in this task: work
+        // spawned from a Worker request dies with it.
+        drop(abandoned);
+        guard.armed = false;
+        self.cancel_now(id, reason).await;
+        Err(outcome)
     }
 
     /// Sends a notification (no answer expected).
@@ -454,14 +463,27 @@ impl Session {
         }
     }
 
+    fn cancelled_params(id: i64, reason: &str) -> Option<Box<RawValue>> {
+        jsonrpc::to_raw(&serde_json::json!({ "requestId": id, "reason": reason })).ok()
+    }
+
+    /// Sends `notifications/cancelled` for request `id` and waits for it, at most one second.
+    async fn cancel_now(&self, id: i64, reason: &str) {
+        let Some(params) = Self::cancelled_params(id, reason) else {
+            return;
+        };
+        let notify = self.notify(methods::CANCELLED, Some(params)).boxed_local();
+        let _ = future::select(notify, self.inner.rt.clock.sleep(CANCEL_WAIT_MS)).await;
+    }
+
+    /// Sends `notifications/cancelled` in the background (from a destructor, which cannot wait).
     fn send_cancelled(&self, id: i64, reason: &str) {
-        let params = serde_json::json!({ "requestId": id, "reason": reason });
-        let Ok(raw) = jsonrpc::to_raw(&params) else {
+        let Some(params) = Self::cancelled_params(id, reason) else {
             return;
         };
         let me = self.clone();
         self.inner.rt.spawner.spawn(Box::pin(async move {
-            let _ = me.notify(methods::CANCELLED, Some(raw)).await;
+            let _ = me.notify(methods::CANCELLED, Some(params)).await;
         }));
     }
 
@@ -493,13 +515,13 @@ struct CancelOnDrop<'a> {
     session: &'a Session,
     id: i64,
     armed: bool,
-    reason: &'static str,
 }
 
 impl Drop for CancelOnDrop<'_> {
     fn drop(&mut self) {
         if self.armed && !self.session.is_closed() {
-            self.session.send_cancelled(self.id, self.reason);
+            self.session
+                .send_cancelled(self.id, "abandoned by the client");
         }
     }
 }
