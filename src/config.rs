@@ -121,6 +121,9 @@ pub struct ServerOptions {
     pub request_timeout_ms: Option<u64>,
     /// Overrides [`PoolOptions::acquire_timeout_ms`].
     pub acquire_timeout_ms: Option<u64>,
+    /// Follow `307`/`308` redirects to another origin, sending it this server's headers.
+    /// Default: false (same-origin redirects only).
+    pub allow_cross_origin_redirects: bool,
 }
 
 impl fmt::Debug for ServerOptions {
@@ -132,6 +135,10 @@ impl fmt::Debug for ServerOptions {
             .field("max_leases_per_connection", &self.max_leases_per_connection)
             .field("request_timeout_ms", &self.request_timeout_ms)
             .field("acquire_timeout_ms", &self.acquire_timeout_ms)
+            .field(
+                "allow_cross_origin_redirects",
+                &self.allow_cross_origin_redirects,
+            )
             .finish()
     }
 }

@@ -150,6 +150,7 @@ impl Pool {
                 .unwrap_or(pool.request_timeout_ms),
             max_response_bytes: pool.max_response_bytes,
             client_info: pool.client_info.clone(),
+            allow_cross_origin_redirects: options.allow_cross_origin_redirects,
         };
         let mut state = self.inner.state.borrow_mut();
         if state.closed {

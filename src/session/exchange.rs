@@ -80,12 +80,7 @@ impl Session {
             headers: self.headers(HttpMethod::Post, snap),
             body: Some(body),
         };
-        self.inner
-            .rt
-            .transport
-            .send(request)
-            .await
-            .map_err(|e| self.network_error(&e))
+        self.send_following(request).await
     }
 
     /// `DELETE`s the session of `snap`. A `405` (not allowed) counts as done.

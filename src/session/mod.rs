@@ -11,6 +11,7 @@
 mod exchange;
 mod handshake;
 mod pages;
+mod redirect;
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -39,6 +40,8 @@ pub struct SessionConfig {
     pub max_response_bytes: usize,
     /// Sent as `clientInfo`.
     pub client_info: Implementation,
+    /// Follow `307`/`308` redirects to other origins too (headers included). Default: false.
+    pub allow_cross_origin_redirects: bool,
 }
 
 impl fmt::Debug for SessionConfig {

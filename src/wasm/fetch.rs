@@ -8,7 +8,9 @@ use futures_util::future::LocalBoxFuture;
 use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, RequestInit, Response};
+use web_sys::{
+    AbortController, Headers, ReadableStreamDefaultReader, RequestInit, RequestRedirect, Response,
+};
 
 use crate::transport::{
     HttpRequest, HttpResponse, HttpTransport, ResponseBody, TransportError, TransportErrorKind,
@@ -21,7 +23,12 @@ extern "C" {
 }
 
 /// The response headers the core reads.
-const READ_HEADERS: [&str; 3] = ["content-type", "mcp-session-id", "www-authenticate"];
+const READ_HEADERS: [&str; 4] = [
+    "content-type",
+    "mcp-session-id",
+    "www-authenticate",
+    "location",
+];
 
 /// Fetch-based transport.
 #[derive(Debug, Default, Clone, Copy)]
@@ -64,6 +71,9 @@ async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> {
     init.set_method(request.method.as_str());
     init.set_headers(&headers);
     init.set_signal(Some(&controller.signal()));
+    // Redirects are the core's decision (same origin only): a browser answers an opaque
+    // redirect with status 0, other runtimes with the 3xx and its Location.
+    init.set_redirect(RequestRedirect::Manual);
     if let Some(body) = &request.body {
         init.set_body(&JsValue::from_str(body));
     }

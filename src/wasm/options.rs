@@ -101,6 +101,17 @@ impl Options {
         }
     }
 
+    /// A boolean, `false` when absent.
+    pub(crate) fn flag(&self, key: &str) -> Result<bool, Error> {
+        let value = self.get(key);
+        if value.is_undefined() || value.is_null() {
+            return Ok(false);
+        }
+        value
+            .as_bool()
+            .ok_or_else(|| Error::invalid_config(key, "must be true or false"))
+    }
+
     /// The `signal` option: an `AbortSignal`, or `None`.
     pub(crate) fn signal(&self) -> Result<Option<AbortSignal>, Error> {
         let value = self.get("signal");
@@ -186,6 +197,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
             "maxLeasesPerConnection",
             "requestTimeoutMs",
             "acquireTimeoutMs",
+            "allowCrossOriginRedirects",
         ],
     )?;
     let out = ServerOptions {
@@ -194,6 +206,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
         max_leases_per_connection: o.count("maxLeasesPerConnection")?,
         request_timeout_ms: o.ms("requestTimeoutMs", 1)?,
         acquire_timeout_ms: o.ms("acquireTimeoutMs", 0)?,
+        allow_cross_origin_redirects: o.flag("allowCrossOriginRedirects")?,
     };
     out.validate()?;
     Ok(out)

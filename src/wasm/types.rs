@@ -36,6 +36,8 @@ export interface ServerOptions {
   maxLeasesPerConnection?: number;
   requestTimeoutMs?: number;
   acquireTimeoutMs?: number;
+  /** Follow 307/308 redirects to another origin (sending it these headers). Default false: same origin only. */
+  allowCrossOriginRedirects?: boolean;
 }
 
 /** Options of `get` and of every request. */

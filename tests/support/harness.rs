@@ -61,6 +61,7 @@ impl Harness {
             request_timeout_ms: 30_000,
             max_response_bytes: 1024 * 1024,
             client_info: Implementation::new("edge-pool-tests", "0.0.1"),
+            allow_cross_origin_redirects: false,
         }
     }
 

@@ -1,0 +1,148 @@
+//! Redirects: followed only to the same origin (or where the server's options allow it), so
+//! one server's headers and session id never reach another.
+
+use super::Session;
+use crate::error::{snippet, Error};
+use crate::transport::{HttpRequest, HttpResponse};
+
+/// Most redirects one request may follow.
+const MAX_HOPS: usize = 3;
+
+/// `scheme://host[:port]`, lower-cased, default ports dropped; `None` for anything else.
+pub(crate) fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest.get(..end)?.to_ascii_lowercase();
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let default_port = if scheme == "http" { ":80" } else { ":443" };
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    Some(format!("{scheme}://{authority}"))
+}
+
+/// Resolves a `Location` header against the URL that was requested.
+pub(crate) fn resolve(base: &str, location: &str) -> Option<String> {
+    let location = location.trim();
+    if location.contains("://") {
+        return origin(location).map(|_| location.to_owned());
+    }
+    let base_origin = origin(base)?;
+    if let Some(rest) = location.strip_prefix("//") {
+        let scheme = base.split_once("://")?.0.to_ascii_lowercase();
+        return Some(format!("{scheme}://{rest}"));
+    }
+    if location.starts_with('/') {
+        return Some(format!("{base_origin}{location}"));
+    }
+    let path_start = base.find("://").map(|i| i + 3)?;
+    let path = base.get(path_start..)?;
+    let dir_end = path.find(['?', '#']).unwrap_or(path.len());
+    let dir = path.get(..dir_end)?;
+    let dir = dir.rfind('/').and_then(|i| dir.get(..=i)).unwrap_or("/");
+    let dir = dir.find('/').and_then(|i| dir.get(i..)).unwrap_or("/");
+    Some(format!("{base_origin}{dir}{location}"))
+}
+
+impl Session {
+    /// Sends `request`, following `307`/`308` redirects within the server's origin (or to any
+    /// origin when the server's options allow it). Other redirects are errors: an MCP request is
+    /// a POST and must not silently turn into a GET.
+    pub(super) async fn send_following(
+        &self,
+        mut request: HttpRequest,
+    ) -> Result<HttpResponse, Error> {
+        for _ in 0..=MAX_HOPS {
+            let response = self
+                .inner
+                .rt
+                .transport
+                .send(request.clone())
+                .await
+                .map_err(|e| self.network_error(&e))?;
+            let status = response.status;
+            if status != 0 && !(300..400).contains(&status) {
+                return Ok(response);
+            }
+            let redirect = |why: String| Error::Http {
+                server: self.server().to_owned(),
+                status,
+                message: why,
+            };
+            if status == 0 {
+                return Err(redirect(
+                    "the server redirected, and the browser hides where to; register the final URL"
+                        .into(),
+                ));
+            }
+            let target = response
+                .header("location")
+                .and_then(|l| resolve(&request.url, l));
+            let Some(target) = target else {
+                return Err(redirect(
+                    "the server redirected without a usable Location".into(),
+                ));
+            };
+            let shown = snippet(&target, 200);
+            if status != 307 && status != 308 {
+                return Err(redirect(format!(
+                    "the server redirected to {shown}; an MCP POST cannot follow a {status} (it would \
+                     become a GET): register the final URL"
+                )));
+            }
+            let same =
+                origin(&target).is_some() && origin(&target) == origin(&self.inner.config.url);
+            if !same && !self.inner.config.allow_cross_origin_redirects {
+                return Err(redirect(format!(
+                    "the server redirected to another origin ({}); refused so that this server's headers \
+                     and session are not sent there (allow it in the server's options)",
+                    origin(&target).unwrap_or_else(|| shown.clone())
+                )));
+            }
+            request.url = target;
+        }
+        Err(Error::Http {
+            server: self.server().to_owned(),
+            status: 310,
+            message: format!("more than {MAX_HOPS} redirects"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_normalise_case_and_default_ports() {
+        assert_eq!(
+            origin("HTTPS://Example.test:443/mcp").as_deref(),
+            Some("https://example.test")
+        );
+        assert_eq!(
+            origin("http://h:8080/x?y").as_deref(),
+            Some("http://h:8080")
+        );
+        assert_eq!(origin("ftp://h/x"), None);
+        assert_eq!(origin("http://u@h/x"), None);
+    }
+
+    #[test]
+    fn locations_resolve_against_the_request() {
+        let base = "http://h:1/a/mcp?x=1";
+        assert_eq!(resolve(base, "/mcp/").as_deref(), Some("http://h:1/mcp/"));
+        assert_eq!(resolve(base, "next").as_deref(), Some("http://h:1/a/next"));
+        assert_eq!(
+            resolve(base, "//other/x").as_deref(),
+            Some("http://other/x")
+        );
+        assert_eq!(
+            resolve(base, "https://evil.test/x").as_deref(),
+            Some("https://evil.test/x")
+        );
+    }
+}
