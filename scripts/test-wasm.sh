@@ -76,6 +76,9 @@ start_server() {
   local name=$1 script=$2
   shift 2
   local out="$WORK/$name.out" err="$WORK/$name.err"
+  # Create the files first: the background job opens them only when it gets to run.
+  : >"$out"
+  : >"$err"
   node "$script" --port 0 "$@" >"$out" 2>"$err" &
   local pid=$!
   PIDS+=("$pid")
