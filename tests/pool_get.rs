@@ -151,3 +151,37 @@ fn unknown_servers_and_closed_pools_are_typed_errors() {
     let closed = h.block_on(async move { p.get(NAME).await });
     assert_eq!(closed.map(|_| ()).map_err(|e| e.code()), Err("POOL_CLOSED"));
 }
+
+#[test]
+fn opens_finishing_out_of_order_open_no_extra_session() {
+    let mut h = Harness::new();
+    // The first open is slow, the second fast: the second session serves the first waiter,
+    // and the first open is handed over to the second waiter instead of starting a third.
+    h.server.initialize_delays(vec![1_000, 10]);
+    let pool = pool_with(&h, limits(20, Some(1)));
+    let first = spawn_get(&h, &pool);
+    let second = spawn_get(&h, &pool);
+    h.run();
+    assert_eq!(pool.stats().opening_connections, 2);
+    h.advance(10);
+    assert!(first.is_done() && !second.is_done());
+    assert_eq!(pool.stats().opening_connections, 1, "no third open");
+    h.advance(990);
+    assert!(second.output("second").is_ok());
+    assert!(first.output("first").is_ok());
+    assert_eq!(h.server.count("initialize"), 2);
+    assert_eq!(pool.stats().total_connections, 2);
+}
+
+#[test]
+fn ten_concurrent_getters_with_one_lease_per_session_open_exactly_ten() {
+    let mut h = Harness::new();
+    h.server
+        .initialize_delays(vec![90, 10, 80, 20, 70, 30, 60, 40, 50, 5]);
+    let pool = pool_with(&h, limits(20, Some(1)));
+    let getters: Vec<_> = (0..10).map(|_| spawn_get(&h, &pool)).collect();
+    h.advance(100);
+    assert!(getters.iter().all(|g| g.output("get").is_ok()));
+    assert_eq!(h.server.count("initialize"), 10);
+    assert_eq!(pool.stats().total_connections, 10);
+}

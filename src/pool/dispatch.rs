@@ -94,7 +94,7 @@ impl PoolInner {
             loop {
                 match server.pick() {
                     Pick::Idle(i) => {
-                        let Some(waiter) = server.waiters.pop_front() else {
+                        let Some(waiter) = server.pop_waiter() else {
                             break;
                         };
                         match self.lease_on(server, i, now) {
@@ -127,7 +127,7 @@ impl PoolInner {
                         waiter.open_pending = true;
                         let waiter_id = waiter.id;
                         let open_id = server.start_open(waiter_id, now);
-                        opens.push((open_id, waiter_id, server.config.clone()));
+                        opens.push((open_id, server.config.clone()));
                     }
                     Pick::Wait => break,
                 }
@@ -148,12 +148,12 @@ impl PoolInner {
             // A getter that left in the meantime: dropping the grant releases its lease.
             drop(tx.send(grant));
         }
-        for (open_id, waiter_id, config) in opens {
-            self.spawn_open(server_id, open_id, waiter_id, config);
+        for (open_id, config) in opens {
+            self.spawn_open(server_id, open_id, config);
         }
     }
 
-    /// Opens a session in the background on behalf of `waiter_id`. The open is not tied to the
+    /// Opens a session in the background (open `open_id`, recorded with the waiter it is for). The open is not tied to the
     /// getter: if the getter gives up, the session still joins the pool for the next one. (In
     /// Workers the task belongs to the getter's request and may die with it: such an open is
     /// reaped after its timeout, see [`Server::reap_stale_opens`].)
@@ -161,7 +161,6 @@ impl PoolInner {
         self: &Rc<Self>,
         server_id: u64,
         open_id: u64,
-        waiter_id: u64,
         config: Rc<SessionConfig>,
     ) {
         let weak = Rc::downgrade(self);
@@ -171,7 +170,7 @@ impl PoolInner {
         self.rt.spawner.spawn(Box::pin(async move {
             let result = Session::connect((*config).clone(), rt.clone(), Some(handler)).await;
             match weak.upgrade() {
-                Some(pool) => pool.finish_open(server_id, open_id, waiter_id, result),
+                Some(pool) => pool.finish_open(server_id, open_id, result),
                 None => {
                     if let Ok(session) = result {
                         close_bounded(session, &rt, timeout_ms).await;
@@ -181,13 +180,7 @@ impl PoolInner {
         }));
     }
 
-    fn finish_open(
-        self: &Rc<Self>,
-        server_id: u64,
-        open_id: u64,
-        waiter_id: u64,
-        result: Result<Session, Error>,
-    ) {
+    fn finish_open(self: &Rc<Self>, server_id: u64, open_id: u64, result: Result<Session, Error>) {
         let now = self.rt.clock.now_ms();
         let mut orphan = None;
         let mut failed = None;
@@ -198,8 +191,9 @@ impl PoolInner {
             match state.server_by_id(server_id) {
                 None => orphan = result.ok(),
                 Some(server) => {
-                    // False when the open was presumed dead and reaped: its session is welcome.
-                    let _ = server.end_open(open_id);
+                    // The waiter the open is for now (it may have been handed over); none when
+                    // it was presumed dead and reaped: its session is welcome all the same.
+                    let waiter_id = server.end_open(open_id).map_or(0, |o| o.waiter_id);
                     match result {
                         Ok(session) if closed => orphan = Some(session),
                         Ok(session) => {

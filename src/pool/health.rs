@@ -131,7 +131,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     }
     for (server_id, open_id, config) in probes {
         // No waiter: the session joins the pool idle, and its outcome drives the breaker.
-        pool.spawn_open(server_id, open_id, 0, config);
+        pool.spawn_open(server_id, open_id, config);
     }
     let ping_timeout = pool.options.request_timeout_ms.min(interval.max(1));
     // Closes are awaited, not spawned: a pass handed to a Worker's `ctx.waitUntil()` then covers

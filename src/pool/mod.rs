@@ -217,7 +217,7 @@ impl Pool {
         let error = Error::UnknownServer {
             server: name.to_owned(),
         };
-        close_server(server, &error, &self.inner).await;
+        close_all(drain_server(server, &error), &self.inner.rt).await;
         Ok(())
     }
 
@@ -322,29 +322,31 @@ impl Pool {
 
     /// Closes the pool: new gets fail with [`Error::PoolClosed`], waiters are rejected, every
     /// session is terminated (`DELETE`), the health loop stops. Idempotent.
-    pub async fn close(&self) {
+    ///
+    /// The pool is closed when this returns (waiters rejected, registrations refused); the
+    /// returned future finishes the sessions' `DELETE`s.
+    pub fn close(&self) -> LocalBoxFuture<'static, ()> {
         let servers = {
             let mut state = self.inner.state.borrow_mut();
             if state.closed {
-                return;
+                return Box::pin(future::ready(()));
             }
             state.closed = true;
             if let Some(health) = state.health.take() {
                 health.abort();
             }
-            std::mem::take(&mut state.servers)
-        };
-        let mut closing = Vec::new();
-        {
-            let mut state = self.inner.state.borrow_mut();
+            let servers = std::mem::take(&mut state.servers);
             for server in servers.values() {
                 state.retired.add(&server.counters);
             }
-        }
-        for (_, server) in servers {
-            closing.push(close_server(server, &Error::PoolClosed, &self.inner));
-        }
-        future::join_all(closing).await;
+            servers
+        };
+        let sessions: Vec<(Session, u64)> = servers
+            .into_values()
+            .flat_map(|server| drain_server(server, &Error::PoolClosed))
+            .collect();
+        let inner = self.inner.clone();
+        Box::pin(async move { close_all(sessions, &inner.rt).await })
     }
 
     /// True once [`Pool::close`] was called.
@@ -370,18 +372,26 @@ impl Drop for PoolInner {
     }
 }
 
-/// Fails a removed server's waiters with `error` and closes its sessions, each bounded by the
-/// request timeout.
-async fn close_server(mut server: Server, error: &Error, pool: &PoolInner) {
+/// Fails a removed server's waiters with `error` (at once) and returns its sessions, each with
+/// the timeout that bounds its close.
+fn drain_server(mut server: Server, error: &Error) -> Vec<(Session, u64)> {
     for waiter in server.waiters.drain(..) {
         drop(waiter.tx.send(Grant::Fail(error.clone())));
     }
-    let sessions: Vec<Session> = server.conns.drain(..).map(|c| c.session).collect();
     let timeout_ms = server.config.request_timeout_ms;
+    server
+        .conns
+        .drain(..)
+        .map(|c| (c.session, timeout_ms))
+        .collect()
+}
+
+/// Closes sessions concurrently, each bounded by its timeout.
+async fn close_all(sessions: Vec<(Session, u64)>, rt: &Runtime) {
     future::join_all(
         sessions
             .into_iter()
-            .map(|s| dispatch::close_bounded(s, &pool.rt, timeout_ms)),
+            .map(|(s, ms)| dispatch::close_bounded(s, rt, ms)),
     )
     .await;
 }

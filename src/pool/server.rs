@@ -161,11 +161,39 @@ impl Server {
         id
     }
 
-    /// Forgets the open `id` (finished, or reaped earlier: then `false`).
-    pub(super) fn end_open(&mut self, id: u64) -> bool {
-        let before = self.opening.len();
-        self.opening.retain(|o| o.id != id);
-        self.opening.len() != before
+    /// Forgets the open `id` and returns it (`None` when it was reaped earlier).
+    pub(super) fn end_open(&mut self, id: u64) -> Option<Opening> {
+        let at = self.opening.iter().position(|o| o.id == id)?;
+        Some(self.opening.remove(at))
+    }
+
+    /// A waiter that leaves the queue (served by another session, timed out, aborted) hands the
+    /// open started for it to the next waiter that has none, so that no waiter starts an open
+    /// while one is already coming for nobody.
+    fn hand_over_open(&mut self, from_waiter: u64) {
+        let Some(open) = self.opening.iter_mut().find(|o| o.waiter_id == from_waiter) else {
+            return;
+        };
+        match self
+            .waiters
+            .iter_mut()
+            .find(|w| !w.open_pending && w.id != from_waiter)
+        {
+            Some(next) => {
+                next.open_pending = true;
+                open.waiter_id = next.id;
+            }
+            None => open.waiter_id = 0,
+        }
+    }
+
+    /// Takes the waiter at the head of the queue.
+    pub(super) fn pop_waiter(&mut self) -> Option<Waiter> {
+        let waiter = self.waiters.pop_front()?;
+        if waiter.open_pending {
+            self.hand_over_open(waiter.id);
+        }
+        Some(waiter)
     }
 
     /// Drops opens that outlived their timeout by [`OPEN_GRACE_MS`] (their task died with the
@@ -179,7 +207,7 @@ impl Server {
             .filter(|o| crate::time::expired(now, o.started_ms, limit))
             .collect();
         for open in stale {
-            self.end_open(open.id);
+            let _ = self.end_open(open.id);
             if let Some(waiter) = self.waiters.iter_mut().find(|w| w.id == open.waiter_id) {
                 waiter.open_pending = false;
             }
@@ -189,6 +217,10 @@ impl Server {
     /// Removes the waiter with this id, if it is still queued.
     pub(super) fn remove_waiter(&mut self, waiter_id: u64) -> Option<Waiter> {
         let at = self.waiters.iter().position(|w| w.id == waiter_id)?;
-        self.waiters.remove(at)
+        let waiter = self.waiters.remove(at)?;
+        if waiter.open_pending {
+            self.hand_over_open(waiter.id);
+        }
+        Some(waiter)
     }
 }

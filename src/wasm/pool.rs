@@ -198,9 +198,10 @@ impl JsPool {
     /// Closes every session, rejects waiters, stops the health loop. Idempotent.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> Promise {
-        let pool = self.pool.clone();
+        // Closed now (`closed` is true, registrations refused); the promise waits for the DELETEs.
+        let closing = self.pool.close();
         future_to_promise(async move {
-            pool.close().await;
+            closing.await;
             Ok(JsValue::UNDEFINED)
         })
     }

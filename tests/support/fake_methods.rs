@@ -143,7 +143,12 @@ fn initialize(state: &mut State, body: &Value) -> Reply {
     });
     let message = json!({"jsonrpc": "2.0", "id": body["id"], "result": result}).to_string();
     let mut reply = encode(knobs, &[], Some(message), false);
-    reply.delay_ms = knobs.delay_initialize_ms;
+    let nth = usize::try_from(state.sessions_created).unwrap_or(usize::MAX);
+    reply.delay_ms = knobs
+        .initialize_delays
+        .get(nth)
+        .copied()
+        .unwrap_or(knobs.delay_initialize_ms);
     if !knobs.stateless {
         state.sessions_created += 1;
         let sid = format!("sid-{}", state.sessions_created);

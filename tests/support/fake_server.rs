@@ -67,6 +67,7 @@ pub(super) struct Knobs {
     pub(super) choose_version: Option<String>,
     pub(super) stateless: bool,
     pub(super) delay_initialize_ms: u64,
+    pub(super) initialize_delays: Vec<u64>,
     pub(super) fail_initialize_status: Option<u16>,
     pub(super) delete_status: u16,
     pub(super) tools: usize,
@@ -102,6 +103,7 @@ impl FakeServer {
             choose_version: None,
             stateless: false,
             delay_initialize_ms: 0,
+            initialize_delays: Vec::new(),
             fail_initialize_status: None,
             delete_status: 200,
             tools: 5,
@@ -172,6 +174,12 @@ impl FakeServer {
     pub fn delay_initialize_ms(&self, ms: u64) {
         self.knobs(|k| k.delay_initialize_ms = ms)
     }
+    /// Answer the n-th `initialize` (from 0) after `delays[n]` of fake time; later ones use
+    /// [`FakeServer::delay_initialize_ms`].
+    pub fn initialize_delays(&self, delays: Vec<u64>) {
+        self.knobs(|k| k.initialize_delays = delays)
+    }
+
     /// Answer `initialize` with this HTTP status and no session.
     pub fn fail_initialize_status(&self, status: Option<u16>) {
         self.knobs(|k| k.fail_initialize_status = status)
