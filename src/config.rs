@@ -19,7 +19,7 @@ pub struct PoolOptions {
     pub health_check_interval_ms: u64,
     /// Idle sessions older than this are closed, in ms; 0 disables idle eviction. Default: 300 000.
     pub idle_timeout_ms: u64,
-    /// How long `get` may take, waiting in the queue included, in ms; 0 means "do not wait".
+    /// How long `get` may take, waiting in the queue included, in ms (at least 1).
     /// Default: 10 000.
     pub acquire_timeout_ms: u64,
     /// Default timeout of one request, in ms. Default: 60 000.
@@ -73,7 +73,7 @@ impl PoolOptions {
             ));
         }
         check_delay("idleTimeoutMs", self.idle_timeout_ms, 0)?;
-        check_delay("acquireTimeoutMs", self.acquire_timeout_ms, 0)?;
+        check_delay("acquireTimeoutMs", self.acquire_timeout_ms, 1)?;
         check_delay("requestTimeoutMs", self.request_timeout_ms, 1)?;
         if self.max_response_bytes < 1024 {
             return Err(Error::invalid_config(
@@ -198,7 +198,7 @@ impl ServerOptions {
             check_delay("requestTimeoutMs", ms, 1)?;
         }
         if let Some(ms) = self.acquire_timeout_ms {
-            check_delay("acquireTimeoutMs", ms, 0)?;
+            check_delay("acquireTimeoutMs", ms, 1)?;
         }
         Ok(())
     }

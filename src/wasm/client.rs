@@ -169,7 +169,7 @@ impl JsClient {
 
     fn run(&self, call: Call, options: &JsValue) -> Promise {
         let lease = self.lease.clone();
-        let options = call_options(options, 1);
+        let options = call_options(options);
         future_to_promise(async move {
             let options = options.map_err(|e| to_js(&e))?;
             if lease.is_released() {

@@ -156,7 +156,7 @@ pub(crate) fn pool_options(value: &JsValue) -> Result<PoolOptions, Error> {
     if let Some(ms) = o.ms("idleTimeoutMs", 0)? {
         out.idle_timeout_ms = ms;
     }
-    if let Some(ms) = o.ms("acquireTimeoutMs", 0)? {
+    if let Some(ms) = o.ms("acquireTimeoutMs", 1)? {
         out.acquire_timeout_ms = ms;
     }
     if let Some(ms) = o.ms("requestTimeoutMs", 1)? {
@@ -205,7 +205,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
         max_connections: o.count("maxConnections")?,
         max_leases_per_connection: o.count("maxLeasesPerConnection")?,
         request_timeout_ms: o.ms("requestTimeoutMs", 1)?,
-        acquire_timeout_ms: o.ms("acquireTimeoutMs", 0)?,
+        acquire_timeout_ms: o.ms("acquireTimeoutMs", 1)?,
         allow_cross_origin_redirects: o.flag("allowCrossOriginRedirects")?,
     };
     out.validate()?;
@@ -253,13 +253,12 @@ pub(crate) struct CallOptions {
     pub(crate) timeout_ms: Option<u64>,
 }
 
-/// Reads `{ signal, timeoutMs }`; `min_timeout_ms` is 0 for `get` ("do not wait") and 1 for
-/// requests, as for the pool-level options.
-pub(crate) fn call_options(value: &JsValue, min_timeout_ms: u64) -> Result<CallOptions, Error> {
+/// Reads `{ signal, timeoutMs }` (a timeout of at least 1 ms).
+pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, Error> {
     let o = Options::new(value, "options", &["signal", "timeoutMs"])?;
     Ok(CallOptions {
         signal: o.signal()?,
-        timeout_ms: o.ms("timeoutMs", min_timeout_ms)?,
+        timeout_ms: o.ms("timeoutMs", 1)?,
     })
 }
 

@@ -93,7 +93,7 @@ impl JsPool {
         let next_lease = self.next_lease.clone();
         let prepared = string_arg(&name, "name", 64)
             .map_err(|_| name_error(&name))
-            .and_then(|name| Ok((name, call_options(&options, 0)?)));
+            .and_then(|name| Ok((name, call_options(&options)?)));
         future_to_promise(async move {
             let (name, options) = prepared.map_err(|e| to_js(&e))?;
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
