@@ -26,6 +26,12 @@ pub struct PoolOptions {
     pub request_timeout_ms: u64,
     /// Largest response body or SSE event accepted, in bytes. Default: 16 MiB.
     pub max_response_bytes: usize,
+    /// Most HTTP requests in flight at once, all servers together; the rest queue FIFO under
+    /// their own timeouts. Default: 6 (Workers allow 6 simultaneous outbound connections per
+    /// request, browsers 6 per origin on HTTP/1.1).
+    pub max_concurrent_requests: usize,
+    /// Most HTTP requests in flight to one server; `None` is no per-server cap. Default: `None`.
+    pub max_concurrent_requests_per_server: Option<usize>,
     /// Consecutive failures to reach a server (failed opens, failed health pings) after which its
     /// circuit opens and getters fail fast; 0 disables the breaker. Default: 3.
     pub circuit_breaker_threshold: u32,
@@ -46,6 +52,8 @@ impl Default for PoolOptions {
             acquire_timeout_ms: 10_000,
             request_timeout_ms: 60_000,
             max_response_bytes: 16 * 1024 * 1024,
+            max_concurrent_requests: 6,
+            max_concurrent_requests_per_server: None,
             circuit_breaker_threshold: 3,
             circuit_breaker_cooldown_ms: 5_000,
             client_info: Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
@@ -80,6 +88,10 @@ impl PoolOptions {
                 "maxResponseBytes",
                 "must be at least 1024",
             ));
+        }
+        check_count("maxConcurrentRequests", self.max_concurrent_requests)?;
+        if let Some(n) = self.max_concurrent_requests_per_server {
+            check_count("maxConcurrentRequestsPerServer", n)?;
         }
         if self.circuit_breaker_threshold > 1000 {
             return Err(Error::invalid_config(

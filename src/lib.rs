@@ -30,6 +30,7 @@
 pub mod config;
 pub mod error;
 pub mod jsonrpc;
+pub mod limit;
 pub mod pool;
 pub mod protocol;
 pub mod runtime;

@@ -39,7 +39,11 @@ impl Limiter {
     /// A limiter allowing `capacity` permits at once (at least 1).
     pub fn new(capacity: usize) -> Rc<Limiter> {
         Rc::new(Limiter {
-            state: RefCell::new(LimiterState { capacity: capacity.max(1), in_use: 0, queue: VecDeque::new() }),
+            state: RefCell::new(LimiterState {
+                capacity: capacity.max(1),
+                in_use: 0,
+                queue: VecDeque::new(),
+            }),
         })
     }
 
@@ -50,7 +54,12 @@ impl Limiter {
 
     /// Callers waiting for a permit.
     pub fn waiting(&self) -> usize {
-        self.state.borrow().queue.iter().filter(|t| !t.borrow().granted).count()
+        self.state
+            .borrow()
+            .queue
+            .iter()
+            .filter(|t| !t.borrow().granted)
+            .count()
     }
 
     /// The most permits at once.
@@ -61,7 +70,10 @@ impl Limiter {
     /// Waits for a permit, first come first served. Dropping the future gives up the place (or
     /// the permit, if it was granted but not yet taken).
     pub fn acquire(self: &Rc<Self>) -> Acquire {
-        Acquire { limiter: self.clone(), ticket: None }
+        Acquire {
+            limiter: self.clone(),
+            ticket: None,
+        }
     }
 
     fn release(&self) {
@@ -73,7 +85,9 @@ impl Limiter {
     /// Hands free permits to the queue's head.
     fn grant(state: &mut LimiterState) {
         while state.in_use < state.capacity {
-            let Some(next) = state.queue.iter().find(|t| !t.borrow().granted).cloned() else { break };
+            let Some(next) = state.queue.iter().find(|t| !t.borrow().granted).cloned() else {
+                break;
+            };
             let mut ticket = next.borrow_mut();
             ticket.granted = true;
             state.in_use += 1;
@@ -87,7 +101,10 @@ impl Limiter {
 impl fmt::Debug for Limiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.state.borrow();
-        f.debug_struct("Limiter").field("capacity", &state.capacity).field("in_use", &state.in_use).finish()
+        f.debug_struct("Limiter")
+            .field("capacity", &state.capacity)
+            .field("in_use", &state.in_use)
+            .finish()
     }
 }
 
@@ -126,7 +143,9 @@ impl Future for Acquire {
             state.queue.retain(|t| !Rc::ptr_eq(t, &ticket));
             drop(state);
             self.ticket = None;
-            return Poll::Ready(Permit { limiter: Some(limiter) });
+            return Poll::Ready(Permit {
+                limiter: Some(limiter),
+            });
         }
         ticket.borrow_mut().waker = Some(cx.waker().clone());
         Poll::Pending
@@ -135,7 +154,9 @@ impl Future for Acquire {
 
 impl Drop for Acquire {
     fn drop(&mut self) {
-        let Some(ticket) = self.ticket.take() else { return };
+        let Some(ticket) = self.ticket.take() else {
+            return;
+        };
         let mut state = self.limiter.state.borrow_mut();
         state.queue.retain(|t| !Rc::ptr_eq(t, &ticket));
         if ticket.borrow().granted {
@@ -166,7 +187,8 @@ impl Drop for Permit {
 }
 
 /// A transport that takes a permit of every limiter before sending and keeps them until the
-/// response body ends or is dropped.
+/// response body ends or is dropped. [`HttpRequest::urgent`] requests skip the limiters: an
+/// answer to a server's request must never wait behind the stream that carries the request.
 pub struct LimitedTransport {
     inner: Rc<dyn HttpTransport>,
     limiters: Vec<Rc<Limiter>>,
@@ -181,12 +203,20 @@ impl LimitedTransport {
 
 impl fmt::Debug for LimitedTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LimitedTransport").field("limiters", &self.limiters).finish_non_exhaustive()
+        f.debug_struct("LimitedTransport")
+            .field("limiters", &self.limiters)
+            .finish_non_exhaustive()
     }
 }
 
 impl HttpTransport for LimitedTransport {
-    fn send(&self, request: HttpRequest) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+        if request.urgent {
+            return self.inner.send(request);
+        }
         let inner = self.inner.clone();
         let limiters = self.limiters.clone();
         Box::pin(async move {
@@ -198,7 +228,10 @@ impl HttpTransport for LimitedTransport {
             Ok(HttpResponse {
                 status: response.status,
                 headers: response.headers,
-                body: Box::new(PermitBody { inner: response.body, permits: Some(permits) }),
+                body: Box::new(PermitBody {
+                    inner: response.body,
+                    permits: Some(permits),
+                }),
             })
         })
     }
@@ -219,5 +252,55 @@ impl ResponseBody for PermitBody {
             }
             chunk
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::{Context, Poll};
+
+    use futures_util::task::noop_waker;
+
+    use super::*;
+
+    fn poll(acquire: &mut Acquire) -> Option<Permit> {
+        let waker = noop_waker();
+        match Pin::new(acquire).poll(&mut Context::from_waker(&waker)) {
+            Poll::Ready(permit) => Some(permit),
+            Poll::Pending => None,
+        }
+    }
+
+    #[test]
+    fn permits_are_granted_in_order_and_come_back_on_drop() {
+        let limiter = Limiter::new(1);
+        let mut a = limiter.acquire();
+        let mut b = limiter.acquire();
+        let mut c = limiter.acquire();
+        let pa = poll(&mut a).expect("free");
+        assert!(poll(&mut b).is_none());
+        assert!(poll(&mut c).is_none());
+        assert_eq!((limiter.in_use(), limiter.waiting()), (1, 2));
+        drop(pa);
+        assert!(poll(&mut c).is_none(), "c queued after b");
+        let pb = poll(&mut b).expect("b is next");
+        drop(pb);
+        assert!(poll(&mut c).is_some());
+    }
+
+    #[test]
+    fn a_granted_but_abandoned_acquire_passes_its_permit_on() {
+        let limiter = Limiter::new(1);
+        let mut a = limiter.acquire();
+        let pa = poll(&mut a).expect("free");
+        let mut b = limiter.acquire();
+        let mut c = limiter.acquire();
+        assert!(poll(&mut b).is_none() && poll(&mut c).is_none());
+        drop(pa); // grants b, which is dropped before it takes the permit
+        drop(b);
+        let pc = poll(&mut c).expect("c got b's permit");
+        assert_eq!((limiter.in_use(), limiter.waiting()), (1, 0));
+        drop(pc);
+        assert_eq!(limiter.in_use(), 0);
     }
 }

@@ -42,6 +42,9 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The JSON body of a `POST`.
     pub body: Option<String>,
+    /// A short message (a notification, an answer to a server's request, a `DELETE`) that
+    /// must not queue for a concurrency permit behind long requests.
+    pub urgent: bool,
 }
 
 impl HttpRequest {
@@ -59,6 +62,7 @@ impl fmt::Debug for HttpRequest {
             .field("url", &self.url)
             .field("header_names", &names)
             .field("body_len", &self.body.as_ref().map(String::len))
+            .field("urgent", &self.urgent)
             .finish()
     }
 }

@@ -127,7 +127,7 @@ impl PoolInner {
                         waiter.open_pending = true;
                         let waiter_id = waiter.id;
                         let open_id = server.start_open(waiter_id, now);
-                        opens.push((open_id, server.config.clone()));
+                        opens.push((open_id, server.config.clone(), server.rt.clone()));
                     }
                     Pick::Wait => break,
                 }
@@ -148,8 +148,8 @@ impl PoolInner {
             // A getter that left in the meantime: dropping the grant releases its lease.
             drop(tx.send(grant));
         }
-        for (open_id, config) in opens {
-            self.spawn_open(server_id, open_id, config);
+        for (open_id, config, rt) in opens {
+            self.spawn_open(server_id, open_id, config, rt);
         }
     }
 
@@ -162,9 +162,9 @@ impl PoolInner {
         server_id: u64,
         open_id: u64,
         config: Rc<SessionConfig>,
+        rt: Runtime,
     ) {
         let weak = Rc::downgrade(self);
-        let rt = self.rt.clone();
         let handler = self.forwarding_handler();
         let timeout_ms = config.request_timeout_ms;
         self.rt.spawner.spawn(Box::pin(async move {

@@ -99,7 +99,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
                 && server.breaker.allow(now) == Allow::Probe
             {
                 let open_id = server.start_open(0, now);
-                probes.push((server.id, open_id, server.config.clone()));
+                probes.push((server.id, open_id, server.config.clone(), server.rt.clone()));
             }
             let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut server.conns)
                 .into_iter()
@@ -129,9 +129,9 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
             }
         }
     }
-    for (server_id, open_id, config) in probes {
+    for (server_id, open_id, config, rt) in probes {
         // No waiter: the session joins the pool idle, and its outcome drives the breaker.
-        pool.spawn_open(server_id, open_id, config);
+        pool.spawn_open(server_id, open_id, config, rt);
     }
     let ping_timeout = pool.options.request_timeout_ms.min(interval.max(1));
     // Closes are awaited, not spawned: a pass handed to a Worker's `ctx.waitUntil()` then covers

@@ -27,6 +27,7 @@ pub use stats::{ServerStats, Stats};
 
 use crate::config::{validate_server_name, validate_url, PoolOptions, ServerOptions};
 use crate::error::Error;
+use crate::limit::{LimitedTransport, Limiter};
 use crate::runtime::Runtime;
 use crate::session::{NotificationHandler, Session, SessionConfig};
 use server::{Counters, Grant, Limits, Server, Waiter};
@@ -65,6 +66,8 @@ pub(crate) struct PoolInner {
     id: u64,
     options: PoolOptions,
     rt: Runtime,
+    /// Bounds the HTTP requests in flight across all servers.
+    limiter: Rc<Limiter>,
     state: RefCell<PoolState>,
     on_notification: RefCell<Option<NotificationHandler>>,
 }
@@ -102,6 +105,7 @@ impl Pool {
         Ok(Pool {
             inner: Rc::new(PoolInner {
                 id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+                limiter: Limiter::new(options.max_concurrent_requests),
                 options,
                 rt,
                 state: RefCell::new(PoolState::default()),
@@ -162,10 +166,26 @@ impl Pool {
             });
         }
         let id = state.next_id();
+        let limiter = Limiter::new(
+            pool.max_concurrent_requests_per_server
+                .unwrap_or(usize::MAX),
+        );
+        let transport = LimitedTransport::new(
+            self.inner.rt.transport.clone(),
+            // Per server first: a request waiting for its server's permit holds no pool-wide one.
+            vec![limiter.clone(), self.inner.limiter.clone()],
+        );
+        let rt = Runtime::new(
+            Rc::new(transport),
+            self.inner.rt.clock.clone(),
+            self.inner.rt.spawner.clone(),
+        );
         let server = Server {
             id,
             name: Rc::from(name),
             config: Rc::new(config),
+            rt,
+            limiter,
             limits,
             conns: Vec::new(),
             opening: Vec::new(),
@@ -311,7 +331,7 @@ impl Pool {
 
     /// A snapshot of the counters, totals and per server.
     pub fn stats(&self) -> Stats {
-        stats::collect(&self.inner.state.borrow(), &self.inner.options)
+        stats::collect(&self.inner.state.borrow(), &self.inner.limiter)
     }
 
     /// Runs one health and eviction pass now: closes sessions idle past the idle timeout and

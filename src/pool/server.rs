@@ -9,6 +9,8 @@ use futures_channel::oneshot;
 use super::breaker::Breaker;
 use super::lease::Lease;
 use crate::error::Error;
+use crate::limit::Limiter;
+use crate::runtime::Runtime;
 use crate::session::{Session, SessionConfig};
 
 /// What a queued getter is finally handed.
@@ -86,6 +88,10 @@ pub(super) struct Server {
     pub(super) id: u64,
     pub(super) name: Rc<str>,
     pub(super) config: Rc<SessionConfig>,
+    /// The pool's runtime with this server's concurrency limits applied to its transport.
+    pub(super) rt: Runtime,
+    /// Bounds this server's requests in flight (unbounded unless configured).
+    pub(super) limiter: Rc<Limiter>,
     pub(super) limits: Limits,
     pub(super) conns: Vec<Conn>,
     /// Sessions being opened, oldest first.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::breaker::CircuitState;
 use super::server::{Counters, Server};
 use super::PoolState;
-use crate::config::PoolOptions;
+use crate::limit::Limiter;
 
 /// Counters of one server. A snapshot: it does not change after it was taken.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -30,6 +30,10 @@ pub struct ServerStats {
     pub health_checks_failed: u64,
     /// The most sessions this server may have.
     pub max_connections: usize,
+    /// HTTP requests to this server in flight.
+    pub in_flight_requests: usize,
+    /// HTTP requests to this server waiting for a concurrency permit.
+    pub queued_requests: usize,
     /// The circuit breaker's state.
     pub circuit: CircuitState,
     /// How many times the circuit opened.
@@ -60,6 +64,10 @@ pub struct Stats {
     pub health_checks_passed: u64,
     /// Health pings that failed (unregistered servers included).
     pub health_checks_failed: u64,
+    /// HTTP requests in flight, all servers (bounded by `max_concurrent_requests`).
+    pub in_flight_requests: usize,
+    /// HTTP requests waiting for a concurrency permit, all servers.
+    pub queued_requests: usize,
     /// Per server, by name.
     pub servers: BTreeMap<String, ServerStats>,
 }
@@ -77,14 +85,18 @@ fn server_stats(server: &Server) -> ServerStats {
         health_checks_passed: server.counters.health_checks_passed,
         health_checks_failed: server.counters.health_checks_failed,
         max_connections: server.limits.max_connections,
+        in_flight_requests: server.limiter.in_use(),
+        queued_requests: server.limiter.waiting(),
         circuit: server.breaker.state(),
         circuit_opens: server.breaker.opened,
     }
 }
 
-pub(super) fn collect(state: &PoolState, _options: &PoolOptions) -> Stats {
+pub(super) fn collect(state: &PoolState, limiter: &Limiter) -> Stats {
     let mut stats = Stats {
         registered_servers: state.servers.len(),
+        in_flight_requests: limiter.in_use(),
+        queued_requests: limiter.waiting(),
         ..Stats::default()
     };
     let mut counters: Counters = state.retired;

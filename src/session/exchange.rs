@@ -68,17 +68,20 @@ impl Session {
         headers
     }
 
-    /// POSTs `body`; resolves once the response head arrived.
+    /// POSTs `body`; resolves once the response head arrived. `urgent`: see
+    /// [`HttpRequest::urgent`].
     pub(super) async fn post(
         &self,
         body: String,
         snap: Option<&Snapshot>,
+        urgent: bool,
     ) -> Result<HttpResponse, Error> {
         let request = HttpRequest {
             method: HttpMethod::Post,
             url: self.inner.config.url.clone(),
             headers: self.headers(HttpMethod::Post, snap),
             body: Some(body),
+            urgent,
         };
         self.send_following(request).await
     }
@@ -90,6 +93,7 @@ impl Session {
             url: self.inner.config.url.clone(),
             headers: self.headers(HttpMethod::Delete, Some(snap)),
             body: None,
+            urgent: true,
         };
         let response = self
             .inner
@@ -252,7 +256,7 @@ impl Session {
             };
             jsonrpc::encode_response(&request.id, Err(&error))
         };
-        if let Ok(response) = self.post(body, Some(snap)).await {
+        if let Ok(response) = self.post(body, Some(snap), true).await {
             let _ = self.expect_accepted(response).await;
         }
     }

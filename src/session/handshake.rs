@@ -24,7 +24,7 @@ impl Session {
         let params = jsonrpc::to_raw(&params).map_err(|e| self.protocol_error(e))?;
         let id = self.next_id();
         let body = jsonrpc::encode_request(id, methods::INITIALIZE, Some(&params));
-        let response = self.post(body, None).await?;
+        let response = self.post(body, None, false).await?;
         let session_id = match response.header("mcp-session-id") {
             Some(sid) if valid_session_id(sid) => Some(sid.to_owned()),
             Some(_) => {
@@ -63,6 +63,7 @@ impl Session {
             .post(
                 jsonrpc::encode_notification(methods::INITIALIZED, None),
                 Some(&snap),
+                true,
             )
             .await?;
         if !(200..300).contains(&notified.status) {

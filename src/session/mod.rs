@@ -247,7 +247,7 @@ impl Session {
         }
         let snap = self.snapshot();
         let body = jsonrpc::encode_notification(method, params.as_deref());
-        let response = self.post(body, Some(&snap)).await?;
+        let response = self.post(body, Some(&snap), true).await?;
         self.expect_accepted(response).await
     }
 
@@ -386,7 +386,7 @@ impl Session {
                 server: self.server().to_owned(),
             }));
         }
-        let response = self.post(body.to_owned(), Some(&snap)).await?;
+        let response = self.post(body.to_owned(), Some(&snap), false).await?;
         if response.status == 404 && snap.session_id.is_some() {
             return Err(Failure::Gone(snap.generation, snap.failed_reinits));
         }

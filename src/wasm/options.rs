@@ -129,7 +129,9 @@ impl Options {
     }
 }
 
-const POOL_KEYS: [&str; 10] = [
+const POOL_KEYS: [&str; 12] = [
+    "maxConcurrentRequests",
+    "maxConcurrentRequestsPerServer",
     "circuitBreakerThreshold",
     "circuitBreakerCooldownMs",
     "maxConnectionsPerServer",
@@ -165,6 +167,10 @@ pub(crate) fn pool_options(value: &JsValue) -> Result<PoolOptions, Error> {
     if let Some(n) = o.int("maxResponseBytes", 1024.0, 1024.0 * 1024.0 * 1024.0)? {
         out.max_response_bytes = n as usize;
     }
+    if let Some(n) = o.count("maxConcurrentRequests")? {
+        out.max_concurrent_requests = n;
+    }
+    out.max_concurrent_requests_per_server = o.count("maxConcurrentRequestsPerServer")?;
     if let Some(n) = o.int("circuitBreakerThreshold", 0.0, 1000.0)? {
         out.circuit_breaker_threshold = n as u32;
     }

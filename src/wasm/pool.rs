@@ -235,6 +235,8 @@ fn server_json(s: &ServerStats) -> Value {
         "healthChecksPassed": s.health_checks_passed,
         "healthChecksFailed": s.health_checks_failed,
         "maxConnections": s.max_connections,
+        "inFlightRequests": s.in_flight_requests,
+        "queuedRequests": s.queued_requests,
         "circuit": s.circuit.as_str(),
         "circuitOpens": s.circuit_opens,
     })
@@ -257,6 +259,8 @@ fn stats_json(s: &Stats) -> Value {
         "connectionErrors": s.connection_errors,
         "healthChecksPassed": s.health_checks_passed,
         "healthChecksFailed": s.health_checks_failed,
+        "inFlightRequests": s.in_flight_requests,
+        "queuedRequests": s.queued_requests,
         "servers": servers,
     })
 }

@@ -20,6 +20,10 @@ export interface McpPoolOptions {
   requestTimeoutMs?: number;
   /** Largest response body or SSE event, in bytes. Default 16 MiB. */
   maxResponseBytes?: number;
+  /** Most HTTP requests in flight at once, all servers; the rest queue FIFO. Default 6 (safe in Workers). */
+  maxConcurrentRequests?: number;
+  /** Most HTTP requests in flight to one server. Default: no per-server cap. */
+  maxConcurrentRequestsPerServer?: number;
   /** Consecutive failures to reach a server before its circuit opens; 0 disables. Default 3. */
   circuitBreakerThreshold?: number;
   /** How long an open circuit fails fast before one probe, in ms. Default 5000. */
@@ -60,6 +64,8 @@ export interface ServerStats {
   healthChecksPassed: number;
   healthChecksFailed: number;
   maxConnections: number;
+  inFlightRequests: number;
+  queuedRequests: number;
   /** The circuit breaker: "open" means the server failed repeatedly and getters fail fast. */
   circuit: "closed" | "open" | "half-open";
   circuitOpens: number;
@@ -79,6 +85,9 @@ export interface PoolStats {
   connectionErrors: number;
   healthChecksPassed: number;
   healthChecksFailed: number;
+  /** HTTP requests in flight and waiting for a permit (maxConcurrentRequests), all servers. */
+  inFlightRequests: number;
+  queuedRequests: number;
   servers: Record<string, ServerStats>;
 }
 
