@@ -17,6 +17,10 @@ impl PoolInner {
     /// queues it and lets [`PoolInner::dispatch`] decide (which may open a session for it).
     pub(super) fn enqueue(self: &Rc<Self>, name: &str) -> Result<Enqueued, Error> {
         let now = self.rt.clock.now_ms();
+        let mut expired = CloseLater {
+            pool: self,
+            sessions: Vec::new(),
+        };
         let queued = {
             let mut state = self.state.borrow_mut();
             if state.closed {
@@ -29,6 +33,9 @@ impl PoolInner {
                     server: name.to_owned(),
                 })?;
             server.reap_stale_opens(now);
+            // Lazy maintenance for runtimes whose timers die (Workers): an expired idle session
+            // is never handed out; it is closed in the background, off the getter's path.
+            expired.sessions = server.take_expired(now, self.options.idle_timeout_ms);
             if server.is_empty() {
                 if let Some(retry_in_ms) = server.breaker.blocks(now) {
                     return Err(Error::CircuitOpen {
@@ -307,6 +314,21 @@ impl PoolInner {
                 handler(server, notification);
             }
         })
+    }
+}
+
+/// Sessions to close in the background once the current operation is done (whatever way it
+/// returns).
+struct CloseLater<'a> {
+    pool: &'a Rc<PoolInner>,
+    sessions: Vec<Session>,
+}
+
+impl Drop for CloseLater<'_> {
+    fn drop(&mut self) {
+        for session in self.sessions.drain(..) {
+            self.pool.spawn_close(session);
+        }
     }
 }
 

@@ -101,16 +101,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
                 let open_id = server.start_open(0, now);
                 probes.push((server.id, open_id, server.config.clone(), server.rt.clone()));
             }
-            let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut server.conns)
-                .into_iter()
-                .partition(|c| {
-                    c.leases == 0
-                        && (c.broken
-                            || c.session.is_closed()
-                            || (idle_timeout > 0 && expired(now, c.idle_since_ms, idle_timeout)))
-                });
-            server.conns = kept;
-            evicted.extend(gone.into_iter().map(|c| c.session));
+            evicted.extend(server.take_expired(now, idle_timeout));
             if interval == 0 {
                 continue;
             }

@@ -150,6 +150,21 @@ impl Server {
         self.conns.iter().position(|c| c.id == conn_id)
     }
 
+    /// Removes the idle sessions that are broken, closed, or idle past `idle_timeout_ms` (0:
+    /// never), and returns them to be closed. Pure bookkeeping: no I/O.
+    pub(super) fn take_expired(&mut self, now: u64, idle_timeout_ms: u64) -> Vec<Session> {
+        let (gone, kept): (Vec<Conn>, Vec<Conn>) =
+            std::mem::take(&mut self.conns).into_iter().partition(|c| {
+                c.leases == 0
+                    && (c.broken
+                        || c.session.is_closed()
+                        || (idle_timeout_ms > 0
+                            && crate::time::expired(now, c.idle_since_ms, idle_timeout_ms)))
+            });
+        self.conns = kept;
+        gone.into_iter().map(|c| c.session).collect()
+    }
+
     /// True when the server has no session, live or opening.
     pub(super) fn is_empty(&self) -> bool {
         self.conns.is_empty() && self.opening.is_empty()
