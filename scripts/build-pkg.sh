@@ -8,7 +8,7 @@ wasm-pack build --target web --release --out-dir pkg --out-name mcp_edge_pool --
   || { cat pkg-build.log >&2; exit 1; }
 rm -f pkg-build.log pkg/.gitignore pkg/package.json
 cp pkg.json pkg/package.json
-cp js/node.mjs js/workerd.mjs js/browser.mjs pkg/
+cp js/node.mjs js/workerd.mjs js/browser.mjs js/store.mjs js/store.d.ts pkg/
 cp README.md pkg/README.md 2>/dev/null || true
 # Declare the re-exported entry points' types too.
 echo "built pkg/: $(wc -c < pkg/mcp_edge_pool_bg.wasm) bytes of wasm"

@@ -305,7 +305,7 @@ impl PoolInner {
     }
 
     /// A notification handler for sessions that forwards to the pool's current handler.
-    fn forwarding_handler(self: &Rc<Self>) -> NotificationHandler {
+    pub(super) fn forwarding_handler(self: &Rc<Self>) -> NotificationHandler {
         let weak = Rc::downgrade(self);
         Rc::new(move |server, notification| {
             let Some(pool) = weak.upgrade() else { return };

@@ -10,6 +10,7 @@ mod dispatch;
 mod health;
 mod lease;
 mod server;
+mod snapshot;
 mod stats;
 
 use std::cell::RefCell;
@@ -23,6 +24,7 @@ use futures_util::future::{self, AbortHandle, Either, FutureExt, LocalBoxFuture}
 
 pub use breaker::CircuitState;
 pub use lease::Lease;
+pub use snapshot::{PoolSnapshot, ServerSnapshot, SNAPSHOT_VERSION};
 pub use stats::{ServerStats, Stats};
 
 use crate::config::{validate_server_name, validate_url, PoolOptions, ServerOptions};
@@ -82,6 +84,8 @@ struct PoolState {
     health_tick_ms: u64,
     /// Counters of servers that were unregistered.
     retired: Counters,
+    /// Snapshot parts for servers not registered yet, applied when they register.
+    pending_restore: BTreeMap<String, snapshot::ServerSnapshot>,
 }
 
 impl PoolState {
@@ -195,6 +199,9 @@ impl Pool {
             breaker: Default::default(),
         };
         state.servers.insert(name.to_owned(), server);
+        if let Some(pending) = state.pending_restore.remove(name) {
+            self.inner.resume_into(&mut state, name, &pending);
+        }
         Ok(())
     }
 

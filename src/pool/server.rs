@@ -64,6 +64,7 @@ pub(super) struct Counters {
     pub(super) connection_errors: u64,
     pub(super) health_checks_passed: u64,
     pub(super) health_checks_failed: u64,
+    pub(super) restored_connections: u64,
 }
 
 impl Counters {
@@ -72,6 +73,7 @@ impl Counters {
         self.connection_errors += other.connection_errors;
         self.health_checks_passed += other.health_checks_passed;
         self.health_checks_failed += other.health_checks_failed;
+        self.restored_connections += other.restored_connections;
     }
 }
 

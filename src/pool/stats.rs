@@ -28,6 +28,8 @@ pub struct ServerStats {
     pub health_checks_passed: u64,
     /// Health pings that failed (each evicted its session).
     pub health_checks_failed: u64,
+    /// Sessions resumed from a snapshot (no handshake).
+    pub restored_connections: u64,
     /// The most sessions this server may have.
     pub max_connections: usize,
     /// HTTP requests to this server in flight.
@@ -84,6 +86,7 @@ fn server_stats(server: &Server) -> ServerStats {
         connection_errors: server.counters.connection_errors,
         health_checks_passed: server.counters.health_checks_passed,
         health_checks_failed: server.counters.health_checks_failed,
+        restored_connections: server.counters.restored_connections,
         max_connections: server.limits.max_connections,
         in_flight_requests: server.limiter.in_use(),
         queued_requests: server.limiter.waiting(),

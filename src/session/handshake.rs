@@ -8,7 +8,7 @@ use crate::jsonrpc;
 use crate::protocol::{self, methods, InitializeParams, InitializeResult};
 
 /// Why a session id header is refused: the spec allows visible ASCII only.
-fn valid_session_id(id: &str) -> bool {
+pub(super) fn valid_session_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 1024 && id.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
 

@@ -12,6 +12,9 @@ mod exchange;
 mod handshake;
 mod pages;
 mod redirect;
+mod restore;
+
+pub use restore::SessionSnapshot;
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -159,7 +162,21 @@ impl Session {
         rt: Runtime,
         on_notification: Option<NotificationHandler>,
     ) -> Result<Session, Error> {
-        let session = Session {
+        let session = Session::blank(config, rt, on_notification);
+        session
+            .initialize_with_timeout()
+            .await
+            .map_err(|e| session.connect_error(e))?;
+        Ok(session)
+    }
+
+    /// A session object that has not talked to the server yet.
+    fn blank(
+        config: SessionConfig,
+        rt: Runtime,
+        on_notification: Option<NotificationHandler>,
+    ) -> Session {
+        Session {
             inner: Rc::new(Inner {
                 config: Rc::new(config),
                 rt,
@@ -170,12 +187,7 @@ impl Session {
                 initializes: Cell::new(0),
                 on_notification: RefCell::new(on_notification),
             }),
-        };
-        session
-            .initialize_with_timeout()
-            .await
-            .map_err(|e| session.connect_error(e))?;
-        Ok(session)
+        }
     }
 
     /// Sends a request and returns its raw result, re-initializing once if the session expired.

@@ -9,13 +9,13 @@ use js_sys::{Object, Promise, Reflect, WeakRef};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
-use super::abort::on_abort;
+use super::abort::{on_abort, to_json};
 use super::client::JsClient;
 use super::errors::{js_result, to_js};
 use super::options::{call_options, pool_options, server_options, string_arg};
 use super::types::{CallOptionsArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
-use crate::pool::{GetOptions, Lease, Pool, ServerStats, Stats};
+use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
 
 /// Leases handed out by one `McpPool`, by lease id, each with a weak reference to the JS
 /// `McpClient` object that carries it, so `release(name, client)` recognises exactly its own
@@ -159,6 +159,33 @@ impl JsPool {
         js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
     }
 
+    /// A serialisable snapshot of the live sessions (session ids, versions, server info; never
+    /// headers or tokens), for a new isolate to start warm with `McpPool.restore`.
+    #[wasm_bindgen(unchecked_return_type = "PoolSnapshot")]
+    pub fn snapshot(&self) -> JsValue {
+        let text = crate::jsonrpc::to_json(&self.pool.snapshot());
+        js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+    }
+
+    /// A new pool that resumes `snapshot`'s sessions (for servers registered at the same URL)
+    /// without handshakes, validating them lazily. A `null`/`undefined` snapshot gives a plain pool.
+    #[wasm_bindgen(js_name = restore)]
+    pub fn restore(
+        #[wasm_bindgen(unchecked_param_type = "PoolSnapshot | null | undefined")] snapshot: JsValue,
+        options: Option<PoolOptionsArg>,
+    ) -> Result<JsPool, JsValue> {
+        let pool = JsPool::new(options)?;
+        if snapshot.is_undefined() || snapshot.is_null() {
+            return Ok(pool);
+        }
+        let raw = js_result(to_json(&snapshot, "snapshot"))?;
+        let parsed: PoolSnapshot = js_result(
+            serde_json::from_str(raw.get()).map_err(|e| Error::invalid_argument("snapshot", format!("is not a pool snapshot: {e}"))),
+        )?;
+        js_result(pool.pool.restore(parsed))?;
+        Ok(pool)
+    }
+
     /// The registered server names, sorted.
     #[wasm_bindgen(unchecked_return_type = "string[]")]
     pub fn servers(&self) -> JsValue {
@@ -235,6 +262,7 @@ fn server_json(s: &ServerStats) -> Value {
         "healthChecksPassed": s.health_checks_passed,
         "healthChecksFailed": s.health_checks_failed,
         "maxConnections": s.max_connections,
+        "restoredConnections": s.restored_connections,
         "inFlightRequests": s.in_flight_requests,
         "queuedRequests": s.queued_requests,
         "circuit": s.circuit.as_str(),

@@ -66,6 +66,8 @@ export interface ServerStats {
   maxConnections: number;
   inFlightRequests: number;
   queuedRequests: number;
+  /** Sessions resumed from a snapshot, without a handshake. */
+  restoredConnections: number;
   /** The circuit breaker: "open" means the server failed repeatedly and getters fail fast. */
   circuit: "closed" | "open" | "half-open";
   circuitOpens: number;
@@ -89,6 +91,16 @@ export interface PoolStats {
   inFlightRequests: number;
   queuedRequests: number;
   servers: Record<string, ServerStats>;
+}
+
+/** `pool.snapshot()`: resumable sessions per server; no headers or tokens. Store it as JSON. */
+export interface PoolSnapshot {
+  version: 1;
+  takenAtMs: number;
+  servers: Record<string, {
+    url: string;
+    sessions: { sessionId?: string; protocolVersion: string; initializeResult?: unknown }[];
+  }>;
 }
 
 /** Every error the pool throws or rejects with. */

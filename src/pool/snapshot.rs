@@ -1,0 +1,155 @@
+//! Snapshots: what a new process or Worker isolate needs to start warm (sessions it can resume
+//! without a handshake), never headers or tokens.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+
+use super::server::{Conn, Server};
+use super::{Pool, PoolInner, PoolState};
+use crate::error::Error;
+use crate::session::{Session, SessionSnapshot};
+
+/// The current snapshot format.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// A serialisable record of a pool's sessions, per server.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolSnapshot {
+    /// The format version ([`SNAPSHOT_VERSION`]).
+    pub version: u32,
+    /// When it was taken, on the pool's clock (ms).
+    pub taken_at_ms: u64,
+    /// Per server name.
+    pub servers: BTreeMap<String, ServerSnapshot>,
+}
+
+/// The resumable sessions of one server.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerSnapshot {
+    /// The server's URL: a snapshot applies only to a server registered at the same URL.
+    pub url: String,
+    /// Its sessions.
+    pub sessions: Vec<SessionSnapshot>,
+}
+
+impl Pool {
+    /// A snapshot of every live session, to be stored (Workers KV, Durable Object storage) and
+    /// handed to [`Pool::restore`] by a new isolate. Holds no header, token or secret beyond the
+    /// session ids themselves.
+    pub fn snapshot(&self) -> PoolSnapshot {
+        let state = self.inner.state.borrow();
+        let servers = state
+            .servers
+            .iter()
+            .map(|(name, server)| {
+                let sessions = server
+                    .conns
+                    .iter()
+                    .filter(|c| !c.broken)
+                    .filter_map(|c| c.session.export())
+                    .collect();
+                (
+                    name.clone(),
+                    ServerSnapshot {
+                        url: server.config.url.clone(),
+                        sessions,
+                    },
+                )
+            })
+            .collect();
+        PoolSnapshot {
+            version: SNAPSHOT_VERSION,
+            taken_at_ms: self.inner.rt.clock.now_ms(),
+            servers,
+        }
+    }
+
+    /// Starts from `snapshot`: each registered server (now, or when it registers later) at the
+    /// snapshot's URL gets the snapshot's sessions as idle sessions, without a handshake. They are
+    /// validated lazily; a server that forgot them answers `404` and they re-initialize.
+    /// Returns how many sessions were resumed now.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a snapshot of another format version;
+    /// [`Error::PoolClosed`].
+    pub fn restore(&self, snapshot: PoolSnapshot) -> Result<usize, Error> {
+        if snapshot.version != SNAPSHOT_VERSION {
+            return Err(Error::invalid_argument(
+                "snapshot",
+                format!(
+                    "format version {} is not {SNAPSHOT_VERSION}",
+                    snapshot.version
+                ),
+            ));
+        }
+        let mut state = self.inner.state.borrow_mut();
+        if state.closed {
+            return Err(Error::PoolClosed);
+        }
+        let mut resumed = 0;
+        for (name, server) in snapshot.servers {
+            if state.servers.contains_key(&name) {
+                resumed += self.inner.resume_into(&mut state, &name, &server);
+            } else {
+                state.pending_restore.insert(name, server);
+            }
+        }
+        Ok(resumed)
+    }
+}
+
+impl PoolInner {
+    /// Resumes `snapshot`'s sessions into the registered server `name` (same URL only, up to its
+    /// session cap); returns how many.
+    pub(super) fn resume_into(
+        self: &Rc<Self>,
+        state: &mut PoolState,
+        name: &str,
+        snapshot: &ServerSnapshot,
+    ) -> usize {
+        let now = self.rt.clock.now_ms();
+        let mut ids = Vec::new();
+        for _ in &snapshot.sessions {
+            ids.push(state.next_id());
+        }
+        let handler = self.forwarding_handler();
+        let Some(server) = state.servers.get_mut(name) else {
+            return 0;
+        };
+        if server.config.url != snapshot.url {
+            return 0;
+        }
+        let mut resumed = 0;
+        for (session, id) in snapshot.sessions.iter().zip(ids) {
+            if server.conns.len() + server.opening.len() >= server.limits.max_connections {
+                break;
+            }
+            let config = (*server.config).clone();
+            let Ok(session) =
+                Session::resume(config, server.rt.clone(), Some(handler.clone()), session)
+            else {
+                continue;
+            };
+            push_idle(server, id, session, now);
+            server.counters.restored_connections += 1;
+            resumed += 1;
+        }
+        resumed
+    }
+}
+
+fn push_idle(server: &mut Server, id: u64, session: Session, now: u64) {
+    server.conns.push(Conn {
+        id,
+        session,
+        leases: 0,
+        idle_since_ms: now,
+        last_used_ms: now,
+        broken: false,
+        checking: false,
+    });
+}

@@ -1,0 +1,95 @@
+//! Exporting a session's state and resuming it in a new process or isolate without a handshake.
+//!
+//! What is exported is what lets a new Worker isolate skip the `initialize` round trips: the
+//! session id (where the server keeps sessions), the negotiated version and the server's
+//! `initialize` result. Never headers or tokens. A resumed session is validated lazily: its first
+//! request (or the health loop's ping) finds out, and a `404` re-initializes as usual.
+
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::{NotificationHandler, Session, SessionConfig};
+use crate::error::Error;
+use crate::protocol::{self, InitializeResult};
+use crate::runtime::Runtime;
+
+/// The resumable state of one session. Serialisable; holds no header or token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionSnapshot {
+    /// The server's `Mcp-Session-Id`, where it keeps sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// The negotiated protocol version.
+    pub protocol_version: String,
+    /// The server's `initialize` result, as it sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initialize_result: Option<Box<RawValue>>,
+}
+
+impl Session {
+    /// The state a new process needs to resume this session, or `None` when it has none worth
+    /// keeping (closed, or never initialized).
+    pub fn export(&self) -> Option<SessionSnapshot> {
+        let state = self.inner.state.borrow();
+        if state.closed {
+            return None;
+        }
+        let protocol_version = state.protocol_version.clone()?;
+        let initialize_result = state
+            .init
+            .as_ref()
+            .and_then(|init| crate::jsonrpc::to_raw(&**init).ok());
+        Some(SessionSnapshot {
+            session_id: state.session_id.clone(),
+            protocol_version,
+            initialize_result,
+        })
+    }
+
+    /// Resumes a session from `snapshot` without talking to the server.
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedProtocolVersion`] when the snapshot's version is not one this client
+    /// speaks (the caller then opens a fresh session); [`Error::Protocol`] when it is malformed.
+    pub fn resume(
+        config: SessionConfig,
+        rt: Runtime,
+        on_notification: Option<NotificationHandler>,
+        snapshot: &SessionSnapshot,
+    ) -> Result<Session, Error> {
+        let session = Session::blank(config, rt, on_notification);
+        if !protocol::is_supported(&snapshot.protocol_version) {
+            return Err(Error::UnsupportedProtocolVersion {
+                server: session.server().to_owned(),
+                version: crate::error::snippet(&snapshot.protocol_version, 40),
+            });
+        }
+        if let Some(id) = &snapshot.session_id {
+            if !super::handshake::valid_session_id(id) {
+                return Err(
+                    session.protocol_error("the snapshot's session id is not visible ASCII")
+                );
+            }
+        }
+        let init = match &snapshot.initialize_result {
+            Some(raw) => Some(Rc::new(
+                serde_json::from_str::<InitializeResult>(raw.get()).map_err(|e| {
+                    session
+                        .protocol_error(format!("malformed initialize result in the snapshot: {e}"))
+                })?,
+            )),
+            None => None,
+        };
+        {
+            let mut state = session.inner.state.borrow_mut();
+            state.session_id = snapshot.session_id.clone();
+            state.protocol_version = Some(snapshot.protocol_version.clone());
+            state.init = init;
+            state.generation = 1;
+        }
+        Ok(session)
+    }
+}
