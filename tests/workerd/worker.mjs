@@ -2,19 +2,46 @@
 // scope, shared by every request this isolate serves; the server is registered lazily (the URL
 // comes from the MCP_URL text binding, which only exists inside a request).
 import { McpPool } from "mcp-edge-pool";
+import { kvStore } from "mcp-edge-pool/store";
 
 // Module scope: the constructor must do no timer, fetch or random (workerd throws
 // "Disallowed operation called within global scope" for those).
-const pool = new McpPool({ maxConnectionsPerServer: 2 });
+let pool = new McpPool({ maxConnectionsPerServer: 2 });
 
 const SERVER = "fixture";
-let registered = false;
+const SNAPSHOT_KEY = "pool-snapshot";
+let ready = null;
 
-function ensureRegistered(env) {
-  if (registered) return;
-  if (!env.MCP_URL) throw new Error("the MCP_URL binding is missing");
-  pool.registerHttp(SERVER, env.MCP_URL, { headers: {} });
-  registered = true;
+/**
+ * A KV namespace look-alike over a loopback HTTP store (the test's stand-in for a Workers KV
+ * binding, with the same get/put shape).
+ */
+function kvOverHttp(base) {
+  return {
+    async get(key, { type } = {}) {
+      const r = await fetch(`${base}/${encodeURIComponent(key)}`);
+      if (r.status === 404) return null;
+      return type === "json" ? r.json() : r.text();
+    },
+    async put(key, value) {
+      const r = await fetch(`${base}/${encodeURIComponent(key)}`, { method: "PUT", body: value });
+      await r.arrayBuffer();
+    },
+  };
+}
+
+/** First request of the isolate: with KV_URL, start from the stored snapshot; then register. */
+function ensureReady(env) {
+  ready ??= (async () => {
+    if (!env.MCP_URL) throw new Error("the MCP_URL binding is missing");
+    const options = env.POOL_OPTIONS ? JSON.parse(env.POOL_OPTIONS) : { maxConnectionsPerServer: 2 };
+    if (env.KV_URL || env.POOL_OPTIONS) {
+      const snapshot = env.KV_URL ? await kvStore(kvOverHttp(env.KV_URL)).load(SNAPSHOT_KEY) : null;
+      pool = McpPool.restore(snapshot, options);
+    }
+    pool.registerHttp(SERVER, env.MCP_URL, { headers: {} });
+  })();
+  return ready;
 }
 
 const json = (body, status = 200) =>
@@ -38,7 +65,7 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     try {
-      ensureRegistered(env);
+      await ensureReady(env);
       switch (url.pathname) {
         case "/call": {
           const message = url.searchParams.get("msg") ?? "";
@@ -57,6 +84,11 @@ export default {
         }
         case "/stats":
           return json(pool.stats());
+        case "/save": {
+          const snapshot = pool.snapshot();
+          ctx.waitUntil(kvStore(kvOverHttp(env.KV_URL)).save(SNAPSHOT_KEY, snapshot));
+          return json({ ok: true, sessions: snapshot.servers[SERVER]?.sessions.length ?? 0 });
+        }
         case "/maintain":
           ctx.waitUntil(pool.maintain());
           return json({ ok: true, stats: pool.stats() });
