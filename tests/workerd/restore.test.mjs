@@ -147,3 +147,21 @@ test("maintain() under ctx.waitUntil evicts an idle session after the response",
   assert.equal((await get(`${base}/stats`)).body.idleConnections, 0);
   assertCleanOutput(w);
 });
+
+test("the Durable Object example keeps one pool per object and persists its snapshot", { timeout: 120_000 }, async () => {
+  const server = await tsServer();
+  const port = await freePort();
+  const built = build([
+    "--port", String(port), "--mcp-url", server.url, "--scratch", "target/workerd-object",
+    "--worker", path.join(root, "examples/durable-object/worker.mjs"), "--durable-object", "McpPoolObject",
+  ]);
+  const base = `http://127.0.0.1:${port}`;
+  const w = await startWorkerd(built, port);
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => get(`${base}/call?msg=o${i}`)));
+  assert.ok(results.every((r, i) => r.status === 200 && r.body.content[0].text === `o${i}`));
+  const stats = (await get(`${base}/stats`)).body;
+  assert.ok(stats.totalConnections >= 1 && stats.totalConnections <= 4, JSON.stringify(stats));
+  assert.equal((await server.stats()).initialize, stats.totalConnections, "every request used the object's one pool");
+  assert.equal((await get(`${base}/persist`)).body.ok, true, "alarm(): maintain + save the snapshot");
+  assertCleanOutput(w);
+});
