@@ -112,7 +112,11 @@ fn a_slow_open_within_its_timeout_is_not_reaped_or_doubled() {
 #[test]
 fn without_a_health_loop_get_still_retires_expired_idle_sessions() {
     let mut h = Harness::new();
-    let options = PoolOptions { idle_timeout_ms: 1_000, health_check_interval_ms: 0, ..limits(2, None) };
+    let options = PoolOptions {
+        idle_timeout_ms: 1_000,
+        health_check_interval_ms: 0,
+        ..limits(2, None)
+    };
     let (pool, _dead) = scoped_pool(&h, options);
     let first = spawn_get(&h, &pool);
     h.run();
@@ -127,7 +131,15 @@ fn without_a_health_loop_get_still_retires_expired_idle_sessions() {
     let fresh = spawn_get(&h, &pool);
     h.run();
     assert!(fresh.output("fresh").is_ok());
-    assert_eq!(h.server.count("initialize"), 2, "the expired session was not handed out");
-    assert_eq!(h.server.deletes().len(), 1, "it was closed in the background");
+    assert_eq!(
+        h.server.count("initialize"),
+        2,
+        "the expired session was not handed out"
+    );
+    assert_eq!(
+        h.server.deletes().len(),
+        1,
+        "it was closed in the background"
+    );
     assert_eq!(pool.stats().total_connections, 2);
 }

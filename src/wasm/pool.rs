@@ -179,9 +179,9 @@ impl JsPool {
             return Ok(pool);
         }
         let raw = js_result(to_json(&snapshot, "snapshot"))?;
-        let parsed: PoolSnapshot = js_result(
-            serde_json::from_str(raw.get()).map_err(|e| Error::invalid_argument("snapshot", format!("is not a pool snapshot: {e}"))),
-        )?;
+        let parsed: PoolSnapshot = js_result(serde_json::from_str(raw.get()).map_err(|e| {
+            Error::invalid_argument("snapshot", format!("is not a pool snapshot: {e}"))
+        }))?;
         js_result(pool.pool.restore(parsed))?;
         Ok(pool)
     }
