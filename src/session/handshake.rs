@@ -2,10 +2,13 @@
 
 use serde_json::json;
 
+use futures_util::FutureExt;
+
 use super::{Session, Snapshot};
 use crate::error::Error;
 use crate::jsonrpc;
 use crate::protocol::{self, methods, InitializeParams, InitializeResult};
+use crate::transport::HttpResponse;
 
 /// Why a session id header is refused: the spec allows visible ASCII only.
 pub(super) fn valid_session_id(id: &str) -> bool {
@@ -41,44 +44,23 @@ impl Session {
             generation,
             failed_reinits: 0,
         };
-        let raw = self.read_answer(response, id, &pending).await?;
-        let result: InitializeResult = serde_json::from_str(raw.get())
-            .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
-        if !protocol::is_supported(&result.protocol_version) {
-            if session_id.is_some() {
-                let _ = self.send_delete(&pending).await;
-            }
-            return Err(Error::UnsupportedProtocolVersion {
-                server: self.server().to_owned(),
-                version: crate::error::snippet(&result.protocol_version, 40),
-            });
-        }
-        let snap = Snapshot {
-            session_id,
-            protocol_version: Some(result.protocol_version.clone()),
-            generation: generation + 1,
-            failed_reinits: 0,
+        // From here on the server holds a session: a failed or abandoned handshake ends it.
+        let mut orphan = OrphanGuard {
+            session: self,
+            snap: pending.clone(),
+            armed: session_id.is_some(),
         };
-        let notified = self
-            .post(
-                jsonrpc::encode_notification(methods::INITIALIZED, None),
-                Some(&snap),
-                true,
-            )
-            .await?;
-        if !(200..300).contains(&notified.status) {
-            let status = notified.status;
-            let error = self.http_error(notified).await;
-            if snap.session_id.is_none() && (status == 400 || status == 404) {
-                return Err(self.protocol_error(format!(
-                    "the server rejected notifications/initialized ({error}); it seems to require a session, \
-                     but no Mcp-Session-Id header was readable on the initialize response. In a browser the \
-                     server must send 'Access-Control-Expose-Headers: mcp-session-id'"
-                )));
+        let outcome = self.complete_handshake(response, id, &pending).await;
+        orphan.armed = false;
+        let (result, snap) = match outcome {
+            Ok(done) => done,
+            Err(error) => {
+                if pending.session_id.is_some() {
+                    self.delete_bounded(&pending).await;
+                }
+                return Err(error);
             }
-            return Err(error);
-        }
-        self.drain(notified).await;
+        };
         let closed = {
             let mut state = self.inner.state.borrow_mut();
             if !state.closed {
@@ -101,6 +83,81 @@ impl Session {
         self.inner.initializes.set(self.inner.initializes.get() + 1);
         self.mark_ok();
         Ok(())
+    }
+
+    /// The handshake after the `initialize` response head: its result, the version check and
+    /// `notifications/initialized`.
+    async fn complete_handshake(
+        &self,
+        response: HttpResponse,
+        id: i64,
+        pending: &Snapshot,
+    ) -> Result<(InitializeResult, Snapshot), Error> {
+        let raw = self.read_answer(response, id, pending).await?;
+        let result: InitializeResult = serde_json::from_str(raw.get())
+            .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
+        if !protocol::is_supported(&result.protocol_version) {
+            return Err(Error::UnsupportedProtocolVersion {
+                server: self.server().to_owned(),
+                version: crate::error::snippet(&result.protocol_version, 40),
+            });
+        }
+        let snap = Snapshot {
+            session_id: pending.session_id.clone(),
+            protocol_version: Some(result.protocol_version.clone()),
+            generation: pending.generation + 1,
+            failed_reinits: 0,
+        };
+        let notified = self
+            .post(
+                jsonrpc::encode_notification(methods::INITIALIZED, None),
+                Some(&snap),
+                true,
+            )
+            .await?;
+        if !(200..300).contains(&notified.status) {
+            let status = notified.status;
+            let error = self.http_error(notified).await;
+            if snap.session_id.is_none() && (status == 400 || status == 404) {
+                return Err(self.protocol_error(format!(
+                    "the server rejected notifications/initialized ({error}); it seems to require a session, \
+                     but no Mcp-Session-Id header was readable on the initialize response. In a browser the \
+                     server must send 'Access-Control-Expose-Headers: mcp-session-id'"
+                )));
+            }
+            return Err(error);
+        }
+        self.drain(notified).await;
+        Ok((result, snap))
+    }
+
+    /// Ends a session the server opened but this client will not use, at most a few seconds.
+    async fn delete_bounded(&self, snap: &Snapshot) {
+        let wait = self.inner.config.request_timeout_ms.min(5_000);
+        let delete = self.send_delete(snap).boxed_local();
+        let _ = futures_util::future::select(delete, self.inner.rt.clock.sleep(wait)).await;
+    }
+}
+
+/// Ends the server's session when a handshake that already got a session id is dropped (its
+/// timeout fired): spawned, since a destructor cannot wait.
+struct OrphanGuard<'a> {
+    session: &'a Session,
+    snap: Snapshot,
+    armed: bool,
+}
+
+impl Drop for OrphanGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let session = self.session.clone();
+            let snap = self.snap.clone();
+            self.session
+                .inner
+                .rt
+                .spawner
+                .spawn(Box::pin(async move { session.delete_bounded(&snap).await }));
+        }
     }
 }
 
