@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := . scripts/env.sh &&
 
-.PHONY: all setup pkg demo test test-native test-lint test-wasm test-pkg test-node test-workerd test-www clean
+.PHONY: all setup pkg demo test test-native test-lint test-wasm test-pkg test-node test-workerd test-www soak fuzz bench clean
 
 all: test
 
@@ -42,6 +42,16 @@ test-workerd:
 
 test-www:
 	@$(ENV) node --test tests/www/
+
+# Long runs, outside `make test`: see RELIABILITY.md and BENCHMARKS.md.
+soak: pkg
+	@$(ENV) node tests/soak/soak.mjs $(CYCLES)
+
+fuzz: setup
+	@scripts/fuzz.sh $(SECONDS_PER_TARGET)
+
+bench: pkg
+	@$(ENV) scripts/bench.sh
 
 clean:
 	rm -rf target pkg tests/node/node_modules
