@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := . scripts/env.sh &&
 
-.PHONY: all setup pkg demo test test-native test-lint test-wasm test-pkg test-node test-workerd test-www soak fuzz bench clean
+.PHONY: all setup pkg demo test test-native test-lint test-wasm test-pkg test-node test-workerd test-www soak fuzz bench audit clean
 
 all: test
 
@@ -49,6 +49,9 @@ soak: pkg
 
 fuzz: setup
 	@scripts/fuzz.sh $(SECONDS_PER_TARGET)
+
+audit:
+	@scripts/audit.sh $(ADVISORY_DB)
 
 bench: pkg
 	@$(ENV) scripts/bench.sh
