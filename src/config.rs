@@ -32,6 +32,9 @@ pub struct PoolOptions {
     pub max_concurrent_requests: usize,
     /// Most HTTP requests in flight to one server; `None` is no per-server cap. Default: `None`.
     pub max_concurrent_requests_per_server: Option<usize>,
+    /// How long a server's `tools/list` (all pages) stays cached in the pool, in ms; it is also
+    /// dropped on `notifications/tools/list_changed`. 0 disables the cache. Default: 300 000.
+    pub tools_cache_ttl_ms: u64,
     /// Consecutive failures to reach a server (failed opens, failed health pings) after which its
     /// circuit opens and getters fail fast; 0 disables the breaker. Default: 3.
     pub circuit_breaker_threshold: u32,
@@ -52,6 +55,7 @@ impl Default for PoolOptions {
             acquire_timeout_ms: 10_000,
             request_timeout_ms: 60_000,
             max_response_bytes: 16 * 1024 * 1024,
+            tools_cache_ttl_ms: 300_000,
             max_concurrent_requests: 6,
             max_concurrent_requests_per_server: None,
             circuit_breaker_threshold: 3,
@@ -90,6 +94,7 @@ impl PoolOptions {
             ));
         }
         check_count("maxConcurrentRequests", self.max_concurrent_requests)?;
+        check_delay("toolsCacheTtlMs", self.tools_cache_ttl_ms, 0)?;
         if let Some(n) = self.max_concurrent_requests_per_server {
             check_count("maxConcurrentRequestsPerServer", n)?;
         }

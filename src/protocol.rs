@@ -33,6 +33,8 @@ pub mod methods {
     pub const PING: &str = "ping";
     /// Cancels an in-flight request.
     pub const CANCELLED: &str = "notifications/cancelled";
+    /// The server's tool list changed: cached lists are stale.
+    pub const TOOLS_LIST_CHANGED: &str = "notifications/tools/list_changed";
     /// Lists tools (paginated).
     pub const TOOLS_LIST: &str = "tools/list";
     /// Calls a tool.

@@ -309,6 +309,9 @@ impl PoolInner {
         let weak = Rc::downgrade(self);
         Rc::new(move |server, notification| {
             let Some(pool) = weak.upgrade() else { return };
+            if notification.method == crate::protocol::methods::TOOLS_LIST_CHANGED {
+                pool.invalidate_tools(server);
+            }
             let handler = pool.on_notification.borrow().clone();
             if let Some(handler) = handler {
                 handler(server, notification);

@@ -146,12 +146,14 @@ impl Lease {
             .map(|_| ())
     }
 
-    /// Every tool of the server (all pages).
+    /// Every tool of the server (all pages), from the pool's catalog when fresh.
     ///
     /// # Errors
     /// As [`Lease::request`].
     pub async fn list_tools(&self) -> Result<ListToolsResult, Error> {
-        self.all_pages_typed(methods::TOOLS_LIST, "tools").await
+        let raw = self.list_tools_raw(false, None).await?;
+        serde_json::from_str(raw.get())
+            .map_err(|e| Error::protocol(&self.server, format!("malformed tools/list result: {e}")))
     }
 
     /// Calls a tool. A tool's own failure is a result with `is_error`, not an `Err`.

@@ -6,6 +6,7 @@
 //! the borrow, releases it, then acts.
 
 mod breaker;
+mod catalog;
 mod dispatch;
 mod health;
 mod lease;
@@ -24,7 +25,7 @@ use futures_util::future::{self, AbortHandle, Either, FutureExt, LocalBoxFuture}
 
 pub use breaker::CircuitState;
 pub use lease::Lease;
-pub use snapshot::{PoolSnapshot, ServerSnapshot, SNAPSHOT_VERSION};
+pub use snapshot::{PoolSnapshot, ServerSnapshot, ToolsSnapshot, SNAPSHOT_VERSION};
 pub use stats::{ServerStats, Stats};
 
 use crate::config::{validate_server_name, validate_url, PoolOptions, ServerOptions};
@@ -197,6 +198,7 @@ impl Pool {
             waiters: VecDeque::new(),
             counters: Counters::default(),
             breaker: Default::default(),
+            catalog: Default::default(),
         };
         state.servers.insert(name.to_owned(), server);
         if let Some(pending) = state.pending_restore.remove(name) {

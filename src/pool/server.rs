@@ -7,6 +7,7 @@ use std::rc::Rc;
 use futures_channel::oneshot;
 
 use super::breaker::Breaker;
+use super::catalog::CatalogSlot;
 use super::lease::Lease;
 use crate::error::Error;
 use crate::limit::Limiter;
@@ -103,6 +104,7 @@ pub(super) struct Server {
     pub(super) waiters: VecDeque<Waiter>,
     pub(super) counters: Counters,
     pub(super) breaker: Breaker,
+    pub(super) catalog: CatalogSlot,
 }
 
 /// The decision for the getter at the head of the queue.

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
+use super::catalog::Catalog;
 use super::server::{Conn, Server};
 use super::{Pool, PoolInner, PoolState};
 use crate::error::Error;
@@ -34,6 +36,19 @@ pub struct ServerSnapshot {
     pub url: String,
     /// Its sessions.
     pub sessions: Vec<SessionSnapshot>,
+    /// Its tool catalog (`tools/list`, all pages) and how old it was when the snapshot was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<ToolsSnapshot>,
+}
+
+/// A cached tool catalog in a snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolsSnapshot {
+    /// The `tools/list` result, all pages merged, as the server sent the items.
+    pub result: Box<RawValue>,
+    /// Its age when the snapshot was taken, in ms.
+    pub age_ms: u64,
 }
 
 impl Pool {
@@ -41,6 +56,7 @@ impl Pool {
     /// handed to [`Pool::restore`] by a new isolate. Holds no header, token or secret beyond the
     /// session ids themselves.
     pub fn snapshot(&self) -> PoolSnapshot {
+        let now = self.inner.rt.clock.now_ms();
         let state = self.inner.state.borrow();
         let servers = state
             .servers
@@ -52,18 +68,27 @@ impl Pool {
                     .filter(|c| !c.broken)
                     .filter_map(|c| c.session.export())
                     .collect();
+                let tools = server.catalog.cached.as_ref().and_then(|c| {
+                    let result = RawValue::from_string(c.tools.to_string()).ok()?;
+                    Some(ToolsSnapshot {
+                        result,
+                        age_ms: now.saturating_sub(c.fetched_at_ms),
+                    })
+                });
+                let url = server.config.url.clone();
                 (
                     name.clone(),
                     ServerSnapshot {
-                        url: server.config.url.clone(),
+                        url,
                         sessions,
+                        tools,
                     },
                 )
             })
             .collect();
         PoolSnapshot {
             version: SNAPSHOT_VERSION,
-            taken_at_ms: self.inner.rt.clock.now_ms(),
+            taken_at_ms: now,
             servers,
         }
     }
@@ -122,6 +147,14 @@ impl PoolInner {
         };
         if server.config.url != snapshot.url {
             return 0;
+        }
+        if let Some(tools) = &snapshot.tools {
+            if tools.age_ms < self.options.tools_cache_ttl_ms {
+                server.catalog.cached = Some(Catalog {
+                    tools: Rc::from(tools.result.get()),
+                    fetched_at_ms: now.saturating_sub(tools.age_ms),
+                });
+            }
         }
         let mut resumed = 0;
         for (session, id) in snapshot.sessions.iter().zip(ids) {

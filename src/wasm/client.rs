@@ -37,6 +37,7 @@ enum Call {
     One(&'static str, Result<Option<Box<RawValue>>, Error>),
     Any(Result<String, Error>, Result<Option<Box<RawValue>>, Error>),
     Pages(&'static str, &'static str),
+    Tools,
 }
 
 #[wasm_bindgen(js_class = McpClient)]
@@ -64,11 +65,12 @@ impl JsClient {
         js_result(self.lease.release())
     }
 
-    /// Every tool of the server (all pages), as the server sent them.
+    /// Every tool of the server (all pages), as the server sent them; served from the pool's
+    /// catalog when fresh (`{ fresh: true }` skips it).
     #[wasm_bindgen(js_name = listTools, unchecked_return_type = "Promise<any>")]
     pub fn list_tools(&self, options: Option<CallOptionsArg>) -> Promise {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
-        self.run(Call::Pages(methods::TOOLS_LIST, "tools"), &options)
+        self.run(Call::Tools, &options)
     }
 
     /// Calls a tool. A tool's own failure is a result with `isError: true`.
@@ -191,6 +193,11 @@ impl JsClient {
                     let method = method.map_err(|e| to_js(&e))?;
                     let params = params.map_err(|e| to_js(&e))?;
                     lease.request(&method, params, request).await
+                }
+                Call::Tools => {
+                    lease
+                        .list_tools_raw(options.fresh, options.timeout_ms)
+                        .await
                 }
                 Call::Pages(method, key) => {
                     lease

@@ -129,7 +129,8 @@ impl Options {
     }
 }
 
-const POOL_KEYS: [&str; 12] = [
+const POOL_KEYS: [&str; 13] = [
+    "toolsCacheTtlMs",
     "maxConcurrentRequests",
     "maxConcurrentRequestsPerServer",
     "circuitBreakerThreshold",
@@ -166,6 +167,9 @@ pub(crate) fn pool_options(value: &JsValue) -> Result<PoolOptions, Error> {
     }
     if let Some(n) = o.int("maxResponseBytes", 1024.0, 1024.0 * 1024.0 * 1024.0)? {
         out.max_response_bytes = n as usize;
+    }
+    if let Some(ms) = o.ms("toolsCacheTtlMs", 0)? {
+        out.tools_cache_ttl_ms = ms;
     }
     if let Some(n) = o.count("maxConcurrentRequests")? {
         out.max_concurrent_requests = n;
@@ -257,14 +261,17 @@ fn headers(value: &JsValue) -> Result<Vec<(String, String)>, Error> {
 pub(crate) struct CallOptions {
     pub(crate) signal: Option<AbortSignal>,
     pub(crate) timeout_ms: Option<u64>,
+    /// `listTools` only: skip the pool's tool catalog.
+    pub(crate) fresh: bool,
 }
 
 /// Reads `{ signal, timeoutMs }` (a timeout of at least 1 ms).
 pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, Error> {
-    let o = Options::new(value, "options", &["signal", "timeoutMs"])?;
+    let o = Options::new(value, "options", &["signal", "timeoutMs", "fresh"])?;
     Ok(CallOptions {
         signal: o.signal()?,
         timeout_ms: o.ms("timeoutMs", 1)?,
+        fresh: o.flag("fresh")?,
     })
 }
 

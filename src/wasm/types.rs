@@ -20,6 +20,8 @@ export interface McpPoolOptions {
   requestTimeoutMs?: number;
   /** Largest response body or SSE event, in bytes. Default 16 MiB. */
   maxResponseBytes?: number;
+  /** How long a server's tools/list stays cached (also dropped on tools/list_changed), in ms; 0 disables. Default 300000. */
+  toolsCacheTtlMs?: number;
   /** Most HTTP requests in flight at once, all servers; the rest queue FIFO. Default 6 (safe in Workers). */
   maxConcurrentRequests?: number;
   /** Most HTTP requests in flight to one server. Default: no per-server cap. */
@@ -50,6 +52,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the acquire or request timeout, in ms. */
   timeoutMs?: number;
+  /** listTools only: skip the pool's tool catalog and ask the server. */
+  fresh?: boolean;
 }
 
 /** Counters of one server. */
@@ -100,6 +104,7 @@ export interface PoolSnapshot {
   servers: Record<string, {
     url: string;
     sessions: { sessionId?: string; protocolVersion: string; initializeResult?: unknown }[];
+    tools?: { result: unknown; ageMs: number };
   }>;
 }
 
