@@ -31,6 +31,8 @@ pub mod methods {
     pub const INITIALIZED: &str = "notifications/initialized";
     /// Liveness check.
     pub const PING: &str = "ping";
+    /// Progress of a request that asked for it.
+    pub const PROGRESS: &str = "notifications/progress";
     /// Cancels an in-flight request.
     pub const CANCELLED: &str = "notifications/cancelled";
     /// The server's tool list changed: cached lists are stale.

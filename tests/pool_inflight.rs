@@ -131,6 +131,7 @@ fn spawn_slow(
         let options = RequestOptions {
             timeout_ms,
             cancel: None,
+            progress: None,
         };
         let result = lease.call_tool("slow", args, options).await?;
         Ok(result.content[0]["text"]
@@ -226,6 +227,7 @@ fn a_queued_request_times_out_at_its_own_deadline() {
                     RequestOptions {
                         timeout_ms,
                         cancel: None,
+                        progress: None,
                     },
                 )
                 .await

@@ -132,6 +132,7 @@ fn a_fired_cancel_future_aborts_the_request_and_cancels_it_on_the_server() {
     let options = RequestOptions {
         timeout_ms: None,
         cancel: Some(aborted.map(|_| ()).boxed_local()),
+        progress: None,
     };
     let call = spawn_call(&h, &session, slow(5_000), options);
     h.advance(100);

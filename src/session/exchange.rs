@@ -232,7 +232,10 @@ impl Session {
     /// notification to the handler.
     async fn handle_server_message(&self, message: Message, snap: &Snapshot) {
         match message {
-            Message::Notification(n) => self.notify_handler(&n),
+            Message::Notification(n) => {
+                self.route_progress(&n);
+                self.notify_handler(&n);
+            }
             Message::Request(request) => self.answer_server_request(request, snap).await,
             Message::Response(_) => {}
         }

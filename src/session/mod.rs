@@ -11,9 +11,11 @@
 mod exchange;
 mod handshake;
 mod pages;
+mod progress;
 mod redirect;
 mod restore;
 
+pub use progress::{ProgressHandler, ProgressOptions};
 pub use restore::SessionSnapshot;
 
 use std::cell::{Cell, RefCell};
@@ -74,6 +76,8 @@ pub struct RequestOptions {
     /// Completes when the caller aborts: the request stops with [`Error::Aborted`] and the server
     /// is sent `notifications/cancelled`.
     pub cancel: Option<LocalBoxFuture<'static, ()>>,
+    /// Ask for progress notifications (sets `_meta.progressToken`).
+    pub progress: Option<ProgressOptions>,
 }
 
 impl fmt::Debug for RequestOptions {
@@ -81,6 +85,7 @@ impl fmt::Debug for RequestOptions {
         f.debug_struct("RequestOptions")
             .field("timeout_ms", &self.timeout_ms)
             .field("cancel", &self.cancel.is_some())
+            .field("progress", &self.progress)
             .finish()
     }
 }
@@ -108,6 +113,8 @@ struct Inner {
     last_ok_ms: Cell<u64>,
     initializes: Cell<u64>,
     on_notification: RefCell<Option<NotificationHandler>>,
+    /// Requests waiting for progress, by progress token (their request id).
+    progress: RefCell<std::collections::BTreeMap<i64, Rc<progress::ProgressSink>>>,
 }
 
 /// A re-initialize in flight, awaited by every caller that hit the expired session.
@@ -186,6 +193,7 @@ impl Session {
                 last_ok_ms: Cell::new(0),
                 initializes: Cell::new(0),
                 on_notification: RefCell::new(on_notification),
+                progress: RefCell::default(),
             }),
         }
     }
@@ -207,17 +215,32 @@ impl Session {
             });
         }
         let id = self.next_id();
+        let (params, watch) = match &options.progress {
+            Some(p) => (
+                Some(progress::with_progress_token(self, params, id)?),
+                Some(self.watch_progress(id, p.on_progress.clone())),
+            ),
+            None => (params, None),
+        };
         let body = jsonrpc::encode_request(id, method, params.as_deref());
         let timeout_ms = options
             .timeout_ms
             .unwrap_or(self.inner.config.request_timeout_ms);
+        let reset = options.progress.as_ref().is_some_and(|p| p.reset_timeout);
+        let cap_ms = options
+            .progress
+            .as_ref()
+            .and_then(|p| p.max_total_timeout_ms);
         let mut guard = CancelOnDrop {
             session: self,
             id,
             armed: true,
         };
         let call = self.call_with_recovery(id, &body).boxed_local();
-        let timer = self.inner.rt.clock.sleep(timeout_ms);
+        let last_progress = watch.as_ref().filter(|_| reset).map(|w| w.sink.clone());
+        let timer = self
+            .deadline(timeout_ms, last_progress, cap_ms)
+            .boxed_local();
         let cancel = options
             .cancel
             .unwrap_or_else(|| future::pending().boxed_local());
@@ -227,11 +250,11 @@ impl Session {
                     guard.armed = false;
                     return result;
                 }
-                Either::Right((Either::Left(_), call)) => {
+                Either::Right((Either::Left((waited_ms, _)), call)) => {
                     let error = Error::RequestTimeout {
                         server: self.server().to_owned(),
                         method: method.to_owned(),
-                        timeout_ms,
+                        timeout_ms: waited_ms,
                     };
                     ("request timed out", error, call)
                 }
@@ -242,9 +265,37 @@ impl Session {
         // Stop the request first, then tell the server before returning, in this task: work
         // spawned from a Worker request dies with it.
         drop(abandoned);
+        drop(watch);
         guard.armed = false;
         self.cancel_now(id, reason).await;
         Err(outcome)
+    }
+
+    /// Completes when the request's time is up, with how long it waited: `timeout_ms` after the
+    /// start, or after the last progress notification when `progress` is given, but never later
+    /// than `cap_ms` after the start.
+    async fn deadline(
+        &self,
+        timeout_ms: u64,
+        progress: Option<Rc<progress::ProgressSink>>,
+        cap_ms: Option<u64>,
+    ) -> u64 {
+        let clock = &self.inner.rt.clock;
+        let start = clock.now_ms();
+        loop {
+            let base = progress
+                .as_ref()
+                .map_or(start, |p| p.last_ms.get().max(start));
+            let mut due = base.saturating_add(timeout_ms);
+            if let Some(cap) = cap_ms {
+                due = due.min(start.saturating_add(cap));
+            }
+            let now = clock.now_ms();
+            if now >= due {
+                return now.saturating_sub(start);
+            }
+            clock.sleep(due - now).await;
+        }
     }
 
     /// Sends a notification (no answer expected).
@@ -274,6 +325,7 @@ impl Session {
             RequestOptions {
                 timeout_ms,
                 cancel: None,
+                progress: None,
             },
         )
         .await

@@ -53,6 +53,7 @@ impl Session {
             let options = RequestOptions {
                 timeout_ms,
                 cancel: None,
+                progress: None,
             };
             let page = self.request(method, raw_params, options).await?;
             let mut fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(page.get())

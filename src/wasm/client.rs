@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::jsonrpc;
 use crate::pool::Lease;
 use crate::protocol::methods;
-use crate::session::RequestOptions;
+use crate::session::{ProgressOptions, RequestOptions};
 
 /// A lease on a pooled MCP session. Release it with `release()` (or `pool.release(name, client)`)
 /// when done; the session stays open for the next agent.
@@ -180,9 +180,17 @@ impl JsClient {
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
                 return Err(to_js(&Error::Aborted));
             }
+            let progress = options.on_progress.clone().map(|callback| ProgressOptions {
+                on_progress: Rc::new(move |params: &RawValue| {
+                    let _ = callback.call1(&JsValue::UNDEFINED, &from_json(params));
+                }),
+                reset_timeout: options.reset_timeout_on_progress,
+                max_total_timeout_ms: options.max_total_timeout_ms,
+            });
             let request = RequestOptions {
                 timeout_ms: options.timeout_ms,
                 cancel: options.signal.as_ref().map(on_abort),
+                progress,
             };
             let result = match call {
                 Call::One(method, params) => {

@@ -263,15 +263,45 @@ pub(crate) struct CallOptions {
     pub(crate) timeout_ms: Option<u64>,
     /// `listTools` only: skip the pool's tool catalog.
     pub(crate) fresh: bool,
+    /// Requests only: a function called with each progress notification's params.
+    pub(crate) on_progress: Option<js_sys::Function>,
+    /// Requests only: each progress notification restarts the timeout.
+    pub(crate) reset_timeout_on_progress: bool,
+    /// Requests only: the hard cap when the timeout resets.
+    pub(crate) max_total_timeout_ms: Option<u64>,
 }
 
 /// Reads `{ signal, timeoutMs }` (a timeout of at least 1 ms).
 pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, Error> {
-    let o = Options::new(value, "options", &["signal", "timeoutMs", "fresh"])?;
+    let o = Options::new(
+        value,
+        "options",
+        &[
+            "signal",
+            "timeoutMs",
+            "fresh",
+            "onProgress",
+            "resetTimeoutOnProgress",
+            "maxTotalTimeoutMs",
+        ],
+    )?;
+    let on_progress = o.raw("onProgress");
+    let on_progress = if on_progress.is_undefined() || on_progress.is_null() {
+        None
+    } else {
+        Some(
+            on_progress
+                .dyn_into::<js_sys::Function>()
+                .map_err(|_| Error::invalid_argument("options.onProgress", "must be a function"))?,
+        )
+    };
     Ok(CallOptions {
         signal: o.signal()?,
         timeout_ms: o.ms("timeoutMs", 1)?,
         fresh: o.flag("fresh")?,
+        on_progress,
+        reset_timeout_on_progress: o.flag("resetTimeoutOnProgress")?,
+        max_total_timeout_ms: o.ms("maxTotalTimeoutMs", 1)?,
     })
 }
 

@@ -159,6 +159,47 @@ impl JsPool {
         js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
     }
 
+    /// Calls `handler(server, { method, params })` for every notification a server sends
+    /// (logging, progress, list changes); `null` removes it. A handler that throws is ignored.
+    #[wasm_bindgen(js_name = onNotification)]
+    pub fn on_notification(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "((server: string, notification: { method: string; params?: unknown }) => void) | null"
+        )]
+        handler: JsValue,
+    ) -> Result<(), JsValue> {
+        if handler.is_null() || handler.is_undefined() {
+            self.pool.set_notification_handler(None);
+            return Ok(());
+        }
+        let Some(function) = handler.dyn_ref::<js_sys::Function>().cloned() else {
+            return Err(to_js(&Error::invalid_argument(
+                "handler",
+                "must be a function or null",
+            )));
+        };
+        self.pool.set_notification_handler(Some(Rc::new(
+            move |server: &str, n: &crate::jsonrpc::Notification| {
+                let event = js_sys::Object::new();
+                let _ = Reflect::set(
+                    &event,
+                    &JsValue::from_str("method"),
+                    &JsValue::from_str(&n.method),
+                );
+                if let Some(params) = &n.params {
+                    let _ = Reflect::set(
+                        &event,
+                        &JsValue::from_str("params"),
+                        &super::abort::from_json(params),
+                    );
+                }
+                let _ = function.call2(&JsValue::UNDEFINED, &JsValue::from_str(server), &event);
+            },
+        )));
+        Ok(())
+    }
+
     /// A serialisable snapshot of the live sessions (session ids, versions, server info; never
     /// headers or tokens), for a new isolate to start warm with `McpPool.restore`.
     #[wasm_bindgen(unchecked_return_type = "PoolSnapshot")]

@@ -54,6 +54,12 @@ export interface CallOptions {
   timeoutMs?: number;
   /** listTools only: skip the pool's tool catalog and ask the server. */
   fresh?: boolean;
+  /** Requests: asks the server for progress (_meta.progressToken) and receives each notification's params. */
+  onProgress?: (progress: { progressToken: number; progress: number; total?: number; message?: string }) => void;
+  /** Requests: each progress notification restarts timeoutMs. */
+  resetTimeoutOnProgress?: boolean;
+  /** Requests: the hard cap on the total time when the timeout resets, in ms. */
+  maxTotalTimeoutMs?: number;
 }
 
 /** Counters of one server. */

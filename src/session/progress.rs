@@ -1,0 +1,122 @@
+//! Progress: a request may ask for `notifications/progress` (`_meta.progressToken`), get them
+//! delivered to its own handler, and have its timeout reset by each one, up to a hard cap.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
+use serde_json::value::RawValue;
+
+use super::Session;
+use crate::error::Error;
+use crate::jsonrpc::{self, Notification};
+use crate::protocol::methods;
+
+/// Receives the params of each `notifications/progress` of one request.
+pub type ProgressHandler = Rc<dyn Fn(&RawValue)>;
+
+/// Progress options of one request.
+#[derive(Clone)]
+pub struct ProgressOptions {
+    /// Called with each progress notification's params (`progress`, `total?`, `message?`).
+    pub on_progress: ProgressHandler,
+    /// Each progress notification restarts the request's timeout.
+    pub reset_timeout: bool,
+    /// The hard cap on the request's total time when the timeout resets, in ms.
+    pub max_total_timeout_ms: Option<u64>,
+}
+
+impl fmt::Debug for ProgressOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProgressOptions")
+            .field("reset_timeout", &self.reset_timeout)
+            .field("max_total_timeout_ms", &self.max_total_timeout_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request waiting for progress.
+pub(super) struct ProgressSink {
+    handler: ProgressHandler,
+    /// When the last progress notification arrived (0: none yet).
+    pub(super) last_ms: Cell<u64>,
+}
+
+/// Adds `_meta.progressToken = token` to `params` (an object, or none).
+pub(super) fn with_progress_token(
+    session: &Session,
+    params: Option<Box<RawValue>>,
+    token: i64,
+) -> Result<Box<RawValue>, Error> {
+    let mut fields: BTreeMap<String, Box<RawValue>> = match &params {
+        Some(raw) => serde_json::from_str(raw.get()).map_err(|_| {
+            Error::invalid_argument("params", "must be an object to carry a progress token")
+        })?,
+        None => BTreeMap::new(),
+    };
+    let mut meta: BTreeMap<String, serde_json::Value> = match fields.remove("_meta") {
+        Some(raw) => serde_json::from_str(raw.get())
+            .map_err(|_| Error::invalid_argument("params._meta", "must be an object"))?,
+        None => BTreeMap::new(),
+    };
+    meta.insert("progressToken".to_owned(), serde_json::Value::from(token));
+    let meta = jsonrpc::to_raw(&meta).map_err(|e| session.protocol_error(e))?;
+    fields.insert("_meta".to_owned(), meta);
+    jsonrpc::to_raw(&fields).map_err(|e| session.protocol_error(e))
+}
+
+impl Session {
+    /// Registers the progress handler of request `token`; unregistered when the guard drops.
+    pub(super) fn watch_progress(&self, token: i64, handler: ProgressHandler) -> ProgressGuard<'_> {
+        let sink = Rc::new(ProgressSink {
+            handler,
+            last_ms: Cell::new(0),
+        });
+        self.inner.progress.borrow_mut().insert(token, sink.clone());
+        ProgressGuard {
+            session: self,
+            token,
+            sink,
+        }
+    }
+
+    /// Delivers a `notifications/progress` to the request it belongs to, if any.
+    pub(super) fn route_progress(&self, notification: &Notification) {
+        if notification.method != methods::PROGRESS {
+            return;
+        }
+        let Some(params) = &notification.params else {
+            return;
+        };
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Token {
+            progress_token: serde_json::Value,
+        }
+        let Ok(token) = serde_json::from_str::<Token>(params.get()) else {
+            return;
+        };
+        let Some(token) = token.progress_token.as_i64() else {
+            return;
+        };
+        let sink = self.inner.progress.borrow().get(&token).cloned();
+        if let Some(sink) = sink {
+            sink.last_ms.set(self.inner.rt.clock.now_ms().max(1));
+            (sink.handler)(params);
+        }
+    }
+}
+
+/// Unregisters a request's progress handler.
+pub(super) struct ProgressGuard<'a> {
+    session: &'a Session,
+    token: i64,
+    pub(super) sink: Rc<ProgressSink>,
+}
+
+impl Drop for ProgressGuard<'_> {
+    fn drop(&mut self) {
+        self.session.inner.progress.borrow_mut().remove(&self.token);
+    }
+}
