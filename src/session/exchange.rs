@@ -163,7 +163,9 @@ impl Session {
         let mut answer = None;
         for message in messages {
             match message {
-                Message::Response(r) if answers(&r, id) || (single && r.id.is_none()) => {
+                Message::Response(r)
+                    if answers(&r, id) || (single && r.id.is_none() && r.outcome.is_err()) =>
+                {
                     answer = Some(r)
                 }
                 Message::Response(r) => {
