@@ -15,13 +15,16 @@ const { z } = require('zod');
 const args = process.argv.slice(2);
 const port = Number(args[args.indexOf('--port') + 1] ?? 0) || 0;
 const json = args.includes('--json');
+// --no-expose: CORS that allows the request but hides Mcp-Session-Id from browsers (a common
+// misconfiguration the pool must explain).
+const noExpose = args.includes('--no-expose');
 
 const CORS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
   'Access-Control-Allow-Headers':
     'content-type, mcp-session-id, mcp-protocol-version, authorization, last-event-id, mcp-method, mcp-name',
-  'Access-Control-Expose-Headers': 'mcp-session-id',
+  ...(noExpose ? {} : { 'Access-Control-Expose-Headers': 'mcp-session-id' }),
 };
 
 const fresh = () => ({ initialize: 0, deleted: 0, posts: 0, cancelled: 0, aborted: 0, toolCalls: {} });
