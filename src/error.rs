@@ -50,6 +50,11 @@ pub enum Error {
         /// The name.
         server: String,
     },
+    /// No tool of the pool-wide catalog has this qualified name.
+    UnknownTool {
+        /// The name.
+        name: String,
+    },
     /// The pool was closed.
     PoolClosed,
     /// The server's circuit is open: it failed repeatedly and has no live session, so getters
@@ -160,6 +165,7 @@ impl Error {
             Error::InvalidServerName { .. } => "INVALID_SERVER_NAME",
             Error::DuplicateServer { .. } => "DUPLICATE_SERVER",
             Error::UnknownServer { .. } => "UNKNOWN_SERVER",
+            Error::UnknownTool { .. } => "UNKNOWN_TOOL",
             Error::PoolClosed => "POOL_CLOSED",
             Error::CircuitOpen { .. } => "CIRCUIT_OPEN",
             Error::AcquireTimeout { .. } => "ACQUIRE_TIMEOUT",
@@ -265,6 +271,9 @@ impl fmt::Display for Error {
                 write!(f, "a server named '{server}' is already registered; unregister it first")
             }
             Error::UnknownServer { server } => write!(f, "no server named '{server}' is registered"),
+            Error::UnknownTool { name } => {
+                write!(f, "no tool named '{name}' in the pool's catalog; call listAllTools first")
+            }
             Error::PoolClosed => f.write_str("the pool is closed"),
             Error::CircuitOpen { server, retry_in_ms } => write!(
                 f,
@@ -334,6 +343,7 @@ mod tests {
             Error::DuplicateServer { server: "a".into() },
             Error::UnknownServer { server: "a".into() },
             Error::PoolClosed,
+            Error::UnknownTool { name: "t".into() },
             Error::CircuitOpen {
                 server: "a".into(),
                 retry_in_ms: 1,

@@ -10,9 +10,11 @@ mod catalog;
 mod dispatch;
 mod health;
 mod lease;
+mod naming;
 mod server;
 mod snapshot;
 mod stats;
+mod tools;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -25,8 +27,10 @@ use futures_util::future::{self, AbortHandle, Either, FutureExt, LocalBoxFuture}
 
 pub use breaker::CircuitState;
 pub use lease::Lease;
+pub use naming::{qualify as qualified_tool_name, MAX_NAME as MAX_TOOL_NAME};
 pub use snapshot::{PoolSnapshot, ServerSnapshot, ToolsSnapshot, SNAPSHOT_VERSION};
 pub use stats::{ServerStats, Stats};
+pub use tools::{AllTools, Collision, QualifiedTool};
 
 use crate::config::{validate_server_name, validate_url, PoolOptions, ServerOptions};
 use crate::error::Error;
@@ -73,6 +77,8 @@ pub(crate) struct PoolInner {
     limiter: Rc<Limiter>,
     state: RefCell<PoolState>,
     on_notification: RefCell<Option<NotificationHandler>>,
+    /// Qualified tool name → (server, tool), from the last `list_all_tools`.
+    routes: RefCell<BTreeMap<String, (String, String)>>,
 }
 
 #[derive(Default)]
@@ -115,6 +121,7 @@ impl Pool {
                 rt,
                 state: RefCell::new(PoolState::default()),
                 on_notification: RefCell::new(None),
+                routes: RefCell::default(),
             }),
         })
     }

@@ -13,7 +13,7 @@ use super::abort::{on_abort, to_json};
 use super::client::JsClient;
 use super::errors::{js_result, to_js};
 use super::options::{call_options, pool_options, server_options, string_arg};
-use super::types::{CallOptionsArg, PoolOptionsArg, ServerOptionsArg};
+use super::types::{CallOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
 use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
 
@@ -198,6 +198,91 @@ impl JsPool {
             },
         )));
         Ok(())
+    }
+
+    /// Every registered server's tools under provider-safe qualified names
+    /// (`^[a-zA-Z0-9_-]{1,64}$`), with name collisions and unreachable servers reported.
+    #[wasm_bindgen(js_name = listAllTools, unchecked_return_type = "Promise<AllTools>")]
+    pub fn list_all_tools(&self) -> Promise {
+        let pool = self.pool.clone();
+        future_to_promise(async move {
+            let all = pool.list_all_tools().await;
+            let mut text = String::from("{\"tools\":[");
+            for (i, tool) in all.tools.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&format!(
+                    "{{\"name\":{},\"server\":{},\"tool\":{}}}",
+                    crate::jsonrpc::to_json(&tool.name),
+                    crate::jsonrpc::to_json(&tool.server),
+                    tool.tool.get()
+                ));
+            }
+            let collisions: Vec<Value> = all
+                .collisions
+                .iter()
+                .map(|c| {
+                    let tools: Vec<Value> = c
+                        .tools
+                        .iter()
+                        .map(|(s, t)| json!({ "server": s, "tool": t }))
+                        .collect();
+                    json!({ "name": c.name, "tools": tools })
+                })
+                .collect();
+            let errors: serde_json::Map<String, Value> = all
+                .errors
+                .iter()
+                .map(|(server, e)| {
+                    (
+                        server.clone(),
+                        json!({ "code": e.code(), "message": e.to_string() }),
+                    )
+                })
+                .collect();
+            text.push_str(&format!(
+                "],\"collisions\":{},\"errors\":{}}}",
+                crate::jsonrpc::to_json(&collisions),
+                crate::jsonrpc::to_json(&errors)
+            ));
+            js_sys::JSON::parse(&text)
+                .map_err(|_| to_js(&Error::protocol("pool", "could not build the catalog")))
+        })
+    }
+
+    /// Calls a tool listed by `listAllTools` by its qualified name, through a lease of its own.
+    #[wasm_bindgen(js_name = callTool, unchecked_return_type = "Promise<any>")]
+    pub fn call_tool(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        args: Option<ObjectArg>,
+        options: Option<CallOptionsArg>,
+    ) -> Promise {
+        let pool = self.pool.clone();
+        let prepared = string_arg(&name, "name", 1024).and_then(|name| {
+            let args: JsValue = args.map(JsValue::from).unwrap_or_default();
+            let args = if args.is_undefined() || args.is_null() {
+                None
+            } else {
+                Some(to_json(&args, "arguments")?)
+            };
+            let options: JsValue = options.map(JsValue::from).unwrap_or_default();
+            Ok((name, args, call_options(&options)?))
+        });
+        future_to_promise(async move {
+            let (name, args, options) = prepared.map_err(|e| to_js(&e))?;
+            let request = crate::session::RequestOptions {
+                timeout_ms: options.timeout_ms,
+                cancel: options.signal.as_ref().map(on_abort),
+                progress: None,
+            };
+            let raw = pool
+                .call_tool(&name, args, request)
+                .await
+                .map_err(|e| to_js(&e))?;
+            Ok(super::abort::from_json(&raw))
+        })
     }
 
     /// A serialisable snapshot of the live sessions (session ids, versions, server info; never

@@ -114,12 +114,22 @@ export interface PoolSnapshot {
   }>;
 }
 
+/** `pool.listAllTools()`: every server's tools under provider-safe qualified names. */
+export interface AllTools {
+  /** Sorted by name; `tool` is the tool as its server listed it. */
+  tools: { name: string; server: string; tool: { name: string; [key: string]: unknown } }[];
+  /** Plain names that collided: each colliding tool got a stable hashed name instead. */
+  collisions: { name: string; tools: { server: string; tool: string }[] }[];
+  /** Servers that could not be listed. */
+  errors: Record<string, { code: string; message: string }>;
+}
+
 /** Every error the pool throws or rejects with. */
 export interface McpPoolError extends Error {
   name: "McpPoolError";
   code:
     | "STDIO_UNSUPPORTED" | "INVALID_CONFIG" | "INVALID_ARGUMENT" | "INVALID_URL" | "INVALID_SERVER_NAME"
-    | "DUPLICATE_SERVER" | "UNKNOWN_SERVER" | "POOL_CLOSED" | "CIRCUIT_OPEN" | "ACQUIRE_TIMEOUT" | "REQUEST_TIMEOUT"
+    | "DUPLICATE_SERVER" | "UNKNOWN_SERVER" | "UNKNOWN_TOOL" | "POOL_CLOSED" | "CIRCUIT_OPEN" | "ACQUIRE_TIMEOUT" | "REQUEST_TIMEOUT"
     | "CONNECT_FAILED" | "NETWORK_ERROR" | "HTTP_ERROR" | "PROTOCOL_ERROR" | "RPC_ERROR"
     | "UNSUPPORTED_PROTOCOL_VERSION" | "RESPONSE_TOO_LARGE" | "LEASE_RELEASED" | "FOREIGN_LEASE"
     | "ABORTED" | "SESSION_CLOSED";

@@ -233,7 +233,10 @@ fn list_tools(knobs: &Knobs, params: &Value) -> Result<Value, RpcError> {
     let start = page * knobs.page_size;
     let end = (start + knobs.page_size).min(knobs.tools);
     let tools: Vec<Value> = (start..end)
-        .map(|i| json!({"name": format!("tool-{i}"), "description": format!("Tool number {i}"), "inputSchema": {"type": "object"}}))
+        .map(|i| {
+            let name = knobs.tool_prefix.clone() + &format!("tool-{i}");
+            json!({"name": name, "description": format!("Tool number {i}"), "inputSchema": {"type": "object"}})
+        })
         .collect();
     let mut result = json!({"tools": tools});
     if knobs.repeat_cursor {

@@ -68,6 +68,7 @@ pub(super) struct Knobs {
     pub(super) stateless: bool,
     pub(super) delay_initialize_ms: u64,
     pub(super) initialize_delays: Vec<u64>,
+    pub(super) tool_prefix: String,
     pub(super) fail_initialize_status: Option<u16>,
     pub(super) delete_status: u16,
     pub(super) tools: usize,
@@ -104,6 +105,7 @@ impl FakeServer {
             stateless: false,
             delay_initialize_ms: 0,
             initialize_delays: Vec::new(),
+            tool_prefix: String::new(),
             fail_initialize_status: None,
             delete_status: 200,
             tools: 5,
@@ -174,6 +176,12 @@ impl FakeServer {
     pub fn delay_initialize_ms(&self, ms: u64) {
         self.knobs(|k| k.delay_initialize_ms = ms)
     }
+    /// Name the listed tools `<prefix>tool-N`.
+    pub fn tool_prefix(&self, prefix: &str) {
+        let prefix = prefix.to_owned();
+        self.knobs(|k| k.tool_prefix = prefix)
+    }
+
     /// Answer the n-th `initialize` (from 0) after `delays[n]` of fake time; later ones use
     /// [`FakeServer::delay_initialize_ms`].
     pub fn initialize_delays(&self, delays: Vec<u64>) {
