@@ -1,0 +1,155 @@
+//! One request: its timeout (reset by progress when asked), abort, and the
+//! `notifications/cancelled` that tells the server a request was abandoned.
+
+use std::rc::Rc;
+
+use futures_util::future::{self, Either, FutureExt};
+use serde_json::value::RawValue;
+
+use super::{progress, RequestOptions, Session, CANCEL_WAIT_MS};
+use crate::error::Error;
+use crate::jsonrpc;
+use crate::protocol::methods;
+
+impl Session {
+    /// Sends a request and returns its raw result, re-initializing once if the session expired.
+    ///
+    /// # Errors
+    /// [`Error::RequestTimeout`], [`Error::Aborted`], [`Error::Rpc`] for a JSON-RPC error,
+    /// [`Error::Http`], [`Error::Network`], [`Error::Protocol`], [`Error::SessionClosed`].
+    pub async fn request(
+        &self,
+        method: &str,
+        params: Option<Box<RawValue>>,
+        options: RequestOptions,
+    ) -> Result<Box<RawValue>, Error> {
+        if self.is_closed() {
+            return Err(Error::SessionClosed {
+                server: self.server().to_owned(),
+            });
+        }
+        let id = self.next_id();
+        let (params, watch) = match &options.progress {
+            Some(p) => (
+                Some(progress::with_progress_token(self, params, id)?),
+                Some(self.watch_progress(id, p.on_progress.clone())),
+            ),
+            None => (params, None),
+        };
+        let body = jsonrpc::encode_request(id, method, params.as_deref());
+        let timeout_ms = options
+            .timeout_ms
+            .unwrap_or(self.inner.config.request_timeout_ms);
+        let reset = options.progress.as_ref().is_some_and(|p| p.reset_timeout);
+        let cap_ms = options
+            .progress
+            .as_ref()
+            .and_then(|p| p.max_total_timeout_ms);
+        let mut guard = CancelOnDrop {
+            session: self,
+            id,
+            armed: true,
+        };
+        let call = self.call_with_recovery(id, &body).boxed_local();
+        let last_progress = watch.as_ref().filter(|_| reset).map(|w| w.sink.clone());
+        let timer = self
+            .deadline(timeout_ms, last_progress, cap_ms)
+            .boxed_local();
+        let cancel = options
+            .cancel
+            .unwrap_or_else(|| future::pending().boxed_local());
+        let (reason, outcome, abandoned) =
+            match future::select(call, future::select(timer, cancel)).await {
+                Either::Left((result, _)) => {
+                    guard.armed = false;
+                    return result;
+                }
+                Either::Right((Either::Left((waited_ms, _)), call)) => {
+                    let error = Error::RequestTimeout {
+                        server: self.server().to_owned(),
+                        method: method.to_owned(),
+                        timeout_ms: waited_ms,
+                    };
+                    ("request timed out", error, call)
+                }
+                Either::Right((Either::Right(_), call)) => {
+                    ("aborted by the client", Error::Aborted, call)
+                }
+            };
+        // Stop the request first, then tell the server before returning, in this task: work
+        // spawned from a Worker request dies with it.
+        drop(abandoned);
+        drop(watch);
+        guard.armed = false;
+        self.cancel_now(id, reason).await;
+        Err(outcome)
+    }
+
+    /// Completes when the request's time is up, with how long it waited: `timeout_ms` after the
+    /// start, or after the last progress notification when `progress` is given, but never later
+    /// than `cap_ms` after the start.
+    async fn deadline(
+        &self,
+        timeout_ms: u64,
+        progress: Option<Rc<progress::ProgressSink>>,
+        cap_ms: Option<u64>,
+    ) -> u64 {
+        let clock = &self.inner.rt.clock;
+        let start = clock.now_ms();
+        loop {
+            let base = progress
+                .as_ref()
+                .map_or(start, |p| p.last_ms.get().max(start));
+            let mut due = base.saturating_add(timeout_ms);
+            if let Some(cap) = cap_ms {
+                due = due.min(start.saturating_add(cap));
+            }
+            let now = clock.now_ms();
+            if now >= due {
+                return now.saturating_sub(start);
+            }
+            clock.sleep(due - now).await;
+        }
+    }
+
+    fn cancelled_params(id: i64, reason: &str) -> Option<Box<RawValue>> {
+        jsonrpc::to_raw(&serde_json::json!({ "requestId": id, "reason": reason })).ok()
+    }
+
+    /// Sends `notifications/cancelled` for request `id` and waits for it, at most one second.
+    async fn cancel_now(&self, id: i64, reason: &str) {
+        let Some(params) = Self::cancelled_params(id, reason) else {
+            return;
+        };
+        let notify = self.notify(methods::CANCELLED, Some(params)).boxed_local();
+        let _ = future::select(notify, self.inner.rt.clock.sleep(CANCEL_WAIT_MS)).await;
+    }
+
+    /// Sends `notifications/cancelled` in the background (from a destructor, which cannot wait).
+    fn send_cancelled(&self, id: i64, reason: &str) {
+        let Some(params) = Self::cancelled_params(id, reason) else {
+            return;
+        };
+        let me = self.clone();
+        self.inner.rt.spawner.spawn(Box::pin(async move {
+            let _ = me.notify(methods::CANCELLED, Some(params)).await;
+        }));
+    }
+}
+
+/// Sends `notifications/cancelled` for a request abandoned before its response arrived:
+/// timed out, aborted, or whose future was dropped.
+struct CancelOnDrop<'a> {
+    session: &'a Session,
+    id: i64,
+    armed: bool,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.armed && !self.session.is_closed() {
+            self.session
+                .send_cancelled(self.id, "abandoned by the client");
+        }
+    }
+}
