@@ -76,6 +76,12 @@ impl Wake for TaskWaker {
 
 /// Runs `future` as a task of the current JS context; it is first polled in a microtask.
 pub(crate) fn spawn(future: LocalBoxFuture<'static, ()>) {
+    let id = register(future);
+    schedule(id, &resolved());
+}
+
+/// Adds a task to the table; returns its id.
+fn register(future: LocalBoxFuture<'static, ()>) -> u64 {
     let id = NEXT_ID.with(|n| {
         let id = n.get().wrapping_add(1);
         n.set(id);
@@ -87,7 +93,7 @@ pub(crate) fn spawn(future: LocalBoxFuture<'static, ()>) {
         woken: Cell::new(false),
     });
     TASKS.with(|t| t.borrow_mut().insert(id, task));
-    schedule(id, &resolved());
+    id
 }
 
 /// Runs `future` as a task and returns a promise of its outcome (the replacement of
@@ -99,12 +105,16 @@ where
     let mut future = Some(future);
     Promise::new(&mut |resolve: Function, reject: Function| {
         let Some(future) = future.take() else { return };
-        spawn(Box::pin(async move {
+        let id = register(Box::pin(async move {
             let _ = match future.await {
                 Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
                 Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
             };
         }));
+        // First poll now, in the caller's own context (an exported method called from JS, with
+        // no Rust borrow held): a call that completes at once (a warm `get`) costs no extra
+        // microtask or reaction.
+        run(id);
     })
 }
 
