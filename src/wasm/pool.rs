@@ -20,7 +20,23 @@ use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
 /// Leases handed out by one `McpPool`, by lease id, each with a weak reference to the JS
 /// `McpClient` object that carries it, so `release(name, client)` recognises exactly its own
 /// clients: a plain object with a matching `leaseId`, or a client of another pool, is refused.
-type Handed = Rc<RefCell<HashMap<u64, (Weak<Lease>, WeakRef)>>>;
+#[derive(Debug, Default)]
+struct Handed {
+    map: HashMap<u64, (Weak<Lease>, WeakRef)>,
+    /// Entries of clients the JS garbage collector freed are dropped when the map reaches this
+    /// size, which then doubles: amortised O(1) per `get`, even while the GC lags behind.
+    prune_at: usize,
+}
+
+impl Handed {
+    fn insert(&mut self, id: u64, lease: Weak<Lease>, client: WeakRef) {
+        if self.map.len() >= self.prune_at.max(1024) {
+            self.map.retain(|_, (lease, _)| lease.strong_count() > 0);
+            self.prune_at = self.map.len() * 2;
+        }
+        self.map.insert(id, (lease, client));
+    }
+}
 
 /// A pool of MCP sessions shared by every agent in this JS context.
 ///
@@ -30,7 +46,7 @@ type Handed = Rc<RefCell<HashMap<u64, (Weak<Lease>, WeakRef)>>>;
 #[wasm_bindgen(js_name = McpPool)]
 pub struct JsPool {
     pool: Pool,
-    handed: Handed,
+    handed: Rc<RefCell<Handed>>,
     next_lease: Rc<std::cell::Cell<u64>>,
 }
 
@@ -108,11 +124,9 @@ impl JsPool {
             next_lease.set(id);
             let weak = Rc::downgrade(&lease);
             let client: JsValue = JsClient::new(lease, id).into();
-            let mut handed = handed.borrow_mut();
-            if handed.len() >= 1024 {
-                handed.retain(|_, (lease, _)| lease.strong_count() > 0);
-            }
-            handed.insert(id, (weak, WeakRef::new(client.unchecked_ref::<Object>())));
+            handed
+                .borrow_mut()
+                .insert(id, weak, WeakRef::new(client.unchecked_ref::<Object>()));
             Ok(client)
         })
     }
@@ -138,7 +152,7 @@ impl JsPool {
                 "must be an McpClient returned by get()",
             )));
         };
-        let entry = self.handed.borrow().get(&(id as u64)).cloned();
+        let entry = self.handed.borrow().map.get(&(id as u64)).cloned();
         let mine =
             entry.filter(|(_, object)| object.deref().is_some_and(|o| Object::is(&o, &client)));
         let Some((weak, _)) = mine else {
