@@ -1,6 +1,7 @@
 //! The exported `McpClient` class: a lease, with one method per MCP request.
 
-use std::rc::Rc;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
 
 use super::task::spawn_promise as future_to_promise;
 use js_sys::Promise;
@@ -10,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use super::abort::{from_json, on_abort, to_json};
 use super::errors::{js_result, to_js};
 use super::options::{call_options, string_arg};
+use super::pool::Handed;
 use super::types::{CallOptionsArg, ObjectArg, PromptArgsArg};
 use crate::error::Error;
 use crate::jsonrpc;
@@ -24,11 +26,13 @@ use crate::session::{ProgressOptions, RequestOptions};
 pub struct JsClient {
     lease: Rc<Lease>,
     id: u64,
+    /// The pool's record of handed-out clients, to forget this one once released.
+    handed: Weak<RefCell<Handed>>,
 }
 
 impl JsClient {
-    pub(crate) fn new(lease: Rc<Lease>, id: u64) -> JsClient {
-        JsClient { lease, id }
+    pub(crate) fn new(lease: Rc<Lease>, id: u64, handed: Weak<RefCell<Handed>>) -> JsClient {
+        JsClient { lease, id, handed }
     }
 }
 
@@ -62,7 +66,11 @@ impl JsClient {
 
     /// Gives the lease back; the session stays open. Throws `LEASE_RELEASED` the second time.
     pub fn release(&self) -> Result<(), JsValue> {
-        js_result(self.lease.release())
+        js_result(self.lease.release())?;
+        if let Some(handed) = self.handed.upgrade() {
+            handed.borrow_mut().remove(self.id);
+        }
+        Ok(())
     }
 
     /// Every tool of the server (all pages), as the server sent them; served from the pool's

@@ -21,7 +21,7 @@ use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
 /// `McpClient` object that carries it, so `release(name, client)` recognises exactly its own
 /// clients: a plain object with a matching `leaseId`, or a client of another pool, is refused.
 #[derive(Debug, Default)]
-struct Handed {
+pub(crate) struct Handed {
     map: HashMap<u64, (Weak<Lease>, WeakRef)>,
     /// Entries of clients the JS garbage collector freed are dropped when the map reaches this
     /// size, which then doubles: amortised O(1) per `get`, even while the GC lags behind.
@@ -29,6 +29,11 @@ struct Handed {
 }
 
 impl Handed {
+    /// Forgets a released client.
+    pub(crate) fn remove(&mut self, id: u64) {
+        self.map.remove(&id);
+    }
+
     fn insert(&mut self, id: u64, lease: Weak<Lease>, client: WeakRef) {
         if self.map.len() >= self.prune_at.max(1024) {
             self.map.retain(|_, (lease, _)| lease.strong_count() > 0);
@@ -123,7 +128,7 @@ impl JsPool {
             let id = next_lease.get() + 1;
             next_lease.set(id);
             let weak = Rc::downgrade(&lease);
-            let client: JsValue = JsClient::new(lease, id).into();
+            let client: JsValue = JsClient::new(lease, id, Rc::downgrade(&handed)).into();
             handed
                 .borrow_mut()
                 .insert(id, weak, WeakRef::new(client.unchecked_ref::<Object>()));
@@ -152,18 +157,25 @@ impl JsPool {
                 "must be an McpClient returned by get()",
             )));
         };
-        let entry = self.handed.borrow().map.get(&(id as u64)).cloned();
+        let id = id as u64;
+        let entry = self.handed.borrow().map.get(&id).cloned();
         let mine =
             entry.filter(|(_, object)| object.deref().is_some_and(|o| Object::is(&o, &client)));
-        let Some((weak, _)) = mine else {
-            return Err(to_js(&Error::ForeignLease {
-                reason: "it was not handed out by this pool".into(),
+        let Some(lease) = mine.and_then(|(weak, _)| weak.upgrade()) else {
+            // Released clients are forgotten; anything else is not one of ours.
+            let released =
+                Reflect::get(&client, &JsValue::from_str("released")).is_ok_and(|r| r.is_truthy());
+            return Err(to_js(&if released {
+                Error::LeaseReleased
+            } else {
+                Error::ForeignLease {
+                    reason: "it was not handed out by this pool".into(),
+                }
             }));
         };
-        let Some(lease) = weak.upgrade() else {
-            return Err(to_js(&Error::LeaseReleased));
-        };
-        js_result(self.pool.release(&name, &lease))
+        js_result(self.pool.release(&name, &lease))?;
+        self.handed.borrow_mut().remove(id);
+        Ok(())
     }
 
     /// A snapshot of the pool's statistics, totals and per server.
