@@ -6,7 +6,7 @@ use std::rc::Rc;
 use futures_util::future::{self, FutureExt};
 
 use super::breaker::Allow;
-use super::server::{Conn, Grant, Pick, Server};
+use super::server::{Grant, Pick, Server};
 use super::{Enqueued, Lease, PoolInner, PoolState};
 use crate::error::Error;
 use crate::runtime::Runtime;
@@ -204,15 +204,7 @@ impl PoolInner {
                     match result {
                         Ok(session) if closed => orphan = Some(session),
                         Ok(session) => {
-                            server.conns.push(Conn {
-                                id: conn_id,
-                                session,
-                                leases: 0,
-                                idle_since_ms: now,
-                                last_used_ms: now,
-                                broken: false,
-                                checking: false,
-                            });
+                            server.push_idle(conn_id, session, now);
                             server.counters.total_connections += 1;
                             server.breaker.success();
                             if let Some(waiter) =

@@ -169,6 +169,19 @@ impl Server {
         gone.into_iter().map(|c| c.session).collect()
     }
 
+    /// Adds an idle session (just opened, or resumed from a snapshot).
+    pub(super) fn push_idle(&mut self, id: u64, session: Session, now: u64) {
+        self.conns.push(Conn {
+            id,
+            session,
+            leases: 0,
+            idle_since_ms: now,
+            last_used_ms: now,
+            broken: false,
+            checking: false,
+        });
+    }
+
     /// True when the server has no session, live or opening.
     pub(super) fn is_empty(&self) -> bool {
         self.conns.is_empty() && self.opening.is_empty()

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::catalog::Catalog;
-use super::server::{Conn, Server};
 use super::{Pool, PoolInner, PoolState};
 use crate::error::Error;
 use crate::session::{Session, SessionSnapshot};
@@ -167,22 +166,10 @@ impl PoolInner {
             else {
                 continue;
             };
-            push_idle(server, id, session, now);
+            server.push_idle(id, session, now);
             server.counters.restored_connections += 1;
             resumed += 1;
         }
         resumed
     }
-}
-
-fn push_idle(server: &mut Server, id: u64, session: Session, now: u64) {
-    server.conns.push(Conn {
-        id,
-        session,
-        leases: 0,
-        idle_since_ms: now,
-        last_used_ms: now,
-        broken: false,
-        checking: false,
-    });
 }
