@@ -126,7 +126,7 @@ pub const MIN_HEALTH_INTERVAL_MS: u64 = 100;
 pub const MAX_COUNT: usize = 10_000;
 
 /// Per-server options of [`crate::Pool::register_http`]; `None` fields inherit the pool's.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServerOptions {
     /// Headers sent with every request to this server (e.g. `Authorization`), and to no other.
     pub headers: Vec<(String, String)>,
@@ -141,6 +141,9 @@ pub struct ServerOptions {
     /// Follow `307`/`308` redirects to another origin, sending it this server's headers.
     /// Default: false (same-origin redirects only).
     pub allow_cross_origin_redirects: bool,
+    /// Answers to this server's own requests (elicitation, sampling, roots); only the
+    /// capabilities with a handler are declared. Default: none.
+    pub handlers: crate::session::ClientHandlers,
 }
 
 impl fmt::Debug for ServerOptions {

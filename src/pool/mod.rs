@@ -167,6 +167,7 @@ impl Pool {
             max_response_bytes: pool.max_response_bytes,
             client_info: pool.client_info.clone(),
             allow_cross_origin_redirects: options.allow_cross_origin_redirects,
+            handlers: options.handlers,
         };
         let mut state = self.inner.state.borrow_mut();
         if state.closed {

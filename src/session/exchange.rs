@@ -244,7 +244,18 @@ impl Session {
     }
 
     async fn answer_server_request(&self, request: Request, snap: &Snapshot) {
-        let body = if request.method == methods::PING {
+        let handler = self
+            .inner
+            .config
+            .handlers
+            .for_method(&request.method)
+            .cloned();
+        let body = if let Some(handler) = handler {
+            match handler(request.params).await {
+                Ok(result) => jsonrpc::encode_response(&request.id, Ok(&result)),
+                Err(error) => jsonrpc::encode_response(&request.id, Err(&error)),
+            }
+        } else if request.method == methods::PING {
             let empty = RawValue::from_string("{}".to_owned()).ok();
             match empty {
                 Some(empty) => jsonrpc::encode_response(&request.id, Ok(&empty)),

@@ -1,7 +1,5 @@
 //! The `initialize` handshake and version negotiation.
 
-use serde_json::json;
-
 use futures_util::FutureExt;
 
 use super::{Session, Snapshot};
@@ -21,7 +19,7 @@ impl Session {
     pub(super) async fn initialize(&self) -> Result<(), Error> {
         let params = InitializeParams {
             protocol_version: protocol::LATEST_VERSION.to_owned(),
-            capabilities: json!({}),
+            capabilities: self.inner.config.handlers.capabilities(),
             client_info: self.inner.config.client_info.clone(),
         };
         let params = jsonrpc::to_raw(&params).map_err(|e| self.protocol_error(e))?;

@@ -9,6 +9,7 @@
 //! mode of this type: no handshake, no session id, per-request `_meta`.
 
 mod exchange;
+mod handlers;
 mod handshake;
 mod pages;
 mod progress;
@@ -16,6 +17,7 @@ mod redirect;
 mod request;
 mod restore;
 
+pub use handlers::{ClientHandlers, ServerRequestHandler};
 pub use progress::{ProgressHandler, ProgressOptions};
 pub use restore::SessionSnapshot;
 
@@ -48,6 +50,8 @@ pub struct SessionConfig {
     pub client_info: Implementation,
     /// Follow `307`/`308` redirects to other origins too (headers included). Default: false.
     pub allow_cross_origin_redirects: bool,
+    /// Answers to the server's own requests (elicitation, sampling, roots).
+    pub handlers: ClientHandlers,
 }
 
 impl fmt::Debug for SessionConfig {

@@ -5,6 +5,7 @@ mod abort;
 mod client;
 mod errors;
 mod fetch;
+mod handlers;
 mod options;
 mod pool;
 mod task;

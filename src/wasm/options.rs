@@ -208,6 +208,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
             "requestTimeoutMs",
             "acquireTimeoutMs",
             "allowCrossOriginRedirects",
+            "handlers",
         ],
     )?;
     let out = ServerOptions {
@@ -217,6 +218,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
         request_timeout_ms: o.ms("requestTimeoutMs", 1)?,
         acquire_timeout_ms: o.ms("acquireTimeoutMs", 1)?,
         allow_cross_origin_redirects: o.flag("allowCrossOriginRedirects")?,
+        handlers: super::handlers::client_handlers(&o.raw("handlers"))?,
     };
     out.validate()?;
     Ok(out)

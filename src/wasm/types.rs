@@ -44,6 +44,12 @@ export interface ServerOptions {
   acquireTimeoutMs?: number;
   /** Follow 307/308 redirects to another origin (sending it these headers). Default false: same origin only. */
   allowCrossOriginRedirects?: boolean;
+  /** Answers to this server's own requests; only these capabilities are declared. Others get -32601. */
+  handlers?: {
+    elicitation?: (params: any) => unknown | Promise<unknown>;
+    sampling?: (params: any) => unknown | Promise<unknown>;
+    roots?: (params: any) => unknown | Promise<unknown>;
+  };
 }
 
 /** Options of `get` and of every request. */

@@ -78,6 +78,30 @@ function buildServer() {
   tool('fail', { description: 'Always fails (isError result)' },
     async () => ({ ...text('this tool always fails'), isError: true }));
 
+  // Server → client requests, sent on the tool call's own stream (relatedRequestId); each tool
+  // answers with what the client returned, or isError with the SDK's error (e.g. the client did not
+  // declare the capability).
+  const ask = (name, description, send) =>
+    // No input schema: the SDK passes only `extra`.
+    tool(name, { description }, async (extra) => {
+      try {
+        return text(JSON.stringify(await send({ relatedRequestId: extra.requestId })));
+      } catch (e) {
+        return { ...text(`${name} failed: ${e.message}`), isError: true };
+      }
+    });
+  ask('elicit', 'Asks the client for a name (elicitation/create)', (options) =>
+    server.server.elicitInput({
+      message: 'Your name?',
+      requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+    }, options));
+  ask('sample', 'Asks the client to sample (sampling/createMessage)', (options) =>
+    server.server.createMessage({
+      messages: [{ role: 'user', content: { type: 'text', text: 'Say hi' } }],
+      maxTokens: 10,
+    }, options));
+  ask('roots', 'Asks the client for its roots (roots/list)', (options) => server.server.listRoots(undefined, options));
+
   server.registerResource('hello', 'test://hello', { mimeType: 'text/plain' },
     async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'hello' }] }));
   server.registerPrompt('greet', { description: 'Greet someone', argsSchema: { name: z.string() } },

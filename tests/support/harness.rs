@@ -62,6 +62,7 @@ impl Harness {
             max_response_bytes: 1024 * 1024,
             client_info: Implementation::new("edge-pool-tests", "0.0.1"),
             allow_cross_origin_redirects: false,
+            handlers: Default::default(),
         }
     }
 

@@ -1,0 +1,76 @@
+//! JS functions as answers to the server's own requests (`handlers` of `registerHttp`).
+
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, Reflect};
+use serde_json::value::RawValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::abort::{from_json, to_json};
+use super::options::Options;
+use crate::error::Error;
+use crate::jsonrpc::{codes, ErrorObject};
+use crate::session::{ClientHandlers, ServerRequestHandler};
+
+/// Reads `{ elicitation?, sampling?, roots? }`, each a function `(params) => result | Promise`.
+pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Error> {
+    let o = Options::new(value, "handlers", &["elicitation", "sampling", "roots"])?;
+    let one = |key: &str| -> Result<Option<ServerRequestHandler>, Error> {
+        let f = o.raw(key);
+        if f.is_undefined() || f.is_null() {
+            return Ok(None);
+        }
+        let f: Function = f
+            .dyn_into()
+            .map_err(|_| Error::invalid_config(&format!("handlers.{key}"), "must be a function"))?;
+        Ok(Some(js_handler(f)))
+    };
+    Ok(ClientHandlers {
+        elicitation: one("elicitation")?,
+        sampling: one("sampling")?,
+        roots: one("roots")?,
+    })
+}
+
+/// Calls `f(params)`, awaits it if it returned a promise, and sends back its JSON; a throw or
+/// rejection becomes a JSON-RPC error (`-32603`, or the thrown object's numeric `code`).
+fn js_handler(f: Function) -> ServerRequestHandler {
+    Rc::new(move |params: Option<Box<RawValue>>| {
+        let f = f.clone();
+        Box::pin(async move {
+            let arg = params.as_deref().map_or(JsValue::UNDEFINED, from_json);
+            let returned = f
+                .call1(&JsValue::UNDEFINED, &arg)
+                .map_err(|e| error_object(&e))?;
+            let value = match returned.dyn_into::<Promise>() {
+                Ok(promise) => JsFuture::from(promise)
+                    .await
+                    .map_err(|e| error_object(&e))?,
+                Err(plain) => plain,
+            };
+            to_json(&value, "handler result").map_err(|e| ErrorObject {
+                code: codes::INTERNAL_ERROR,
+                message: e.to_string(),
+                data: None,
+            })
+        })
+    })
+}
+
+fn error_object(thrown: &JsValue) -> ErrorObject {
+    let get =
+        |key: &str| Reflect::get(thrown, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let code = get("code")
+        .as_f64()
+        .filter(|c| c.fract() == 0.0)
+        .map_or(codes::INTERNAL_ERROR, |c| c as i64);
+    let message = get("message")
+        .as_string()
+        .unwrap_or_else(|| "the client's handler failed".to_owned());
+    ErrorObject {
+        code,
+        message,
+        data: None,
+    }
+}
