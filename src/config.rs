@@ -144,6 +144,9 @@ pub struct ServerOptions {
     /// Answers to this server's own requests (elicitation, sampling, roots); only the
     /// capabilities with a handler are declared. Default: none.
     pub handlers: crate::session::ClientHandlers,
+    /// Gives this server's bearer token, and a new one on `401` (overrides an `Authorization`
+    /// header). Default: none.
+    pub token_provider: Option<crate::session::TokenProvider>,
 }
 
 impl fmt::Debug for ServerOptions {

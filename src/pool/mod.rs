@@ -168,6 +168,7 @@ impl Pool {
             client_info: pool.client_info.clone(),
             allow_cross_origin_redirects: options.allow_cross_origin_redirects,
             handlers: options.handlers,
+            token_provider: options.token_provider,
         };
         let mut state = self.inner.state.borrow_mut();
         if state.closed {

@@ -4,7 +4,7 @@
 
 use serde_json::value::RawValue;
 
-use super::{Session, Snapshot};
+use super::{auth, Session, Snapshot};
 use crate::error::{snippet, Error};
 use crate::jsonrpc::{self, codes, ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::{self, methods};
@@ -64,7 +64,19 @@ impl Session {
                 headers.push(("MCP-Protocol-Version".to_owned(), version.to_owned()));
             }
         }
-        headers.extend(config.headers.iter().cloned());
+        match self.auth_header() {
+            Some(auth) => {
+                headers.extend(
+                    config
+                        .headers
+                        .iter()
+                        .filter(|(n, _)| !n.eq_ignore_ascii_case("authorization"))
+                        .cloned(),
+                );
+                headers.push(auth);
+            }
+            None => headers.extend(config.headers.iter().cloned()),
+        }
         headers
     }
 
@@ -76,14 +88,30 @@ impl Session {
         snap: Option<&Snapshot>,
         urgent: bool,
     ) -> Result<HttpResponse, Error> {
-        let request = HttpRequest {
-            method: HttpMethod::Post,
-            url: self.inner.config.url.clone(),
-            headers: self.headers(HttpMethod::Post, snap),
-            body: Some(body),
-            urgent,
-        };
-        self.send_following(request).await
+        self.ensure_token().await?;
+        let mut refreshed = false;
+        loop {
+            let generation = self.auth_generation();
+            let request = HttpRequest {
+                method: HttpMethod::Post,
+                url: self.inner.config.url.clone(),
+                headers: self.headers(HttpMethod::Post, snap),
+                body: Some(body.clone()),
+                urgent,
+            };
+            let response = self.send_following(request).await?;
+            // A 401 with a token provider: one new token (shared by concurrent 401s), one retry.
+            if response.status == 401 && self.inner.config.token_provider.is_some() && !refreshed {
+                let challenge = response
+                    .header("www-authenticate")
+                    .map(auth::parse_challenge);
+                self.drain(response).await;
+                self.refresh_token(generation, challenge).await?;
+                refreshed = true;
+                continue;
+            }
+            return Ok(response);
+        }
     }
 
     /// `DELETE`s the session of `snap`. A `405` (not allowed) counts as done.
@@ -313,6 +341,9 @@ impl Session {
     /// An [`Error::Http`] for a non-success reply, with the server's explanation if it sent one.
     pub(super) async fn http_error(&self, mut response: HttpResponse) -> Error {
         let status = response.status;
+        let challenge = response
+            .header("www-authenticate")
+            .map(auth::parse_challenge);
         let body = self
             .read_body(&mut response, 64 * 1024)
             .await
@@ -325,6 +356,18 @@ impl Session {
             ) => e.message.clone(),
             _ if body.trim().is_empty() => reason_phrase(status).to_owned(),
             _ => body.trim().to_owned(),
+        };
+        // Say what the server wants: the scope of an insufficient_scope, the metadata of a 401.
+        let explanation = match challenge {
+            Some(c) if c.error.as_deref() == Some("insufficient_scope") => format!(
+                "insufficient_scope: the server asks for scope '{}' ({explanation})",
+                c.scope.unwrap_or_default()
+            ),
+            Some(c) if status == 401 && c.resource_metadata.is_some() => format!(
+                "{explanation} (authorization metadata: {})",
+                c.resource_metadata.unwrap_or_default()
+            ),
+            _ => explanation,
         };
         Error::Http {
             server: self.server().to_owned(),

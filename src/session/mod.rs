@@ -8,6 +8,7 @@
 //! The era is a field of the session's state, so the stateless era (2026-07-28) becomes another
 //! mode of this type: no handshake, no session id, per-request `_meta`.
 
+mod auth;
 mod exchange;
 mod handlers;
 mod handshake;
@@ -17,6 +18,7 @@ mod redirect;
 mod request;
 mod restore;
 
+pub use auth::{parse_challenge, AuthChallenge, TokenProvider};
 pub use handlers::{ClientHandlers, ServerRequestHandler};
 pub use progress::{ProgressHandler, ProgressOptions};
 pub use restore::SessionSnapshot;
@@ -52,6 +54,8 @@ pub struct SessionConfig {
     pub allow_cross_origin_redirects: bool,
     /// Answers to the server's own requests (elicitation, sampling, roots).
     pub handlers: ClientHandlers,
+    /// Gives the bearer token (overrides an `Authorization` in `headers`).
+    pub token_provider: Option<TokenProvider>,
 }
 
 impl fmt::Debug for SessionConfig {
@@ -120,6 +124,8 @@ struct Inner {
     on_notification: RefCell<Option<NotificationHandler>>,
     /// Requests waiting for progress, by progress token (their request id).
     progress: RefCell<std::collections::BTreeMap<i64, Rc<progress::ProgressSink>>>,
+    /// The bearer token from the provider.
+    auth: auth::AuthState,
 }
 
 /// A re-initialize in flight, awaited by every caller that hit the expired session.
@@ -199,6 +205,7 @@ impl Session {
                 initializes: Cell::new(0),
                 on_notification: RefCell::new(on_notification),
                 progress: RefCell::default(),
+                auth: auth::AuthState::default(),
             }),
         }
     }

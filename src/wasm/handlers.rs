@@ -11,7 +11,7 @@ use super::abort::{from_json, to_json};
 use super::options::Options;
 use crate::error::Error;
 use crate::jsonrpc::{codes, ErrorObject};
-use crate::session::{ClientHandlers, ServerRequestHandler};
+use crate::session::{AuthChallenge, ClientHandlers, ServerRequestHandler, TokenProvider};
 
 /// Reads `{ elicitation?, sampling?, roots? }`, each a function `(params) => result | Promise`.
 pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Error> {
@@ -73,4 +73,49 @@ fn error_object(thrown: &JsValue) -> ErrorObject {
         message,
         data: None,
     }
+}
+
+/// Reads `tokenProvider`: `(challenge?) => token | Promise<token>`, where `challenge` is
+/// `{ error?, scope?, resourceMetadata? }` from the server's `WWW-Authenticate` on a `401`.
+pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let f: Function = value
+        .clone()
+        .dyn_into()
+        .map_err(|_| Error::invalid_config("tokenProvider", "must be a function"))?;
+    Ok(Some(Rc::new(move |challenge: Option<AuthChallenge>| {
+        let f = f.clone();
+        Box::pin(async move {
+            let arg = match challenge {
+                None => JsValue::UNDEFINED,
+                Some(c) => {
+                    let o = js_sys::Object::new();
+                    for (key, v) in [
+                        ("error", c.error),
+                        ("scope", c.scope),
+                        ("resourceMetadata", c.resource_metadata),
+                    ] {
+                        if let Some(v) = v {
+                            let _ =
+                                Reflect::set(&o, &JsValue::from_str(key), &JsValue::from_str(&v));
+                        }
+                    }
+                    o.into()
+                }
+            };
+            let message = |e: &JsValue| error_object(e).message;
+            let returned = f
+                .call1(&JsValue::UNDEFINED, &arg)
+                .map_err(|e| message(&e))?;
+            let value = match returned.dyn_into::<Promise>() {
+                Ok(promise) => JsFuture::from(promise).await.map_err(|e| message(&e))?,
+                Err(plain) => plain,
+            };
+            value
+                .as_string()
+                .ok_or_else(|| "the token provider did not return a string".to_owned())
+        }) as futures_util::future::LocalBoxFuture<'static, Result<String, String>>
+    })))
 }

@@ -209,6 +209,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
             "acquireTimeoutMs",
             "allowCrossOriginRedirects",
             "handlers",
+            "tokenProvider",
         ],
     )?;
     let out = ServerOptions {
@@ -219,6 +220,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
         acquire_timeout_ms: o.ms("acquireTimeoutMs", 1)?,
         allow_cross_origin_redirects: o.flag("allowCrossOriginRedirects")?,
         handlers: super::handlers::client_handlers(&o.raw("handlers"))?,
+        token_provider: super::handlers::token_provider(&o.raw("tokenProvider"))?,
     };
     out.validate()?;
     Ok(out)

@@ -44,6 +44,8 @@ export interface ServerOptions {
   acquireTimeoutMs?: number;
   /** Follow 307/308 redirects to another origin (sending it these headers). Default false: same origin only. */
   allowCrossOriginRedirects?: boolean;
+  /** Gives the bearer token: called first with no argument, then with the 401's challenge; concurrent 401s share one call. */
+  tokenProvider?: (challenge?: { error?: string; scope?: string; resourceMetadata?: string }) => string | Promise<string>;
   /** Answers to this server's own requests; only these capabilities are declared. Others get -32601. */
   handlers?: {
     elicitation?: (params: any) => unknown | Promise<unknown>;

@@ -63,6 +63,7 @@ impl Harness {
             client_info: Implementation::new("edge-pool-tests", "0.0.1"),
             allow_cross_origin_redirects: false,
             handlers: Default::default(),
+            token_provider: None,
         }
     }
 

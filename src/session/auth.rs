@@ -1,0 +1,195 @@
+//! Bearer tokens from a per-server provider: asked once before the first request, asked again
+//! with the server's `WWW-Authenticate` challenge on a `401` (one call for any number of
+//! concurrent `401`s), and each request retried once with the new token.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
+
+use super::Session;
+use crate::error::Error;
+
+/// What a server's `WWW-Authenticate: Bearer ...` said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthChallenge {
+    /// `error` (`invalid_token`, `insufficient_scope`, ...).
+    pub error: Option<String>,
+    /// `scope`: the scopes the server asks for.
+    pub scope: Option<String>,
+    /// `resource_metadata`: where the server's OAuth protected-resource metadata is.
+    pub resource_metadata: Option<String>,
+}
+
+/// Gives the bearer token for a server: called with `None` first, then with the challenge of
+/// each `401`. Errors are reported to the caller as an HTTP 401.
+pub type TokenProvider =
+    Rc<dyn Fn(Option<AuthChallenge>) -> LocalBoxFuture<'static, Result<String, String>>>;
+
+/// A token refresh in flight, shared by every request that hit the same `401`.
+type Refresh = Shared<LocalBoxFuture<'static, Result<(), Error>>>;
+
+/// The token state of one session.
+#[derive(Default)]
+pub(super) struct AuthState {
+    token: RefCell<Option<String>>,
+    generation: Cell<u64>,
+    refresh: RefCell<Option<Refresh>>,
+}
+
+impl fmt::Debug for AuthState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthState")
+            .field("has_token", &self.token.borrow().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses the `key="value"` pairs of a `Bearer` challenge.
+pub fn parse_challenge(header: &str) -> AuthChallenge {
+    let mut challenge = AuthChallenge::default();
+    let rest = header.trim();
+    let rest = rest
+        .get(..6)
+        .filter(|s| s.eq_ignore_ascii_case("bearer"))
+        .map_or(rest, |_| rest.get(6..).unwrap_or(""));
+    let mut chars = rest.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
+            chars.next();
+        }
+        let key: String = chars
+            .by_ref()
+            .take_while(|c| *c != '=')
+            .collect::<String>()
+            .trim()
+            .to_ascii_lowercase();
+        if key.is_empty() {
+            break;
+        }
+        let value: String = if chars.peek() == Some(&'"') {
+            chars.next();
+            let mut v = String::new();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => v.extend(chars.next()),
+                    '"' => break,
+                    c => v.push(c),
+                }
+            }
+            v
+        } else {
+            chars
+                .by_ref()
+                .take_while(|c| *c != ',')
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        };
+        match key.as_str() {
+            "error" => challenge.error = Some(value),
+            "scope" => challenge.scope = Some(value),
+            "resource_metadata" => challenge.resource_metadata = Some(value),
+            _ => {}
+        }
+    }
+    challenge
+}
+
+impl Session {
+    /// The `Authorization` header of the current token, if a provider gave one.
+    pub(super) fn auth_header(&self) -> Option<(String, String)> {
+        let token = self.inner.auth.token.borrow().clone()?;
+        Some(("Authorization".to_owned(), format!("Bearer {token}")))
+    }
+
+    /// The token generation a request is sent with.
+    pub(super) fn auth_generation(&self) -> u64 {
+        self.inner.auth.generation.get()
+    }
+
+    /// Asks the provider for a first token, once.
+    pub(super) async fn ensure_token(&self) -> Result<(), Error> {
+        if self.inner.config.token_provider.is_none() || self.inner.auth.token.borrow().is_some() {
+            return Ok(());
+        }
+        self.refresh_token(self.auth_generation(), None).await
+    }
+
+    /// Gets a new token after a `401` seen with token `generation`. Single-flight; a request
+    /// whose token was already replaced just retries.
+    pub(super) async fn refresh_token(
+        &self,
+        generation: u64,
+        challenge: Option<AuthChallenge>,
+    ) -> Result<(), Error> {
+        let Some(provider) = self.inner.config.token_provider.clone() else {
+            return Ok(());
+        };
+        let shared = {
+            if self.auth_generation() != generation {
+                return Ok(());
+            }
+            let mut slot = self.inner.auth.refresh.borrow_mut();
+            match slot.as_ref() {
+                Some(running) => running.clone(),
+                None => {
+                    let me = self.clone();
+                    let run = async move {
+                        let result = match provider(challenge).await {
+                            Ok(token) if !token.is_empty() && !token.contains(['\r', '\n']) => {
+                                *me.inner.auth.token.borrow_mut() = Some(token);
+                                me.inner.auth.generation.set(me.auth_generation() + 1);
+                                Ok(())
+                            }
+                            Ok(_) => Err("the token provider returned an empty or malformed token"
+                                .to_owned()),
+                            Err(e) => Err(format!("the token provider failed: {e}")),
+                        };
+                        *me.inner.auth.refresh.borrow_mut() = None;
+                        result.map_err(|message| Error::Http {
+                            server: me.server().to_owned(),
+                            status: 401,
+                            message,
+                        })
+                    }
+                    .boxed_local()
+                    .shared();
+                    *slot = Some(run.clone());
+                    run
+                }
+            }
+        };
+        shared.await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_parse() {
+        let c = parse_challenge(
+            r#"Bearer error="insufficient_scope", scope="files:read files:write", resource_metadata="https://h/.well-known/oauth-protected-resource""#,
+        );
+        assert_eq!(c.error.as_deref(), Some("insufficient_scope"));
+        assert_eq!(c.scope.as_deref(), Some("files:read files:write"));
+        assert_eq!(
+            c.resource_metadata.as_deref(),
+            Some("https://h/.well-known/oauth-protected-resource")
+        );
+        assert_eq!(
+            parse_challenge("Bearer error=invalid_token")
+                .error
+                .as_deref(),
+            Some("invalid_token")
+        );
+        assert_eq!(parse_challenge(""), AuthChallenge::default());
+        assert_eq!(
+            parse_challenge(r#"Bearer realm="x\"y""#),
+            AuthChallenge::default()
+        );
+    }
+}

@@ -1,0 +1,197 @@
+//! Bearer tokens from a provider: one call first, one more for any number of concurrent 401s
+//! (with the server's challenge), one retry per request; failures and insufficient scope are
+//! clear errors.
+
+mod support;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use futures_util::future::LocalBoxFuture;
+use mcp_edge_pool::session::{AuthChallenge, TokenProvider};
+use mcp_edge_pool::transport::BufferedBody;
+use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, Session, TransportError};
+use serde_json::json;
+use support::{params, FakeServer, Harness};
+
+/// Accepts only `Bearer <valid>`; answers 401 (or 403 insufficient_scope) otherwise.
+struct Guarded {
+    server: FakeServer,
+    valid: Rc<RefCell<String>>,
+    forbid: Rc<Cell<bool>>,
+}
+
+impl HttpTransport for Guarded {
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+        let auth = request.header("authorization").unwrap_or("").to_owned();
+        if self.forbid.get() {
+            let challenge = r#"Bearer error="insufficient_scope", scope="tools:call""#;
+            return reply(403, challenge);
+        }
+        if auth != format!("Bearer {}", self.valid.borrow()) {
+            let challenge =
+                r#"Bearer error="invalid_token", resource_metadata="https://auth.test/meta""#;
+            return reply(401, challenge);
+        }
+        self.server.send(request)
+    }
+}
+
+fn reply(
+    status: u16,
+    challenge: &str,
+) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+    let response = HttpResponse {
+        status,
+        headers: vec![("WWW-Authenticate".into(), challenge.into())],
+        body: Box::new(BufferedBody::default()),
+    };
+    Box::pin(async move { Ok(response) })
+}
+
+struct Setup {
+    h: Harness,
+    valid: Rc<RefCell<String>>,
+    forbid: Rc<Cell<bool>>,
+    calls: Rc<RefCell<Vec<Option<AuthChallenge>>>>,
+    fail: Rc<Cell<bool>>,
+}
+
+fn setup() -> (Setup, Session) {
+    let mut h = Harness::new();
+    let valid = Rc::new(RefCell::new("t1".to_owned()));
+    let forbid = Rc::new(Cell::new(false));
+    let calls: Rc<RefCell<Vec<Option<AuthChallenge>>>> = Rc::default();
+    let fail = Rc::new(Cell::new(false));
+    let (c, f) = (calls.clone(), fail.clone());
+    let provider: TokenProvider = Rc::new(move |challenge| {
+        c.borrow_mut().push(challenge);
+        let n = c.borrow().len();
+        let failing = f.get();
+        Box::pin(async move {
+            if failing {
+                Err("vault unreachable".into())
+            } else {
+                Ok(format!("t{n}"))
+            }
+        })
+    });
+    let base = h.runtime();
+    let transport = Guarded {
+        server: h.server.clone(),
+        valid: valid.clone(),
+        forbid: forbid.clone(),
+    };
+    let rt = Runtime::new(Rc::new(transport), base.clock.clone(), base.spawner.clone());
+    let mut config = h.config();
+    config.headers = vec![("Authorization".into(), "Bearer static-ignored".into())];
+    config.token_provider = Some(provider);
+    let session = h
+        .block_on(Session::connect(config, rt, None))
+        .expect("connect");
+    (
+        Setup {
+            h,
+            valid,
+            forbid,
+            calls,
+            fail,
+        },
+        session,
+    )
+}
+
+fn echo(s: &mut Setup, session: &Session) -> Result<(), mcp_edge_pool::Error> {
+    let session = session.clone();
+    s.h.block_on(async move {
+        session
+            .request(
+                "tools/call",
+                params(json!({"name": "echo", "arguments": {"message": "x"}})),
+                Default::default(),
+            )
+            .await
+    })
+    .map(|_| ())
+}
+
+#[test]
+fn the_provider_is_asked_once_before_the_first_request() {
+    let (mut s, session) = setup();
+    assert_eq!(s.calls.borrow().as_slice(), [None]);
+    assert!(echo(&mut s, &session).is_ok());
+    assert_eq!(s.calls.borrow().len(), 1);
+    let sent = s.h.server.log();
+    assert!(
+        sent.iter()
+            .all(|l| l.header("authorization") == Some("Bearer t1")),
+        "the provider's token replaces the header"
+    );
+}
+
+#[test]
+fn concurrent_401s_share_one_new_token_and_each_request_retries_once() {
+    let (mut s, session) = setup();
+    *s.valid.borrow_mut() = "t2".into();
+    let calls: Vec<_> = (0..20)
+        .map(|i| {
+            let session = session.clone();
+            s.h.exec.spawn_task(async move {
+                session
+                    .request(
+                        "tools/call",
+                        params(json!({"name": "echo", "arguments": {"message": i.to_string()}})),
+                        Default::default(),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    s.h.run();
+    assert!(calls.iter().all(|c| c.output("call").is_ok()));
+    let asked = s.calls.borrow().clone();
+    assert_eq!(asked.len(), 2, "one refresh for twenty 401s");
+    let challenge = asked[1].clone().expect("the challenge was passed on");
+    assert_eq!(challenge.error.as_deref(), Some("invalid_token"));
+    assert_eq!(
+        challenge.resource_metadata.as_deref(),
+        Some("https://auth.test/meta")
+    );
+}
+
+#[test]
+fn a_failing_provider_and_a_still_rejected_token_are_http_401_errors() {
+    let (mut s, session) = setup();
+    s.fail.set(true);
+    *s.valid.borrow_mut() = "t9".into();
+    let error = echo(&mut s, &session).expect_err("refused");
+    assert_eq!(
+        (error.code(), error.http_status()),
+        ("HTTP_ERROR", Some(401))
+    );
+    assert!(error.to_string().contains("vault unreachable"), "{error}");
+    s.fail.set(false);
+    let error = echo(&mut s, &session).expect_err("t3 is not t9 either");
+    assert_eq!(error.http_status(), Some(401));
+    assert!(
+        error.to_string().contains("https://auth.test/meta"),
+        "{error}"
+    );
+    assert_eq!(s.calls.borrow().len(), 3, "one retry per request, no loop");
+}
+
+#[test]
+fn insufficient_scope_names_the_scope() {
+    let (mut s, session) = setup();
+    s.forbid.set(true);
+    let error = echo(&mut s, &session).expect_err("forbidden");
+    assert_eq!(error.http_status(), Some(403));
+    assert!(
+        error.to_string().contains("insufficient_scope")
+            && error.to_string().contains("tools:call"),
+        "{error}"
+    );
+}
