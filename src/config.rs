@@ -147,6 +147,9 @@ pub struct ServerOptions {
     /// Gives this server's bearer token, and a new one on `401` (overrides an `Authorization`
     /// header). Default: none.
     pub token_provider: Option<crate::session::TokenProvider>,
+    /// Which protocol era to speak with this server. Default: probe once with
+    /// `server/discover` and fall back to `initialize`.
+    pub era: crate::session::EraPolicy,
 }
 
 impl fmt::Debug for ServerOptions {
@@ -162,16 +165,19 @@ impl fmt::Debug for ServerOptions {
                 "allow_cross_origin_redirects",
                 &self.allow_cross_origin_redirects,
             )
+            .field("era", &self.era)
             .finish()
     }
 }
 
 /// Headers the session manages itself; a caller may not set them.
-const RESERVED_HEADERS: [&str; 5] = [
+const RESERVED_HEADERS: [&str; 7] = [
     "content-type",
     "accept",
     "mcp-session-id",
     "mcp-protocol-version",
+    "mcp-method",
+    "mcp-name",
     "last-event-id",
 ];
 

@@ -298,10 +298,22 @@ impl fmt::Display for Error {
             Error::Rpc { server, code, message, .. } => {
                 write!(f, "'{server}' returned JSON-RPC error {code}: {message}")
             }
+            Error::UnsupportedProtocolVersion { server, version }
+                if !version.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                write!(
+                    f,
+                    "'{server}' shares no MCP protocol version with this client: {version} \
+                     (supported: {}, {})",
+                    crate::protocol::MODERN_VERSION,
+                    crate::protocol::SUPPORTED_VERSIONS.join(", ")
+                )
+            }
             Error::UnsupportedProtocolVersion { server, version } => write!(
                 f,
                 "'{server}' wants MCP protocol version '{version}', which this client does not support \
-                 (supported: {})",
+                 (supported: {}, {})",
+                crate::protocol::MODERN_VERSION,
                 crate::protocol::SUPPORTED_VERSIONS.join(", ")
             ),
             Error::ResponseTooLarge { server, limit } => {

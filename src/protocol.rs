@@ -17,6 +17,29 @@ pub fn is_supported(version: &str) -> bool {
     SUPPORTED_VERSIONS.contains(&version)
 }
 
+/// The stateless era's protocol version (no `initialize`, no session; per-request `_meta`).
+pub const MODERN_VERSION: &str = "2026-07-28";
+
+/// True when `version` belongs to the stateless (modern) era.
+pub fn is_modern(version: &str) -> bool {
+    version == MODERN_VERSION
+}
+
+/// Reserved request `_meta` keys of the modern era.
+pub mod meta_keys {
+    /// The protocol version of this request (matches the `MCP-Protocol-Version` header).
+    pub const PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+    /// The client's `Implementation`.
+    pub const CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
+    /// The client's capabilities for this request.
+    pub const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+    /// The server's `Implementation`, in a result's `_meta`.
+    pub const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+}
+
+/// JSON-RPC error: the server does not serve the requested protocol version (`data.supported`).
+pub const UNSUPPORTED_PROTOCOL_VERSION_CODE: i64 = -32022;
+
 /// True when requests after `initialize` must carry the `MCP-Protocol-Version` header
 /// (required from 2025-06-18 on).
 pub fn sends_version_header(version: &str) -> bool {
@@ -31,6 +54,8 @@ pub mod methods {
     pub const INITIALIZED: &str = "notifications/initialized";
     /// Liveness check.
     pub const PING: &str = "ping";
+    /// The modern era's capability and version discovery.
+    pub const DISCOVER: &str = "server/discover";
     /// Progress of a request that asked for it.
     pub const PROGRESS: &str = "notifications/progress";
     /// Cancels an in-flight request.

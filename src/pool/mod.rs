@@ -169,6 +169,8 @@ impl Pool {
             allow_cross_origin_redirects: options.allow_cross_origin_redirects,
             handlers: options.handlers,
             token_provider: options.token_provider,
+            era: options.era,
+            era_memory: Default::default(),
         };
         let mut state = self.inner.state.borrow_mut();
         if state.closed {

@@ -88,6 +88,17 @@ impl Session {
         snap: Option<&Snapshot>,
         urgent: bool,
     ) -> Result<HttpResponse, Error> {
+        self.post_routed(body, snap, urgent, &[]).await
+    }
+
+    /// [`Session::post`] with extra headers (the stateless era's routing headers).
+    pub(super) async fn post_routed(
+        &self,
+        body: String,
+        snap: Option<&Snapshot>,
+        urgent: bool,
+        route: &[(String, String)],
+    ) -> Result<HttpResponse, Error> {
         self.ensure_token().await?;
         let mut refreshed = false;
         loop {
@@ -95,7 +106,11 @@ impl Session {
             let request = HttpRequest {
                 method: HttpMethod::Post,
                 url: self.inner.config.url.clone(),
-                headers: self.headers(HttpMethod::Post, snap),
+                headers: {
+                    let mut headers = self.headers(HttpMethod::Post, snap);
+                    headers.extend_from_slice(route);
+                    headers
+                },
                 body: Some(body.clone()),
                 urgent,
             };
@@ -163,6 +178,9 @@ impl Session {
         snap: &Snapshot,
     ) -> Result<Box<RawValue>, Error> {
         if !(200..300).contains(&response.status) {
+            if snap.era == super::Era::Modern {
+                return Err(self.modern_error(response, id).await);
+            }
             return Err(self.http_error(response).await);
         }
         if response.status == 202 || response.status == 204 {

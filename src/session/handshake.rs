@@ -37,6 +37,7 @@ impl Session {
         };
         let generation = self.inner.state.borrow().generation;
         let pending = Snapshot {
+            era: super::Era::Legacy,
             session_id: session_id.clone(),
             protocol_version: None,
             generation,
@@ -101,6 +102,7 @@ impl Session {
             });
         }
         let snap = Snapshot {
+            era: super::Era::Legacy,
             session_id: pending.session_id.clone(),
             protocol_version: Some(result.protocol_version.clone()),
             generation: pending.generation + 1,

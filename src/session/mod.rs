@@ -5,13 +5,16 @@
 //! `404`, the session re-initializes once (single-flight: concurrent callers that hit the same
 //! expired session share one `initialize`) and the request is retried once.
 //!
-//! The era is a field of the session's state, so the stateless era (2026-07-28) becomes another
-//! mode of this type: no handshake, no session id, per-request `_meta`.
+//! The era is a field of the session's state: in the stateless era (2026-07-28) there is no
+//! handshake and no session id, and every request carries its own `_meta` (see `era.rs` and
+//! `modern.rs`).
 
 mod auth;
+mod era;
 mod exchange;
 mod handlers;
 mod handshake;
+mod modern;
 mod pages;
 mod progress;
 mod redirect;
@@ -19,6 +22,7 @@ mod request;
 mod restore;
 
 pub use auth::{parse_challenge, AuthChallenge, TokenProvider};
+pub use era::{Era, EraMemory, EraPolicy, EraSlot};
 pub use handlers::{ClientHandlers, ServerRequestHandler};
 pub use progress::{ProgressHandler, ProgressOptions};
 pub use restore::SessionSnapshot;
@@ -56,6 +60,10 @@ pub struct SessionConfig {
     pub handlers: ClientHandlers,
     /// Gives the bearer token (overrides an `Authorization` in `headers`).
     pub token_provider: Option<TokenProvider>,
+    /// Which protocol era to speak (default: probe once per server).
+    pub era: EraPolicy,
+    /// What is known of the server's era, shared by all sessions of the server.
+    pub era_memory: EraSlot,
 }
 
 impl fmt::Debug for SessionConfig {
@@ -99,14 +107,6 @@ impl fmt::Debug for RequestOptions {
     }
 }
 
-/// Which protocol era the session speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Era {
-    /// `initialize` handshake, `Mcp-Session-Id`, versions 2025-03-26 to 2025-11-25.
-    #[default]
-    Legacy,
-}
-
 /// A live MCP session. Clone it freely: clones share the session.
 #[derive(Clone)]
 pub struct Session {
@@ -148,6 +148,7 @@ struct State {
 /// What a request was sent with: the session as it was at that moment.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Snapshot {
+    era: Era,
     session_id: Option<String>,
     protocol_version: Option<String>,
     generation: u64,
@@ -182,7 +183,7 @@ impl Session {
     ) -> Result<Session, Error> {
         let session = Session::blank(config, rt, on_notification);
         session
-            .initialize_with_timeout()
+            .with_connect_timeout(session.open())
             .await
             .map_err(|e| session.connect_error(e))?;
         Ok(session)
@@ -221,6 +222,11 @@ impl Session {
             });
         }
         let snap = self.snapshot();
+        if snap.era == Era::Modern {
+            // The stateless era's HTTP wire has no client notifications (a cancel is closing
+            // the request's own stream).
+            return Ok(());
+        }
         let body = jsonrpc::encode_notification(method, params.as_deref());
         let response = self.post(body, Some(&snap), true).await?;
         self.expect_accepted(response).await
@@ -231,6 +237,19 @@ impl Session {
     /// # Errors
     /// As [`Session::request`].
     pub async fn ping(&self, timeout_ms: Option<u64>) -> Result<(), Error> {
+        if self.era() == Era::Modern {
+            // `ping` is gone in 2026-07-28: `server/discover` is the cheapest stateless request.
+            let timeout_ms = timeout_ms.unwrap_or(self.inner.config.request_timeout_ms);
+            let timer = self.inner.rt.clock.sleep(timeout_ms);
+            return match future::select(self.discover_alive().boxed_local(), timer).await {
+                Either::Left((result, _)) => result,
+                Either::Right(_) => Err(Error::RequestTimeout {
+                    server: self.server().to_owned(),
+                    method: methods::DISCOVER.to_owned(),
+                    timeout_ms,
+                }),
+            };
+        }
         self.request(
             methods::PING,
             None,
@@ -254,6 +273,7 @@ impl Session {
             }
             state.closed = true;
             Snapshot {
+                era: state.era,
                 session_id: state.session_id.take(),
                 protocol_version: state.protocol_version.clone(),
                 generation: state.generation,
@@ -325,6 +345,7 @@ impl Session {
     fn snapshot(&self) -> Snapshot {
         let state = self.inner.state.borrow();
         Snapshot {
+            era: state.era,
             session_id: state.session_id.clone(),
             protocol_version: state.protocol_version.clone(),
             generation: state.generation,
@@ -419,9 +440,17 @@ impl Session {
     }
 
     async fn initialize_with_timeout(&self) -> Result<(), Error> {
+        self.with_connect_timeout(self.initialize()).await
+    }
+
+    /// Runs a handshake step within the request timeout.
+    async fn with_connect_timeout(
+        &self,
+        step: impl std::future::Future<Output = Result<(), Error>>,
+    ) -> Result<(), Error> {
         let timeout_ms = self.inner.config.request_timeout_ms;
         let timer = self.inner.rt.clock.sleep(timeout_ms);
-        match future::select(self.initialize().boxed_local(), timer).await {
+        match future::select(std::pin::pin!(step), timer).await {
             Either::Left((result, _)) => result,
             Either::Right(_) => Err(Error::RequestTimeout {
                 server: self.server().to_owned(),

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use futures_util::future::{self, Either, FutureExt};
 use serde_json::value::RawValue;
 
-use super::{progress, RequestOptions, Session, CANCEL_WAIT_MS};
+use super::{progress, Era, RequestOptions, Session, CANCEL_WAIT_MS};
 use crate::error::Error;
 use crate::jsonrpc;
 use crate::protocol::methods;
@@ -45,12 +45,18 @@ impl Session {
             .progress
             .as_ref()
             .and_then(|p| p.max_total_timeout_ms);
+        // The stateless era has no cancel notification: dropping the request closes its stream.
+        let modern = self.era() == Era::Modern;
         let mut guard = CancelOnDrop {
             session: self,
             id,
-            armed: true,
+            armed: !modern,
         };
-        let call = self.call_with_recovery(id, &body).boxed_local();
+        let call = if modern {
+            self.call_modern(id, method, params).boxed_local()
+        } else {
+            self.call_with_recovery(id, &body).boxed_local()
+        };
         let last_progress = watch.as_ref().filter(|_| reset).map(|w| w.sink.clone());
         let timer = self
             .deadline(timeout_ms, last_progress, cap_ms)
@@ -81,7 +87,9 @@ impl Session {
         drop(abandoned);
         drop(watch);
         guard.armed = false;
-        self.cancel_now(id, reason).await;
+        if !modern {
+            self.cancel_now(id, reason).await;
+        }
         Err(outcome)
     }
 

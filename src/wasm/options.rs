@@ -8,6 +8,7 @@ use web_sys::AbortSignal;
 use crate::config::{PoolOptions, ServerOptions, MAX_DELAY_MS};
 use crate::error::Error;
 use crate::protocol::Implementation;
+use crate::session::EraPolicy;
 
 /// A JS options object: `undefined`/`null` means "all defaults".
 pub(crate) struct Options {
@@ -210,8 +211,18 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
             "allowCrossOriginRedirects",
             "handlers",
             "tokenProvider",
+            "era",
         ],
     )?;
+    let era = match o.string("era")? {
+        None => EraPolicy::Auto,
+        Some(text) => EraPolicy::parse(&text).ok_or_else(|| {
+            Error::invalid_config(
+                "era",
+                "must be \"auto\", \"legacy\", \"modern\" or \"2026-07-28\"",
+            )
+        })?,
+    };
     let out = ServerOptions {
         headers: headers(&o.raw("headers"))?,
         max_connections: o.count("maxConnections")?,
@@ -221,6 +232,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
         allow_cross_origin_redirects: o.flag("allowCrossOriginRedirects")?,
         handlers: super::handlers::client_handlers(&o.raw("handlers"))?,
         token_provider: super::handlers::token_provider(&o.raw("tokenProvider"))?,
+        era,
     };
     out.validate()?;
     Ok(out)

@@ -46,6 +46,12 @@ export interface ServerOptions {
   allowCrossOriginRedirects?: boolean;
   /** Gives the bearer token: called first with no argument, then with the 401's challenge; concurrent 401s share one call. */
   tokenProvider?: (challenge?: { error?: string; scope?: string; resourceMetadata?: string }) => string | Promise<string>;
+  /**
+   * Protocol era. "auto" (default): probe once with server/discover, use the stateless 2026-07-28
+   * era if offered, else the initialize handshake (2025-11-25 and older). "legacy" never probes;
+   * "modern" (or "2026-07-28") requires the stateless era.
+   */
+  era?: "auto" | "legacy" | "modern" | "2026-07-28";
   /** Answers to this server's own requests; only these capabilities are declared. Others get -32601. */
   handlers?: {
     elicitation?: (params: any) => unknown | Promise<unknown>;

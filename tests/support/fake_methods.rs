@@ -83,6 +83,9 @@ pub(super) fn post(
     {
         return Reply::rpc_error(415, -32000, "Unsupported Media Type");
     }
+    if knobs.modern && request.header("mcp-protocol-version") == Some(super::MODERN) {
+        return super::fake_modern::post(knobs, request, body);
+    }
     let method = body["method"].as_str();
     if method == Some("initialize") {
         return initialize(state, body);

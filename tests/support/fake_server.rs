@@ -75,6 +75,8 @@ pub(super) struct Knobs {
     pub(super) page_size: usize,
     pub(super) repeat_cursor: bool,
     pub(super) delay_requests_ms: u64,
+    pub(super) modern: bool,
+    pub(super) discover_ttl_ms: u64,
 }
 
 #[derive(Default)]
@@ -112,6 +114,8 @@ impl FakeServer {
             page_size: 2,
             repeat_cursor: false,
             delay_requests_ms: 0,
+            modern: false,
+            discover_ttl_ms: 0,
         };
         let state = State {
             knobs: Some(knobs),
@@ -132,6 +136,14 @@ impl FakeServer {
 
     // ===== knobs =====
 
+    /// Also serve the stateless era (2026-07-28) to requests that ask for it.
+    pub fn modern(&self, on: bool) {
+        self.knobs(|k| k.modern = on)
+    }
+    /// The `ttlMs` of `server/discover` results.
+    pub fn discover_ttl_ms(&self, ms: u64) {
+        self.knobs(|k| k.discover_ttl_ms = ms)
+    }
     /// Answer requests with `text/event-stream` instead of `application/json`.
     pub fn answer_sse(&self, on: bool) {
         self.knobs(|k| k.answer_sse = on)

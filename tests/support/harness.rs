@@ -5,7 +5,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 use mcp_edge_pool::protocol::Implementation;
-use mcp_edge_pool::session::{NotificationHandler, SessionConfig};
+use mcp_edge_pool::session::{EraPolicy, NotificationHandler, SessionConfig};
 use mcp_edge_pool::{Error, Runtime, Session};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -64,6 +64,8 @@ impl Harness {
             allow_cross_origin_redirects: false,
             handlers: Default::default(),
             token_provider: None,
+            era: EraPolicy::Legacy,
+            era_memory: Default::default(),
         }
     }
 

@@ -5,12 +5,14 @@
 mod clock;
 mod exec;
 mod fake_methods;
+mod fake_modern;
 mod fake_server;
 mod harness;
 mod pool;
 
 pub use clock::{ManualClock, Sleep};
 pub use exec::{Exec, TaskHandle, TestSpawner};
+pub use fake_modern::MODERN;
 pub use fake_server::{FakeServer, Logged};
 pub use harness::{params, value, Harness, SeenNotification, URL};
 pub use pool::{counts, get_now, limits, pool_with, spawn_get, spawn_get_timeout, NAME};

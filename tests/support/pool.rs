@@ -1,6 +1,7 @@
 //! Pool helpers: a pool over the harness, lease tasks, and compact stats assertions.
 
 use mcp_edge_pool::pool::GetOptions;
+use mcp_edge_pool::session::EraPolicy;
 use mcp_edge_pool::{Error, Lease, Pool, PoolOptions, ServerOptions, Stats};
 
 use super::{Harness, TaskHandle, URL};
@@ -8,12 +9,20 @@ use super::{Harness, TaskHandle, URL};
 /// The server name every pool test registers.
 pub const NAME: &str = "fake";
 
-/// A pool over the harness with `options`, server [`NAME`] registered at [`URL`].
+/// A pool over the harness with `options`, server [`NAME`] registered at [`URL`] in the session
+/// era (the fake server's; the era probe has its own tests).
 pub fn pool_with(h: &Harness, options: PoolOptions) -> Pool {
     let pool = Pool::new(options, h.runtime()).expect("valid options");
-    pool.register_http(NAME, URL, ServerOptions::default())
-        .expect("registered");
+    pool.register_http(NAME, URL, legacy()).expect("registered");
     pool
+}
+
+/// Server options pinned to the session era.
+pub fn legacy() -> ServerOptions {
+    ServerOptions {
+        era: EraPolicy::Legacy,
+        ..ServerOptions::default()
+    }
 }
 
 /// Options with the given session cap and per-session lease cap, other values default.

@@ -1,0 +1,326 @@
+//! Protocol eras, and which one a server speaks.
+//!
+//! The session era (2025-03-26 to 2025-11-25) opens with `initialize` and keeps an
+//! `Mcp-Session-Id`. The stateless era (2026-07-28) has neither: the client asks
+//! `server/discover` once and then stamps every request with `_meta` and routing headers.
+//! Unless an era is pinned, the first session of a server probes with `server/discover`;
+//! anything that is not a modern answer (a JSON-RPC error, an HTTP 4xx, an unparsable result, a
+//! discovery that lists no modern version) falls back to `initialize`. The verdict is kept per
+//! server, so later sessions skip the probe; a network failure is never a verdict.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::{Session, Snapshot};
+use crate::error::Error;
+use crate::jsonrpc;
+use crate::protocol::{self, meta_keys, methods, Implementation, InitializeResult};
+
+/// Which protocol era the session speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Era {
+    /// `initialize` handshake, `Mcp-Session-Id`, versions 2025-03-26 to 2025-11-25.
+    #[default]
+    Legacy,
+    /// Stateless, 2026-07-28: `server/discover`, per-request `_meta`, no session id.
+    Modern,
+}
+
+/// Which era to use with a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EraPolicy {
+    /// Probe with `server/discover` once, fall back to `initialize` (the default).
+    #[default]
+    Auto,
+    /// Always the session era (`initialize`); never probe.
+    Legacy,
+    /// Always the stateless era; a server that does not speak it fails to connect.
+    Modern,
+}
+
+impl EraPolicy {
+    /// Parses the option's spelling: `auto`, `legacy`, `modern` or `2026-07-28`.
+    pub fn parse(text: &str) -> Option<EraPolicy> {
+        match text {
+            "auto" => Some(EraPolicy::Auto),
+            "legacy" => Some(EraPolicy::Legacy),
+            "modern" | protocol::MODERN_VERSION => Some(EraPolicy::Modern),
+            _ => None,
+        }
+    }
+}
+
+/// What is known of one server, shared by all of its sessions.
+#[derive(Debug, Default)]
+pub struct EraMemory {
+    /// The era the server answered in (set by the first successful open).
+    pub known: Option<Era>,
+    /// The last `server/discover` result, reusable within its `ttlMs`.
+    discovery: Option<Discovery>,
+}
+
+#[derive(Debug, Clone)]
+struct Discovery {
+    result: Rc<InitializeResult>,
+    fetched_ms: u64,
+    ttl_ms: u64,
+}
+
+/// One server's [`EraMemory`], shared by the clones of its session config.
+pub type EraSlot = Rc<RefCell<EraMemory>>;
+
+/// The wire shape of a `server/discover` result (other fields are kept in the converted result).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DiscoverResult {
+    #[serde(default)]
+    supported_versions: Vec<String>,
+    #[serde(default)]
+    capabilities: Value,
+    #[serde(default)]
+    instructions: Option<String>,
+    #[serde(default)]
+    ttl_ms: Option<u64>,
+    #[serde(default, rename = "_meta")]
+    meta: Map<String, Value>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+/// What the probe found.
+enum Probe {
+    Modern(Rc<InitializeResult>, u64),
+    Legacy,
+}
+
+impl Session {
+    /// Opens the session in the era the server speaks (probing once per server unless pinned).
+    pub(super) async fn open(&self) -> Result<(), Error> {
+        let config = &self.inner.config;
+        let known = config.era_memory.borrow().known;
+        let policy = config.era;
+        if matches!(
+            (policy, known),
+            (EraPolicy::Legacy, _) | (EraPolicy::Auto, Some(Era::Legacy))
+        ) {
+            return self.initialize().await;
+        }
+        if let Some(result) = self.fresh_discovery() {
+            return self.adopt(result);
+        }
+        match self.discover().await {
+            Ok(Probe::Modern(result, ttl)) => self.adopt_discovered(result, ttl),
+            Err(e) if no_verdict(&e) => Err(e),
+            other if policy == EraPolicy::Modern => {
+                let why = match other {
+                    Err(e) => format!(": {e}"),
+                    Ok(_) => String::new(),
+                };
+                Err(Error::UnsupportedProtocolVersion {
+                    server: self.server().to_owned(),
+                    version: crate::error::snippet(
+                        &format!(
+                            "it does not offer 2026-07-28, and the era is pinned to modern{why}"
+                        ),
+                        200,
+                    ),
+                })
+            }
+            Err(Error::Rpc { code, data, .. })
+                if code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE
+                    && !offers_legacy(data.as_ref()) =>
+            {
+                Err(Error::UnsupportedProtocolVersion {
+                    server: self.server().to_owned(),
+                    version: "it offers only stateless versions this client does not speak"
+                        .to_owned(),
+                })
+            }
+            // Anything else is not a modern answer: the session-era handshake.
+            _ => self.initialize_and_remember().await,
+        }
+    }
+
+    /// Sends `server/discover` (also the modern era's health check) and reads the answer.
+    async fn discover(&self) -> Result<Probe, Error> {
+        let id = self.next_id();
+        let params = self.stamped(None)?;
+        let body = jsonrpc::encode_request(id, methods::DISCOVER, Some(&params));
+        let snap = Snapshot::modern(self.inner.state.borrow().generation);
+        let route = super::modern::route(methods::DISCOVER, None);
+        let response = self.post_routed(body, Some(&snap), false, &route).await?;
+        let raw = self.read_answer(response, id, &snap).await?;
+        Ok(self.parse_discovery(&raw))
+    }
+
+    /// A modern answer, or [`Probe::Legacy`] for anything else.
+    fn parse_discovery(&self, raw: &RawValue) -> Probe {
+        let Ok(found) = serde_json::from_str::<DiscoverResult>(raw.get()) else {
+            return Probe::Legacy;
+        };
+        if !found
+            .supported_versions
+            .iter()
+            .any(|v| protocol::is_modern(v))
+        {
+            return Probe::Legacy;
+        }
+        let server_info = found
+            .meta
+            .get(meta_keys::SERVER_INFO)
+            .and_then(|v| serde_json::from_value::<Implementation>(v.clone()).ok())
+            .unwrap_or_else(|| Implementation::new(self.server(), ""));
+        let mut extra = found.extra;
+        extra.insert(
+            "supportedVersions".into(),
+            Value::from(found.supported_versions),
+        );
+        if !found.meta.is_empty() {
+            extra.insert("_meta".into(), Value::Object(found.meta));
+        }
+        let ttl = found.ttl_ms.unwrap_or(0);
+        extra.insert("ttlMs".into(), Value::from(ttl));
+        let result = InitializeResult {
+            protocol_version: protocol::MODERN_VERSION.to_owned(),
+            capabilities: found.capabilities,
+            server_info,
+            instructions: found.instructions,
+            extra,
+        };
+        Probe::Modern(Rc::new(result), ttl)
+    }
+
+    /// A cached discovery result still within its `ttlMs`.
+    fn fresh_discovery(&self) -> Option<Rc<InitializeResult>> {
+        let memory = self.inner.config.era_memory.borrow();
+        let found = memory.discovery.as_ref()?;
+        let age = self
+            .inner
+            .rt
+            .clock
+            .now_ms()
+            .saturating_sub(found.fetched_ms);
+        (age < found.ttl_ms).then(|| found.result.clone())
+    }
+
+    fn adopt_discovered(&self, result: Rc<InitializeResult>, ttl_ms: u64) -> Result<(), Error> {
+        {
+            let mut memory = self.inner.config.era_memory.borrow_mut();
+            memory.known = Some(Era::Modern);
+            memory.discovery = Some(Discovery {
+                result: result.clone(),
+                fetched_ms: self.inner.rt.clock.now_ms(),
+                ttl_ms,
+            });
+        }
+        self.adopt(result)
+    }
+
+    /// Makes this a stateless-era session with `result` as its server description.
+    fn adopt(&self, result: Rc<InitializeResult>) -> Result<(), Error> {
+        {
+            let mut state = self.inner.state.borrow_mut();
+            if state.closed {
+                return Err(Error::SessionClosed {
+                    server: self.server().to_owned(),
+                });
+            }
+            state.era = Era::Modern;
+            state.protocol_version = Some(protocol::MODERN_VERSION.to_owned());
+            state.session_id = None;
+            state.init = Some(result);
+            state.generation += 1;
+        }
+        self.mark_ok();
+        Ok(())
+    }
+
+    /// Marks the server as a session-era one once its `initialize` succeeded.
+    async fn initialize_and_remember(&self) -> Result<(), Error> {
+        self.initialize().await?;
+        self.inner.config.era_memory.borrow_mut().known = Some(Era::Legacy);
+        Ok(())
+    }
+
+    /// The modern era's health check: a `server/discover` that must still offer the era.
+    pub(super) async fn discover_alive(&self) -> Result<(), Error> {
+        match self.discover().await? {
+            Probe::Modern(result, ttl) => {
+                let mut memory = self.inner.config.era_memory.borrow_mut();
+                memory.discovery = Some(Discovery {
+                    result,
+                    fetched_ms: self.inner.rt.clock.now_ms(),
+                    ttl_ms: ttl,
+                });
+                Ok(())
+            }
+            Probe::Legacy => Err(self.protocol_error(
+                "server/discover no longer offers 2026-07-28 (the server changed era)",
+            )),
+        }
+    }
+}
+
+impl Snapshot {
+    /// The snapshot of a stateless-era request.
+    pub(super) fn modern(generation: u64) -> Snapshot {
+        Snapshot {
+            era: Era::Modern,
+            session_id: None,
+            protocol_version: Some(protocol::MODERN_VERSION.to_owned()),
+            generation,
+            failed_reinits: 0,
+        }
+    }
+}
+
+/// Errors that say nothing about the server's era: the probe's caller gets them as they are.
+fn no_verdict(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Network { .. }
+            | Error::SessionClosed { .. }
+            | Error::Aborted
+            | Error::ResponseTooLarge { .. }
+    )
+}
+
+/// True when a `-32022` error's `data.supported` names a session-era version we speak (or
+/// names nothing: then the handshake is worth a try).
+fn offers_legacy(data: Option<&Value>) -> bool {
+    let Some(list) = data
+        .and_then(|d| d.get("supported"))
+        .and_then(Value::as_array)
+    else {
+        return true;
+    };
+    list.iter()
+        .filter_map(Value::as_str)
+        .any(protocol::is_supported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn policy_spellings() {
+        assert_eq!(EraPolicy::parse("auto"), Some(EraPolicy::Auto));
+        assert_eq!(EraPolicy::parse("legacy"), Some(EraPolicy::Legacy));
+        assert_eq!(EraPolicy::parse("modern"), Some(EraPolicy::Modern));
+        assert_eq!(EraPolicy::parse("2026-07-28"), Some(EraPolicy::Modern));
+        assert_eq!(EraPolicy::parse("2025-11-25"), None);
+    }
+
+    #[test]
+    fn unsupported_version_data() {
+        assert!(offers_legacy(None));
+        assert!(offers_legacy(Some(&json!({"supported": ["2025-06-18"]}))));
+        assert!(!offers_legacy(Some(&json!({"supported": ["2027-01-01"]}))));
+    }
+}

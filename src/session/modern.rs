@@ -1,0 +1,320 @@
+//! Requests in the stateless era (2026-07-28): every request carries its own `_meta`
+//! (protocol version, client info, capabilities) and routing headers (`Mcp-Method`, and
+//! `Mcp-Name` for `tools/call`, `prompts/get`, `resources/read`); errors may come with an HTTP
+//! status and a JSON-RPC body; and a server that needs input (elicitation, sampling, roots)
+//! answers with an `InputRequiredResult` that the client fulfils and re-sends (multi round-trip
+//! requests, SEP-2322).
+
+use futures_util::future;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::Session;
+use crate::error::{snippet, Error};
+use crate::jsonrpc::{self, codes, Message, Response};
+use crate::protocol::{self, meta_keys, methods};
+use crate::transport::HttpResponse;
+
+/// How many `InputRequiredResult` rounds one request may take.
+const MAX_INPUT_ROUNDS: usize = 10;
+/// Backoff of a round that carried only `requestState`: first wait and cap, in ms.
+const STATE_ONLY_FIRST_MS: u64 = 50;
+const STATE_ONLY_CAP_MS: u64 = 250;
+
+/// The parts of an `InputRequiredResult` the client acts on.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InputRequired {
+    #[serde(default)]
+    result_type: Option<String>,
+    #[serde(default)]
+    input_requests: Option<Map<String, Value>>,
+    #[serde(default)]
+    request_state: Option<String>,
+}
+
+/// The routing headers of a request: `Mcp-Method`, and `Mcp-Name` where the method names a
+/// tool, prompt or resource.
+pub(super) fn route(method: &str, params: Option<&Map<String, Value>>) -> Vec<(String, String)> {
+    let mut headers = vec![("Mcp-Method".to_owned(), method.to_owned())];
+    let key = match method {
+        methods::TOOLS_CALL | methods::PROMPTS_GET => Some("name"),
+        methods::RESOURCES_READ => Some("uri"),
+        _ => None,
+    };
+    if let Some(name) = key
+        .and_then(|k| params.and_then(|p| p.get(k)))
+        .and_then(Value::as_str)
+    {
+        headers.push(("Mcp-Name".to_owned(), encode_header_value(name)));
+    }
+    headers
+}
+
+/// A header value that survives HTTP: printable ASCII without edge spaces as it is, anything
+/// else as `=?base64?…?=` of its UTF-8 bytes.
+pub(crate) fn encode_header_value(value: &str) -> String {
+    let plain = value.bytes().all(|b| (0x20..=0x7e).contains(&b))
+        && value.trim() == value
+        && !(value.starts_with("=?base64?") && value.ends_with("?="));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("=?base64?{}?=", base64(value.as_bytes()))
+    }
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let symbol = |n: u32| char::from(ALPHABET.get((n & 63) as usize).copied().unwrap_or(b'='));
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (b(0) << 16) | (b(1) << 8) | b(2);
+        out.push(symbol(n >> 18));
+        out.push(symbol(n >> 12));
+        out.push(if chunk.len() > 1 { symbol(n >> 6) } else { '=' });
+        out.push(if chunk.len() > 2 { symbol(n) } else { '=' });
+    }
+    out
+}
+
+/// `params` as an object (none: empty).
+fn object(params: Option<&RawValue>) -> Result<Map<String, Value>, Error> {
+    match params {
+        Some(raw) => serde_json::from_str(raw.get())
+            .map_err(|_| Error::invalid_argument("params", "must be a JSON object")),
+        None => Ok(Map::new()),
+    }
+}
+
+impl Session {
+    /// Adds the stateless era's `_meta` (protocol version, client info, capabilities) to `fields`.
+    fn stamp(&self, fields: &mut Map<String, Value>) -> Result<(), Error> {
+        let config = &self.inner.config;
+        let meta = fields
+            .entry("_meta")
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(meta) = meta else {
+            return Err(Error::invalid_argument("params._meta", "must be an object"));
+        };
+        meta.insert(
+            meta_keys::PROTOCOL_VERSION.into(),
+            Value::from(protocol::MODERN_VERSION),
+        );
+        let info = serde_json::to_value(&config.client_info)
+            .map_err(|e| self.protocol_error(e.to_string()))?;
+        meta.insert(meta_keys::CLIENT_INFO.into(), info);
+        meta.insert(
+            meta_keys::CLIENT_CAPABILITIES.into(),
+            config.handlers.capabilities(),
+        );
+        Ok(())
+    }
+
+    /// `params` with the stateless era's `_meta` added.
+    pub(super) fn stamped(&self, params: Option<&RawValue>) -> Result<Box<RawValue>, Error> {
+        let mut fields = object(params)?;
+        self.stamp(&mut fields)?;
+        jsonrpc::to_raw(&fields).map_err(|e| self.protocol_error(e))
+    }
+
+    /// Sends a stateless-era request and returns its final result, fulfilling the server's
+    /// input requests (each round a new id, the same `_meta`), at most [`MAX_INPUT_ROUNDS`].
+    pub(super) async fn call_modern(
+        &self,
+        first_id: i64,
+        method: &str,
+        params: Option<Box<RawValue>>,
+    ) -> Result<Box<RawValue>, Error> {
+        let mut fields = object(params.as_deref())?;
+        self.stamp(&mut fields)?;
+        let route = route(method, Some(&fields));
+        let mut id = first_id;
+        let mut state_only_ms = STATE_ONLY_FIRST_MS;
+        for _ in 0..=MAX_INPUT_ROUNDS {
+            if self.is_closed() {
+                return Err(Error::SessionClosed {
+                    server: self.server().to_owned(),
+                });
+            }
+            let params = jsonrpc::to_raw(&fields).map_err(|e| self.protocol_error(e))?;
+            let body = jsonrpc::encode_request(id, method, Some(&params));
+            let snap = self.snapshot();
+            let response = self.post_routed(body, Some(&snap), false, &route).await?;
+            let raw = self.read_answer(response, id, &snap).await?;
+            self.mark_ok();
+            let Some(asked) = input_required(&raw) else {
+                return Ok(raw);
+            };
+            match asked.input_requests.filter(|r| !r.is_empty()) {
+                Some(requests) => {
+                    let answers = self.fulfil(requests).await?;
+                    fields.insert("inputResponses".into(), Value::Object(answers));
+                    state_only_ms = STATE_ONLY_FIRST_MS;
+                }
+                None => {
+                    fields.remove("inputResponses");
+                    self.inner.rt.clock.sleep(state_only_ms).await;
+                    state_only_ms = (state_only_ms * 2).min(STATE_ONLY_CAP_MS);
+                }
+            }
+            match asked.request_state {
+                Some(state) => fields.insert("requestState".into(), Value::from(state)),
+                None => fields.remove("requestState"),
+            };
+            id = self.next_id();
+        }
+        Err(self.protocol_error(format!(
+            "the server asked for input more than {MAX_INPUT_ROUNDS} times for one '{}' request",
+            snippet(method, 60)
+        )))
+    }
+
+    /// Answers every input request with the handler for its method, concurrently.
+    async fn fulfil(&self, requests: Map<String, Value>) -> Result<Map<String, Value>, Error> {
+        let handlers = &self.inner.config.handlers;
+        let mut calls = Vec::with_capacity(requests.len());
+        for (key, request) in requests {
+            let method = request
+                .get("method")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let Some(handler) = handlers.for_method(&method).cloned() else {
+                return Err(Error::Rpc {
+                    server: self.server().to_owned(),
+                    code: codes::METHOD_NOT_FOUND,
+                    message: format!(
+                        "the server needs '{}' input, and no handler for it was given",
+                        snippet(&method, 60)
+                    ),
+                    data: None,
+                });
+            };
+            let params = match request.get("params") {
+                Some(p) => Some(jsonrpc::to_raw(p).map_err(|e| self.protocol_error(e))?),
+                None => None,
+            };
+            calls.push(async move { (key, handler(params).await) });
+        }
+        let mut answers = Map::new();
+        for (key, outcome) in future::join_all(calls).await {
+            let result = outcome.map_err(|e| Error::Rpc {
+                server: self.server().to_owned(),
+                code: e.code,
+                message: e.message,
+                data: e.data,
+            })?;
+            let value: Value = serde_json::from_str(result.get())
+                .map_err(|e| self.protocol_error(e.to_string()))?;
+            answers.insert(key, value);
+        }
+        Ok(answers)
+    }
+
+    /// A non-success reply in the stateless era: the JSON-RPC error it carries (servers map
+    /// error codes to HTTP statuses), or an HTTP error.
+    pub(super) async fn modern_error(&self, mut response: HttpResponse, id: i64) -> Error {
+        let json = response
+            .header("content-type")
+            .is_some_and(|t| t.to_ascii_lowercase().starts_with("application/json"));
+        if !json || response.status == 401 || response.status == 403 {
+            return self.http_error(response).await;
+        }
+        let status = response.status;
+        let body = match self.read_body(&mut response, 64 * 1024).await {
+            Ok(body) => body,
+            Err(e) => return e,
+        };
+        if let Ok(messages) = jsonrpc::parse_messages(&body) {
+            if let [Message::Response(Response {
+                id: answered,
+                outcome: Err(e),
+            })] = messages.as_slice()
+            {
+                if answered.is_none() || *answered == Some(jsonrpc::RequestId::Number(id)) {
+                    return Error::Rpc {
+                        server: self.server().to_owned(),
+                        code: e.code,
+                        message: e.message.clone(),
+                        data: e.data.clone(),
+                    };
+                }
+            }
+        }
+        Error::Http {
+            server: self.server().to_owned(),
+            status,
+            message: snippet(body.trim(), 300),
+        }
+    }
+}
+
+/// The `InputRequiredResult` in `raw`, if it is one.
+fn input_required(raw: &RawValue) -> Option<InputRequired> {
+    // Cheap test first: nearly every result is final.
+    if !raw.get().contains("input_required") {
+        return None;
+    }
+    let parsed: InputRequired = serde_json::from_str(raw.get()).ok()?;
+    (parsed.result_type.as_deref() == Some("input_required")).then_some(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn header_values_are_plain_or_base64() {
+        assert_eq!(encode_header_value("echo"), "echo");
+        assert_eq!(encode_header_value("file:///a b.txt"), "file:///a b.txt");
+        assert_eq!(encode_header_value(" lead"), "=?base64?IGxlYWQ=?=");
+        assert_eq!(encode_header_value("café"), "=?base64?Y2Fmw6k=?=");
+        assert_eq!(
+            encode_header_value("=?base64?x?="),
+            "=?base64?PT9iYXNlNjQ/eD89?="
+        );
+    }
+
+    #[test]
+    fn base64_pads() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn routes() {
+        let params = json!({"name": "echo", "uri": "mem://x"});
+        let params = params.as_object();
+        assert_eq!(
+            route("tools/call", params),
+            vec![
+                ("Mcp-Method".to_owned(), "tools/call".to_owned()),
+                ("Mcp-Name".to_owned(), "echo".to_owned())
+            ]
+        );
+        assert_eq!(route("resources/read", params).len(), 2);
+        assert_eq!(route("tools/list", params).len(), 1);
+    }
+
+    #[test]
+    fn input_required_is_recognised() {
+        let raw = |v: Value| jsonrpc::to_raw(&v).unwrap_or_else(|e| panic!("{e}"));
+        assert!(input_required(&raw(json!({"content": [], "resultType": "complete"}))).is_none());
+        let asked = input_required(&raw(json!({
+            "resultType": "input_required",
+            "inputRequests": {"a": {"method": "roots/list"}},
+            "requestState": "s1"
+        })));
+        let asked = asked.unwrap_or_else(|| panic!("not recognised"));
+        assert_eq!(asked.request_state.as_deref(), Some("s1"));
+        assert_eq!(asked.input_requests.map(|r| r.len()), Some(1));
+    }
+}

@@ -1,0 +1,281 @@
+//! Protocol eras: the `server/discover` probe, the fallback to `initialize`, the verdict kept per
+//! server, pinned eras, and stateless (2026-07-28) requests: `_meta`, routing headers, no session,
+//! no `ping`, no cancel notification, errors carried by HTTP statuses, and input-required rounds.
+
+mod support;
+
+use std::rc::Rc;
+
+use mcp_edge_pool::session::{ClientHandlers, Era, EraPolicy, SessionConfig};
+use mcp_edge_pool::{Error, RequestOptions};
+use serde_json::{json, Value};
+use support::{params, value, Harness, MODERN};
+
+fn auto(h: &Harness) -> SessionConfig {
+    SessionConfig {
+        era: EraPolicy::Auto,
+        ..h.config()
+    }
+}
+
+fn methods(h: &Harness) -> Vec<String> {
+    h.server
+        .log()
+        .iter()
+        .map(|l| l.rpc_method.clone().unwrap_or_default())
+        .collect()
+}
+
+fn echo(message: &str) -> Option<Box<serde_json::value::RawValue>> {
+    params(json!({"name": "echo", "arguments": {"message": message}}))
+}
+
+#[test]
+fn a_session_era_server_is_probed_once_then_initialized_and_remembered() {
+    let mut h = Harness::new();
+    let config = auto(&h);
+    let first = h.try_connect(config.clone()).expect("falls back");
+    assert_eq!(first.era(), Era::Legacy);
+    assert_eq!(
+        methods(&h),
+        ["server/discover", "initialize", "notifications/initialized"]
+    );
+    let probe = &h.server.log()[0];
+    assert_eq!(
+        probe.status, 400,
+        "the session-era server refused the probe"
+    );
+    assert_eq!(probe.header("mcp-protocol-version"), Some(MODERN));
+    assert_eq!(probe.header("mcp-method"), Some("server/discover"));
+    assert_eq!(config.era_memory.borrow().known, Some(Era::Legacy));
+
+    // A second session of the same server (same memory) does not probe again.
+    let second = h.try_connect(config).expect("second");
+    assert_eq!(second.era(), Era::Legacy);
+    assert_eq!(
+        methods(&h)
+            .iter()
+            .filter(|m| *m == "server/discover")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_stateless_server_gets_no_handshake_and_every_request_carries_meta_and_routing() {
+    let mut h = Harness::new();
+    h.server.modern(true);
+    let mut config = auto(&h);
+    config.headers = vec![("X-Team".into(), "blue".into())];
+    let session = h.try_connect(config.clone()).expect("modern");
+    assert_eq!(session.era(), Era::Modern);
+    assert_eq!(session.protocol_version().as_deref(), Some(MODERN));
+    assert!(!session.has_session_id());
+    let init = session.initialize_result().expect("discovery result");
+    assert_eq!(init.server_info.name, "fake-modern");
+    assert_eq!(init.capabilities["tools"]["listChanged"], true);
+    assert_eq!(init.instructions.as_deref(), Some("A stateless fake."));
+
+    let s = session.clone();
+    let raw = h
+        .block_on(async move {
+            s.request("tools/call", echo("hi"), RequestOptions::default())
+                .await
+        })
+        .expect("echo");
+    assert_eq!(value(&raw)["content"][0]["text"], "hi");
+    let s = session.clone();
+    h.block_on(async move { s.ping(None).await })
+        .expect("health check");
+
+    assert_eq!(
+        methods(&h),
+        ["server/discover", "tools/call", "server/discover"],
+        "no initialize, and the health check is a discover (ping is gone)"
+    );
+    for logged in h.server.log() {
+        assert_eq!(logged.session_id, None);
+        assert_eq!(logged.header("mcp-protocol-version"), Some(MODERN));
+        assert_eq!(logged.header("x-team"), Some("blue"));
+        assert_eq!(logged.status, 200);
+        let meta = &logged.body.as_ref().expect("body")["params"]["_meta"];
+        assert_eq!(
+            meta["io.modelcontextprotocol/clientInfo"]["name"],
+            "edge-pool-tests"
+        );
+        assert_eq!(
+            meta["io.modelcontextprotocol/clientCapabilities"],
+            json!({})
+        );
+    }
+    let call = &h.server.requests("tools/call")[0];
+    assert_eq!(call.header("mcp-method"), Some("tools/call"));
+    assert_eq!(call.header("mcp-name"), Some("echo"));
+    assert_eq!(config.era_memory.borrow().known, Some(Era::Modern));
+}
+
+#[test]
+fn the_discovery_is_reused_within_its_ttl() {
+    let mut h = Harness::new();
+    h.server.modern(true);
+    h.server.discover_ttl_ms(60_000);
+    let config = auto(&h);
+    h.try_connect(config.clone()).expect("first");
+    h.try_connect(config.clone())
+        .expect("second, from the cache");
+    assert_eq!(h.server.count("server/discover"), 1);
+    h.advance(60_001);
+    h.try_connect(config).expect("third, after the ttl");
+    assert_eq!(h.server.count("server/discover"), 2);
+}
+
+#[test]
+fn pinned_eras_never_probe_or_fail_clearly() {
+    let mut h = Harness::new();
+    h.server.modern(true);
+    let legacy = h.try_connect(h.config()).expect("pinned legacy");
+    assert_eq!(legacy.era(), Era::Legacy);
+    assert_eq!(h.server.count("server/discover"), 0);
+
+    let mut h = Harness::new();
+    let modern = SessionConfig {
+        era: EraPolicy::Modern,
+        ..h.config()
+    };
+    let error = h
+        .try_connect(modern)
+        .expect_err("the server is session-era only");
+    assert_eq!(error.code(), "UNSUPPORTED_PROTOCOL_VERSION", "{error}");
+    assert_eq!(h.server.count("initialize"), 0, "no fallback when pinned");
+}
+
+#[test]
+fn a_network_failure_during_the_probe_is_no_verdict() {
+    let mut h = Harness::new();
+    h.server.set_down(true);
+    let config = auto(&h);
+    let error = h.try_connect(config.clone()).expect_err("down");
+    assert_eq!(error.code(), "CONNECT_FAILED", "{error}");
+    assert_eq!(config.era_memory.borrow().known, None);
+    h.server.set_down(false);
+    h.server.modern(true);
+    let session = h.try_connect(config).expect("up again");
+    assert_eq!(session.era(), Era::Modern);
+}
+
+#[test]
+fn stateless_errors_arrive_as_rpc_errors_and_timeouts_send_no_cancel() {
+    let mut h = Harness::new();
+    h.server.modern(true);
+    let session = h.try_connect(auto(&h)).expect("modern");
+    let s = session.clone();
+    let error = h
+        .block_on(async move {
+            s.request(
+                "tools/call",
+                params(json!({"name": "nope"})),
+                RequestOptions::default(),
+            )
+            .await
+        })
+        .expect_err("unknown tool");
+    assert_eq!(error.code(), "RPC_ERROR", "{error}");
+
+    let s = session.clone();
+    let slow = h.exec.spawn_task(async move {
+        let options = RequestOptions {
+            timeout_ms: Some(100),
+            ..RequestOptions::default()
+        };
+        let args = params(json!({"name": "slow", "arguments": {"ms": 10_000}}));
+        s.request("tools/call", args, options).await
+    });
+    h.advance(150);
+    let error = slow.output("slow").expect_err("timed out");
+    assert_eq!(error.code(), "REQUEST_TIMEOUT");
+    h.advance(2_000);
+    assert!(h.server.cancelled().is_empty(), "no client notifications");
+    assert_eq!(h.server.count("notifications/cancelled"), 0);
+}
+
+fn elicitation_handler() -> ClientHandlers {
+    ClientHandlers {
+        elicitation: Some(Rc::new(|params| {
+            Box::pin(async move {
+                let asked = params.map(|p| value(&p)).unwrap_or_default();
+                let answer =
+                    json!({"action": "accept", "content": {"name": "Ada"}, "q": asked["message"]});
+                Ok(serde_json::value::to_raw_value(&answer).expect("json"))
+            })
+        })),
+        ..ClientHandlers::default()
+    }
+}
+
+#[test]
+fn input_required_results_are_fulfilled_by_the_handlers_and_re_sent() {
+    let mut h = Harness::new();
+    h.server.modern(true);
+    let config = SessionConfig {
+        handlers: elicitation_handler(),
+        ..auto(&h)
+    };
+    let session = h.try_connect(config).expect("modern");
+    let s = session.clone();
+    let raw = h
+        .block_on(async move {
+            s.request(
+                "tools/call",
+                params(json!({"name": "ask"})),
+                RequestOptions::default(),
+            )
+            .await
+        })
+        .expect("answered");
+    let text = value(&raw)["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let answered: Value = serde_json::from_str(text.trim_end_matches(" with s1")).expect("json");
+    assert_eq!(answered["content"]["name"], "Ada");
+    assert_eq!(answered["q"], "Your name?");
+    assert!(text.ends_with(" with s1"), "requestState echoed: {text}");
+
+    let calls = h.server.requests("tools/call");
+    assert_eq!(calls.len(), 2, "the first call and its retry");
+    let (first, retry) = (&calls[0], &calls[1]);
+    assert_ne!(first.rpc_id, retry.rpc_id, "each round has a new id");
+    let retry_params = &retry.body.as_ref().expect("body")["params"];
+    assert_eq!(retry_params["requestState"], "s1");
+    assert_eq!(retry_params["inputResponses"]["who"]["action"], "accept");
+    assert_eq!(
+        retry_params["_meta"]["io.modelcontextprotocol/clientCapabilities"],
+        json!({"elicitation": {}})
+    );
+}
+
+#[test]
+fn input_required_without_a_handler_is_a_clear_error() {
+    let mut h = Harness::new();
+    h.server.modern(true);
+    let session = h.try_connect(auto(&h)).expect("modern");
+    let error = h
+        .block_on(async move {
+            session
+                .request(
+                    "tools/call",
+                    params(json!({"name": "ask"})),
+                    RequestOptions::default(),
+                )
+                .await
+        })
+        .expect_err("no handler");
+    match &error {
+        Error::Rpc { code, message, .. } => {
+            assert_eq!(*code, -32601);
+            assert!(message.contains("elicitation/create"), "{message}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(h.server.count("tools/call"), 1, "not re-sent");
+}
