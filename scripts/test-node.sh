@@ -28,4 +28,4 @@ rm -rf tests/node/node_modules
 [ -f tests/node/node_modules/mcp-edge-pool/package.json ] \
   || { echo "test-node: the tarball did not install into tests/node/node_modules" >&2; exit 1; }
 
-exec node --test --test-concurrency=1 tests/node/
+exec node --test --test-concurrency=1 "${@:-tests/node/}"

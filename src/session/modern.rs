@@ -129,6 +129,12 @@ impl Session {
         method: &str,
         params: Option<Box<RawValue>>,
     ) -> Result<Box<RawValue>, Error> {
+        if method == methods::PING {
+            // `ping` is gone in 2026-07-28: a `server/discover` answers the same question.
+            self.discover_alive().await?;
+            return RawValue::from_string("{}".to_owned())
+                .map_err(|e| self.protocol_error(e.to_string()));
+        }
         let mut fields = object(params.as_deref())?;
         self.stamp(&mut fields)?;
         let route = route(method, Some(&fields));

@@ -52,6 +52,26 @@ impl JsClient {
         self.lease.server().to_owned()
     }
 
+    /// The protocol version spoken with the server: `"2026-07-28"` in the stateless era, the
+    /// negotiated one (e.g. `"2025-11-25"`) in the session era; undefined once released.
+    #[wasm_bindgen(getter, js_name = protocolVersion)]
+    pub fn protocol_version(&self) -> Option<String> {
+        self.lease.session().ok()?.protocol_version()
+    }
+
+    /// The server's description: its `initialize` result, or in the stateless era its
+    /// `server/discover` result (`serverInfo`, `capabilities`, `instructions`, ...); undefined once
+    /// released.
+    #[wasm_bindgen(getter, js_name = serverInfo, unchecked_return_type = "any")]
+    pub fn server_info(&self) -> JsValue {
+        self.lease
+            .session()
+            .ok()
+            .and_then(|s| s.initialize_result())
+            .and_then(|init| jsonrpc::to_raw(&*init).ok())
+            .map_or(JsValue::UNDEFINED, |raw| from_json(&raw))
+    }
+
     /// An id identifying this lease to its pool.
     #[wasm_bindgen(getter, js_name = leaseId)]
     pub fn lease_id(&self) -> f64 {

@@ -84,8 +84,12 @@ export function startTsServer({ json = false } = {}) {
   return start(process.execPath, args, ['/__stats', '/__reset', '/__expire']);
 }
 
-/** Python SDK server (tests/servers/py_server.py). stateless: no session, JSON answers. */
-export function startPyServer({ stateless = false } = {}) {
-  const args = [`${SERVERS}py_server.py`, ...(stateless ? ['--stateless'] : [])];
+/**
+ * Python SDK server (tests/servers/py_server.py). stateless: no session, JSON answers.
+ * modern: also serves the stateless 2026-07-28 era (mcp 2.x's default); without it the fixture
+ * answers a 2026-07-28 request as a session-era server does, so the pool falls back to initialize.
+ */
+export function startPyServer({ stateless = false, modern = false } = {}) {
+  const args = [`${SERVERS}py_server.py`, ...(stateless ? ['--stateless'] : []), ...(modern ? ['--modern'] : [])];
   return start(PYTHON, args, ['/__stats', '/__reset']);
 }

@@ -108,7 +108,11 @@ for (const flavour of FLAVOURS) {
       const proxied = await fetch(proxy.url, { method: 'OPTIONS' });
       assert.equal(proxied.status, direct.status);
       assert.equal(proxied.headers.get('access-control-allow-origin'), direct.headers.get('access-control-allow-origin'));
-      const posts = proxy.log.filter((e) => e.httpMethod === 'POST');
+      const all = proxy.log.filter((e) => e.httpMethod === 'POST');
+      // The era probe first: these session-era servers refuse it (4xx), and the pool falls back.
+      assert.equal(all[0].rpc, 'server/discover');
+      assert.ok(all[0].forwarded && all[0].status >= 400 && all[0].status < 500, JSON.stringify(all[0]));
+      const posts = all.slice(1);
       assert.deepEqual(posts.map((e) => e.rpc).slice(0, 3), ['initialize', 'notifications/initialized', 'tools/call']);
       // (outcome may be 'client-gone': the pool stops reading an SSE stream once its answer came.)
       assert.ok(posts.every((e) => e.fault === null && e.forwarded && e.status >= 200 && e.status < 300),

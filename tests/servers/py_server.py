@@ -1,8 +1,12 @@
 """Real MCP server fixture on the official Python SDK (mcp 2.x, MCPServer), served by uvicorn.
 
-Usage: python tests/servers/py_server.py --port 0 [--stateless]
+Usage: python tests/servers/py_server.py --port 0 [--stateless] [--modern]
 Prints exactly one line "LISTENING <port>" on stdout when ready. Binds 127.0.0.1 only. Endpoint /mcp.
 --stateless = stateless_http=True, json_response=True (no session, plain JSON).
+--modern = also serve the stateless 2026-07-28 era, as mcp 2.x does by default. Without it, a request
+that asks for 2026-07-28 (MCP-Protocol-Version header) is answered the way a session-era server
+(mcp 1.x) answers one it cannot route: 400 "No valid session ID" when stateful, -32601 when
+stateless; so the default fixtures stay session-era servers and the pool's era probe falls back.
 Test hooks (plain HTTP): GET /__stats -> {"initialize": n, "posts": n, "deleted": n, "toolCalls": {...}};
 POST /__reset zeroes them.
 """
@@ -11,11 +15,13 @@ import argparse
 import asyncio
 import json
 import socket
+from typing import Annotated
 
 import uvicorn
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Elicit, MCPServer, Resolve
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel
 from starlette.middleware.cors import CORSMiddleware
 
 STATS = {"initialize": 0, "posts": 0, "deleted": 0, "toolCalls": {}}
@@ -51,6 +57,20 @@ async def slow(ms: float) -> str:
     return "done"
 
 
+class Name(BaseModel):
+    name: str
+
+
+def ask_name() -> Elicit[Name]:
+    return Elicit("Your name?", Name)
+
+
+@mcp.tool(description="Asks the user's name (elicitation; an InputRequiredResult in 2026-07-28)", structured_output=False)
+def ask(who: Annotated[Name, Resolve(ask_name)]) -> str:
+    _count("ask")
+    return f"hello {who.name}"
+
+
 class Hooks:
     """Counts initialize/POST/DELETE on /mcp (re-injecting the body it read) and serves GET /__stats, POST /__reset."""
 
@@ -74,6 +94,9 @@ class Hooks:
             return await self.app(scope, receive, send)
 
         STATS["posts"] += 1
+        headers = dict(scope.get("headers") or [])
+        if not MODERN and headers.get(b"mcp-protocol-version") == b"2026-07-28":
+            return await self.session_era_refusal(receive, send)
         chunks, more = [], True
         while more:
             msg = await receive()
@@ -101,6 +124,28 @@ class Hooks:
         return await self.app(scope, replay, send)
 
 
+    async def session_era_refusal(self, receive, send):
+        more = True
+        while more:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            more = msg.get("more_body", False)
+        if STATELESS:
+            status, body = 200, {"jsonrpc": "2.0", "id": None,
+                                 "error": {"code": -32601, "message": "Method not found"}}
+        else:
+            status, body = 400, {"jsonrpc": "2.0", "id": "server-error",
+                                 "error": {"code": -32000, "message": "Bad Request: No valid session ID provided"}}
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"access-control-allow-origin", b"*")]})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+MODERN = False
+STATELESS = False
+
+
 def build_app(stateless: bool):
     # Keep DNS-rebinding protection on, but allow any loopback host/origin (browser tests use random ports).
     security = TransportSecuritySettings(
@@ -126,7 +171,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--stateless", action="store_true")
+    ap.add_argument("--modern", action="store_true")
     a = ap.parse_args()
+    global MODERN, STATELESS
+    MODERN, STATELESS = a.modern, a.stateless
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
