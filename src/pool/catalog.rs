@@ -18,6 +18,37 @@ pub(super) struct Catalog {
     pub(super) tools: Rc<str>,
     /// When it was fetched, on the pool's clock.
     pub(super) fetched_at_ms: u64,
+    /// The server's own `ttlMs` for the list (stateless era), which caps the pool's TTL.
+    pub(super) server_ttl_ms: Option<u64>,
+}
+
+impl Catalog {
+    /// A catalog entry for `tools` fetched at `fetched_at_ms`.
+    pub(super) fn restored(tools: &RawValue, fetched_at_ms: u64) -> Catalog {
+        Catalog {
+            tools: Rc::from(tools.get()),
+            fetched_at_ms,
+            server_ttl_ms: server_ttl(tools),
+        }
+    }
+}
+
+/// The `ttlMs` a stateless-era list result carries.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListTtl {
+    #[serde(default)]
+    ttl_ms: Option<u64>,
+}
+
+/// The `ttlMs` of a list result, if it has one.
+fn server_ttl(tools: &RawValue) -> Option<u64> {
+    if !tools.get().contains("\"ttlMs\"") {
+        return None;
+    }
+    serde_json::from_str::<ListTtl>(tools.get())
+        .ok()
+        .and_then(|l| l.ttl_ms)
 }
 
 /// A server's catalog state: the cached result and an epoch bumped by every invalidation, so a
@@ -35,9 +66,13 @@ impl CatalogSlot {
         self.epoch += 1;
     }
 
-    /// The cached list if younger than `ttl_ms` (0: caching off).
+    /// The cached list if younger than `ttl_ms` (0: caching off) and than the server's own
+    /// `ttlMs` (stateless era; 0 there means always re-fetch).
     pub(super) fn fresh(&self, now: u64, ttl_ms: u64) -> Option<Rc<str>> {
         let cached = self.cached.as_ref()?;
+        let ttl_ms = cached
+            .server_ttl_ms
+            .map_or(ttl_ms, |server| server.min(ttl_ms));
         (ttl_ms > 0 && !expired(now, cached.fetched_at_ms, ttl_ms)).then(|| cached.tools.clone())
     }
 }
@@ -60,10 +95,7 @@ impl PoolInner {
         let mut state = self.state.borrow_mut();
         if let Some(server) = state.server_by_id(server_id) {
             if server.catalog.epoch == epoch {
-                server.catalog.cached = Some(Catalog {
-                    tools: Rc::from(tools.get()),
-                    fetched_at_ms: now,
-                });
+                server.catalog.cached = Some(Catalog::restored(tools, now));
             }
         }
     }

@@ -149,10 +149,10 @@ impl PoolInner {
         }
         if let Some(tools) = &snapshot.tools {
             if tools.age_ms < self.options.tools_cache_ttl_ms {
-                server.catalog.cached = Some(Catalog {
-                    tools: Rc::from(tools.result.get()),
-                    fetched_at_ms: now.saturating_sub(tools.age_ms),
-                });
+                server.catalog.cached = Some(Catalog::restored(
+                    &tools.result,
+                    now.saturating_sub(tools.age_ms),
+                ));
             }
         }
         let mut resumed = 0;

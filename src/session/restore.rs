@@ -61,7 +61,13 @@ impl Session {
         snapshot: &SessionSnapshot,
     ) -> Result<Session, Error> {
         let session = Session::blank(config, rt, on_notification);
-        if !protocol::is_supported(&snapshot.protocol_version) {
+        let modern = protocol::is_modern(&snapshot.protocol_version);
+        let pinned_away = match session.inner.config.era {
+            super::EraPolicy::Legacy => modern,
+            super::EraPolicy::Modern => !modern,
+            super::EraPolicy::Auto => false,
+        };
+        if pinned_away || (!modern && !protocol::is_supported(&snapshot.protocol_version)) {
             return Err(Error::UnsupportedProtocolVersion {
                 server: session.server().to_owned(),
                 version: crate::error::snippet(&snapshot.protocol_version, 40),
@@ -85,7 +91,11 @@ impl Session {
         };
         {
             let mut state = session.inner.state.borrow_mut();
-            state.session_id = snapshot.session_id.clone();
+            if modern {
+                state.era = super::Era::Modern;
+                session.inner.config.era_memory.borrow_mut().known = Some(super::Era::Modern);
+            }
+            state.session_id = snapshot.session_id.clone().filter(|_| !modern);
             state.protocol_version = Some(snapshot.protocol_version.clone());
             state.init = init;
             state.generation = 1;

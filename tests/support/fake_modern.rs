@@ -1,5 +1,5 @@
 //! The fake server's stateless era (2026-07-28): `server/discover`, per-request `_meta` and
-//! routing-header checks, no `ping`, and a tool that needs input (`ask`: an
+//! routing-header checks, `ttlMs` on discovery and `tools/list`, no `ping`, and a tool that needs input (`ask`: an
 //! `InputRequiredResult` with an elicitation until the client re-sends it with the answer).
 
 use mcp_edge_pool::HttpRequest;
@@ -55,8 +55,21 @@ pub(super) fn post(knobs: &Knobs, request: &HttpRequest, body: &Value) -> Reply 
         "server/discover" => discover(knobs, &id),
         "ping" => error(404, &id, -32601, "Method not found"),
         "tools/call" if body["params"]["name"] == "ask" => ask(&id, &body["params"]),
+        "tools/list" => with_ttl(answer(knobs, method, &id, &body["params"]), knobs),
         _ => answer(knobs, method, &id, &body["params"]),
     }
+}
+
+/// A list result with the stateless era's `ttlMs` (the knob shared with discovery).
+fn with_ttl(mut reply: Reply, knobs: &Knobs) -> Reply {
+    if let Ok(mut message) = serde_json::from_slice::<Value>(&reply.body) {
+        if message["result"].is_object() {
+            message["result"]["ttlMs"] = json!(knobs.discover_ttl_ms);
+            message["result"]["cacheScope"] = json!("private");
+            reply.body = message.to_string().into_bytes();
+        }
+    }
+    reply
 }
 
 fn discover(knobs: &Knobs, id: &Value) -> Reply {

@@ -140,7 +140,7 @@ impl FakeServer {
     pub fn modern(&self, on: bool) {
         self.knobs(|k| k.modern = on)
     }
-    /// The `ttlMs` of `server/discover` results.
+    /// The `ttlMs` of `server/discover` and (stateless) `tools/list` results.
     pub fn discover_ttl_ms(&self, ms: u64) {
         self.knobs(|k| k.discover_ttl_ms = ms)
     }

@@ -1,0 +1,132 @@
+//! The pool over a stateless-era (2026-07-28) server: the server's `ttlMs` caps the tool
+//! catalog's age, snapshots resume stateless sessions without a discovery, and the health loop
+//! checks them with `server/discover`.
+
+mod support;
+
+use mcp_edge_pool::pool::PoolSnapshot;
+use mcp_edge_pool::session::Era;
+use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
+use support::{Harness, URL};
+
+fn pool(h: &Harness, options: PoolOptions) -> Pool {
+    let pool = Pool::new(options, h.runtime()).expect("pool");
+    pool.register_http("s", URL, ServerOptions::default())
+        .expect("register");
+    pool
+}
+
+fn tools(h: &mut Harness, pool: &Pool) -> usize {
+    let p = pool.clone();
+    let raw = h
+        .block_on(async move {
+            let lease = p.get("s").await?;
+            lease.list_tools_raw(false, None).await
+        })
+        .expect("tools");
+    let value: serde_json::Value = serde_json::from_str(raw.get()).expect("json");
+    value["tools"].as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn the_servers_ttl_caps_the_catalog() {
+    let mut h = Harness::new();
+    h.server.modern(true);
+    h.server.discover_ttl_ms(1_000);
+    let pool = pool(
+        &h,
+        PoolOptions {
+            tools_cache_ttl_ms: 60_000,
+            health_check_interval_ms: 0,
+            ..PoolOptions::default()
+        },
+    );
+    assert_eq!(tools(&mut h, &pool), 5);
+    let pages = h.server.count("tools/list");
+    assert_eq!(tools(&mut h, &pool), 5);
+    assert_eq!(h.server.count("tools/list"), pages, "cached within ttlMs");
+    h.clock.advance(1_001);
+    assert_eq!(tools(&mut h, &pool), 5);
+    assert_eq!(
+        h.server.count("tools/list"),
+        2 * pages,
+        "the server's 1 s ttlMs wins over the pool's 60 s"
+    );
+    assert_eq!(h.server.count("initialize"), 0);
+}
+
+#[test]
+fn a_stateless_session_is_snapshotted_and_resumed_without_discovery() {
+    let mut h = Harness::new();
+    h.server.modern(true);
+    let options = PoolOptions {
+        health_check_interval_ms: 0,
+        ..PoolOptions::default()
+    };
+    let old = pool(&h, options.clone());
+    let p = old.clone();
+    let lease = h.block_on(async move { p.get("s").await }).expect("lease");
+    assert_eq!(lease.session().expect("session").era(), Era::Modern);
+    drop(lease);
+    let text = serde_json::to_string(&old.snapshot()).expect("json");
+    assert!(text.contains("2026-07-28"), "{text}");
+    assert!(
+        !text.contains("sessionId"),
+        "no session id in the stateless era: {text}"
+    );
+    let discovers = h.server.count("server/discover");
+
+    let fresh = Pool::new(options, h.runtime()).expect("pool");
+    let snapshot: PoolSnapshot = serde_json::from_str(&text).expect("parses");
+    fresh.restore(snapshot).expect("restore");
+    fresh
+        .register_http("s", URL, ServerOptions::default())
+        .expect("register");
+    assert_eq!(fresh.stats().servers["s"].restored_connections, 1);
+    let p = fresh.clone();
+    let lease = h.block_on(async move { p.get("s").await }).expect("lease");
+    assert_eq!(lease.session().expect("session").era(), Era::Modern);
+    let raw = h
+        .block_on(async move {
+            lease
+                .call_tool(
+                    "echo",
+                    serde_json::json!({"message": "again"}),
+                    Default::default(),
+                )
+                .await
+        })
+        .expect("echo");
+    assert_eq!(raw.content[0]["text"], "again");
+    assert_eq!(
+        h.server.count("server/discover"),
+        discovers,
+        "no new discovery"
+    );
+    assert_eq!(h.server.count("initialize"), 0);
+}
+
+#[test]
+fn the_health_loop_checks_stateless_sessions_with_discover() {
+    let mut h = Harness::new();
+    h.server.modern(true);
+    let pool = pool(
+        &h,
+        PoolOptions {
+            health_check_interval_ms: 1_000,
+            idle_timeout_ms: 600_000,
+            ..PoolOptions::default()
+        },
+    );
+    let p = pool.clone();
+    let lease = h.block_on(async move { p.get("s").await }).expect("lease");
+    drop(lease);
+    let before = h.server.count("server/discover");
+    h.advance(2_500);
+    assert!(
+        h.server.count("server/discover") > before,
+        "the health loop asked server/discover"
+    );
+    assert_eq!(h.server.count("ping"), 0, "ping is gone in 2026-07-28");
+    assert_eq!(pool.stats().idle_connections, 1, "still healthy");
+}
