@@ -150,13 +150,14 @@ fn pinned_eras_never_probe_or_fail_clearly() {
 }
 
 #[test]
-fn a_network_failure_during_the_probe_is_no_verdict() {
+fn a_network_failure_during_the_probe_is_no_verdict_and_the_handshake_is_tried() {
     let mut h = Harness::new();
     h.server.set_down(true);
     let config = auto(&h);
     let error = h.try_connect(config.clone()).expect_err("down");
     assert_eq!(error.code(), "CONNECT_FAILED", "{error}");
-    assert_eq!(config.era_memory.borrow().known, None);
+    assert_eq!(methods(&h), ["server/discover", "initialize"], "both tried");
+    assert_eq!(config.era_memory.borrow().known, None, "nothing remembered");
     h.server.set_down(false);
     h.server.modern(true);
     let session = h.try_connect(config).expect("up again");
@@ -278,4 +279,26 @@ fn input_required_without_a_handler_is_a_clear_error() {
         other => panic!("unexpected {other:?}"),
     }
     assert_eq!(h.server.count("tools/call"), 1, "not re-sent");
+}
+
+#[test]
+fn concurrent_first_opens_share_one_probe() {
+    let mut h = Harness::new();
+    let config = auto(&h);
+    let opens: Vec<_> = (0..3)
+        .map(|_| {
+            let connecting = mcp_edge_pool::Session::connect(config.clone(), h.runtime(), None);
+            h.exec.spawn_task(connecting)
+        })
+        .collect();
+    h.run();
+    for open in opens {
+        assert_eq!(open.output("open").expect("opened").era(), Era::Legacy);
+    }
+    assert_eq!(
+        h.server.count("server/discover"),
+        1,
+        "one probe for three opens"
+    );
+    assert_eq!(h.server.count("initialize"), 3);
 }

@@ -5,11 +5,13 @@
 //! `server/discover` once and then stamps every request with `_meta` and routing headers.
 //! Unless an era is pinned, the first session of a server probes with `server/discover`;
 //! anything that is not a modern answer (a JSON-RPC error, an HTTP 4xx, an unparsable result, a
-//! discovery that lists no modern version) falls back to `initialize`. The verdict is kept per
-//! server, so later sessions skip the probe; a network failure is never a verdict.
+//! discovery that lists no modern version, even a network failure) falls back to `initialize`.
+//! The verdict of a successful open is kept per server, so later sessions skip the probe.
 
 use std::cell::RefCell;
 use std::rc::Rc;
+
+use futures_channel::oneshot;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -61,6 +63,27 @@ pub struct EraMemory {
     pub known: Option<Era>,
     /// The last `server/discover` result, reusable within its `ttlMs`.
     discovery: Option<Discovery>,
+    /// A session of this server is probing: others wait for its verdict (one probe, not one
+    /// per concurrent open).
+    probing: bool,
+    waiting: Vec<oneshot::Sender<()>>,
+}
+
+/// Ends a probe: lets the sessions waiting for its verdict go on, also when the probe was
+/// dropped half-way (its open timed out).
+struct ProbeGuard<'a>(&'a EraSlot);
+
+impl Drop for ProbeGuard<'_> {
+    fn drop(&mut self) {
+        let waiting = {
+            let mut memory = self.0.borrow_mut();
+            memory.probing = false;
+            std::mem::take(&mut memory.waiting)
+        };
+        for tx in waiting {
+            let _ = tx.send(());
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -101,8 +124,26 @@ impl Session {
     /// Opens the session in the era the server speaks (probing once per server unless pinned).
     pub(super) async fn open(&self) -> Result<(), Error> {
         let config = &self.inner.config;
-        let known = config.era_memory.borrow().known;
         let policy = config.era;
+        // Wait while another session of the server probes; then its verdict is known (or it
+        // failed, and this one probes).
+        loop {
+            let wait = {
+                let mut memory = config.era_memory.borrow_mut();
+                if policy != EraPolicy::Auto || memory.known.is_some() || !memory.probing {
+                    break;
+                }
+                let (tx, rx) = oneshot::channel();
+                memory.waiting.push(tx);
+                rx
+            };
+            let _ = wait.await;
+        }
+        let known = config.era_memory.borrow().known;
+        let _probe = (policy == EraPolicy::Auto && known.is_none()).then(|| {
+            config.era_memory.borrow_mut().probing = true;
+            ProbeGuard(&config.era_memory)
+        });
         if matches!(
             (policy, known),
             (EraPolicy::Legacy, _) | (EraPolicy::Auto, Some(Era::Legacy))
@@ -114,7 +155,7 @@ impl Session {
         }
         match self.discover().await {
             Ok(Probe::Modern(result, ttl)) => self.adopt_discovered(result, ttl),
-            Err(e) if no_verdict(&e) => Err(e),
+            Err(e) if ends_open(&e) => Err(e),
             other if policy == EraPolicy::Modern => {
                 let why = match other {
                     Err(e) => format!(": {e}"),
@@ -278,15 +319,12 @@ impl Snapshot {
     }
 }
 
-/// Errors that say nothing about the server's era: the probe's caller gets them as they are.
-fn no_verdict(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::Network { .. }
-            | Error::SessionClosed { .. }
-            | Error::Aborted
-            | Error::ResponseTooLarge { .. }
-    )
+/// Probe failures that end the open: the session was closed or the caller gave up. Anything
+/// else tries the handshake, even a network failure: in a browser a server whose CORS rules do
+/// not allow the stateless era's headers (`Mcp-Method`) fails the probe exactly like an
+/// unreachable one, and still speaks the session era. Only a successful open is remembered.
+fn ends_open(e: &Error) -> bool {
+    matches!(e, Error::SessionClosed { .. } | Error::Aborted)
 }
 
 /// True when a `-32022` error's `data.supported` names a session-era version we speak (or
