@@ -1,4 +1,5 @@
-//! The pool over a stateless-era (2026-07-28) server: the server's `ttlMs` caps the tool
+//! The pool over a stateless-era (2026-07-28) server (5 tools, plus `routed`; `bad` is dropped for its
+//! invalid `x-mcp-header`): the server's `ttlMs` caps the tool
 //! catalog's age, snapshots resume stateless sessions without a discovery, and the health loop
 //! checks them with `server/discover`.
 
@@ -41,12 +42,12 @@ fn the_servers_ttl_caps_the_catalog() {
             ..PoolOptions::default()
         },
     );
-    assert_eq!(tools(&mut h, &pool), 5);
+    assert_eq!(tools(&mut h, &pool), 6);
     let pages = h.server.count("tools/list");
-    assert_eq!(tools(&mut h, &pool), 5);
+    assert_eq!(tools(&mut h, &pool), 6);
     assert_eq!(h.server.count("tools/list"), pages, "cached within ttlMs");
     h.clock.advance(1_001);
-    assert_eq!(tools(&mut h, &pool), 5);
+    assert_eq!(tools(&mut h, &pool), 6);
     assert_eq!(
         h.server.count("tools/list"),
         2 * pages,

@@ -302,3 +302,46 @@ fn concurrent_first_opens_share_one_probe() {
     );
     assert_eq!(h.server.count("initialize"), 3);
 }
+
+#[test]
+fn x_mcp_header_arguments_travel_as_mcp_param_headers_and_invalid_tools_are_dropped() {
+    let mut h = Harness::new();
+    h.server.modern(true);
+    h.server.page_size(10);
+    let session = h.try_connect(auto(&h)).expect("modern");
+    let s = session.clone();
+    let listed = h
+        .block_on(async move {
+            s.request("tools/list", None, RequestOptions::default())
+                .await
+        })
+        .expect("tools/list");
+    let names: Vec<String> = value(&listed)["tools"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter_map(|t| t["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(names.contains(&"routed".to_owned()), "{names:?}");
+    assert!(
+        !names.contains(&"bad".to_owned()),
+        "invalid x-mcp-header: dropped"
+    );
+    let call = |region: &str| {
+        let s = session.clone();
+        let args = params(json!({"name": "routed", "arguments": {"region": region}}));
+        async move {
+            s.request("tools/call", args, RequestOptions::default())
+                .await
+        }
+    };
+    let plain = h.block_on(call("us-west1")).expect("plain");
+    assert_eq!(value(&plain)["content"][0]["text"], "us-west1");
+    let unsafe_value = h.block_on(call("Hello, 世界")).expect("base64");
+    assert_eq!(
+        value(&unsafe_value)["content"][0]["text"],
+        "=?base64?SGVsbG8sIOS4lueVjA==?="
+    );
+}

@@ -67,6 +67,8 @@ pub struct EraMemory {
     /// per concurrent open).
     probing: bool,
     waiting: Vec<oneshot::Sender<()>>,
+    /// Which arguments of each tool go into `Mcp-Param-*` headers (learnt from `tools/list`).
+    pub(super) tool_headers: super::param_headers::ToolHeaders,
 }
 
 /// Ends a probe: lets the sessions waiting for its verdict go on, also when the probe was

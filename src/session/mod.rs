@@ -16,6 +16,7 @@ mod handlers;
 mod handshake;
 mod modern;
 mod pages;
+mod param_headers;
 mod progress;
 mod redirect;
 mod request;

@@ -3,14 +3,14 @@
 //! `Mcp-Name` for `tools/call`, `prompts/get`, `resources/read`); errors may come with an HTTP
 //! status and a JSON-RPC body; and a server that needs input (elicitation, sampling, roots)
 //! answers with an `InputRequiredResult` that the client fulfils and re-sends (multi round-trip
-//! requests, SEP-2322).
+//! requests, SEP-2322). Tool arguments marked `x-mcp-header` travel as `Mcp-Param-*` headers too.
 
 use futures_util::future;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::Session;
+use super::{param_headers, Session};
 use crate::error::{snippet, Error};
 use crate::jsonrpc::{self, codes, Message, Response};
 use crate::protocol::{self, meta_keys, methods};
@@ -137,7 +137,17 @@ impl Session {
         }
         let mut fields = object(params.as_deref())?;
         self.stamp(&mut fields)?;
-        let route = route(method, Some(&fields));
+        let mut route = route(method, Some(&fields));
+        if method == methods::TOOLS_CALL {
+            let memory = self.inner.config.era_memory.borrow();
+            let map = fields
+                .get("name")
+                .and_then(Value::as_str)
+                .and_then(|name| memory.tool_headers.get(name));
+            if let Some(map) = map {
+                route.extend(param_headers::param_headers(map, fields.get("arguments")));
+            }
+        }
         let mut id = first_id;
         let mut state_only_ms = STATE_ONLY_FIRST_MS;
         for _ in 0..=MAX_INPUT_ROUNDS {
@@ -153,6 +163,13 @@ impl Session {
             let raw = self.read_answer(response, id, &snap).await?;
             self.mark_ok();
             let Some(asked) = input_required(&raw) else {
+                if method == methods::TOOLS_LIST {
+                    let mut memory = self.inner.config.era_memory.borrow_mut();
+                    if let Some(kept) = param_headers::absorb_tools(&raw, &mut memory.tool_headers)
+                    {
+                        return Ok(kept);
+                    }
+                }
                 return Ok(raw);
             };
             match asked.input_requests.filter(|r| !r.is_empty()) {

@@ -55,17 +55,36 @@ pub(super) fn post(knobs: &Knobs, request: &HttpRequest, body: &Value) -> Reply 
         "server/discover" => discover(knobs, &id),
         "ping" => error(404, &id, -32601, "Method not found"),
         "tools/call" if body["params"]["name"] == "ask" => ask(&id, &body["params"]),
+        "tools/call" if body["params"]["name"] == "routed" => {
+            let seen = request.header("mcp-param-region").unwrap_or("(none)");
+            let result =
+                json!({"content": [{"type": "text", "text": seen}], "resultType": "complete"});
+            Reply::json(json!({"jsonrpc": "2.0", "id": id, "result": result}).to_string())
+        }
         "tools/list" => with_ttl(answer(knobs, method, &id, &body["params"]), knobs),
         _ => answer(knobs, method, &id, &body["params"]),
     }
 }
 
-/// A list result with the stateless era's `ttlMs` (the knob shared with discovery).
+/// A list result with the stateless era's `ttlMs` (the knob shared with discovery); the last
+/// page also lists `routed` (its `region` argument is an `x-mcp-header`) and `bad` (an invalid
+/// annotation: clients must drop it).
 fn with_ttl(mut reply: Reply, knobs: &Knobs) -> Reply {
     if let Ok(mut message) = serde_json::from_slice::<Value>(&reply.body) {
         if message["result"].is_object() {
             message["result"]["ttlMs"] = json!(knobs.discover_ttl_ms);
             message["result"]["cacheScope"] = json!("private");
+            let last = message["result"].get("nextCursor").is_none();
+            if let (true, Some(tools)) = (last, message["result"]["tools"].as_array_mut()) {
+                tools.push(
+                    json!({"name": "routed", "inputSchema": {"type": "object", "properties": {
+                    "region": {"type": "string", "x-mcp-header": "Region"}}}}),
+                );
+                tools.push(
+                    json!({"name": "bad", "inputSchema": {"type": "object", "properties": {
+                    "region": {"type": "object", "x-mcp-header": "Region"}}}}),
+                );
+            }
             reply.body = message.to_string().into_bytes();
         }
     }
