@@ -125,6 +125,20 @@ pub const MIN_HEALTH_INTERVAL_MS: u64 = 100;
 /// Most sessions per server or leases per session one may configure.
 pub const MAX_COUNT: usize = 10_000;
 
+/// Which HTTP transport sessions to a server use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransportMode {
+    /// Streamable HTTP; when the first `initialize` POST of a session is answered `400`, `404` or
+    /// `405`, fall back to the older HTTP+SSE transport (protocol 2024-11-05). The default.
+    #[default]
+    Auto,
+    /// Streamable HTTP only (no fallback).
+    StreamableHttp,
+    /// The older HTTP+SSE transport only: `GET` the URL for an event stream, `POST` to the
+    /// endpoint it names.
+    Sse,
+}
+
 /// Per-server options of [`crate::Pool::register_http`]; `None` fields inherit the pool's.
 #[derive(Clone, Default)]
 pub struct ServerOptions {
@@ -147,6 +161,8 @@ pub struct ServerOptions {
     /// Gives this server's bearer token, and a new one on `401` (overrides an `Authorization`
     /// header). Default: none.
     pub token_provider: Option<crate::session::TokenProvider>,
+    /// Which transport to use. Default: [`TransportMode::Auto`].
+    pub transport: TransportMode,
 }
 
 impl fmt::Debug for ServerOptions {
@@ -162,6 +178,7 @@ impl fmt::Debug for ServerOptions {
                 "allow_cross_origin_redirects",
                 &self.allow_cross_origin_redirects,
             )
+            .field("transport", &self.transport)
             .finish()
     }
 }

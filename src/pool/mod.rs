@@ -169,6 +169,7 @@ impl Pool {
             allow_cross_origin_redirects: options.allow_cross_origin_redirects,
             handlers: options.handlers,
             token_provider: options.token_provider,
+            transport: options.transport,
         };
         let mut state = self.inner.state.borrow_mut();
         if state.closed {

@@ -12,11 +12,13 @@ mod auth;
 mod exchange;
 mod handlers;
 mod handshake;
+mod legacy_sse;
 mod pages;
 mod progress;
 mod redirect;
 mod request;
 mod restore;
+mod resume;
 
 pub use auth::{parse_challenge, AuthChallenge, TokenProvider};
 pub use handlers::{ClientHandlers, ServerRequestHandler};
@@ -29,6 +31,8 @@ use std::rc::Rc;
 
 use futures_util::future::{self, Either, FutureExt, LocalBoxFuture, Shared};
 use serde_json::value::RawValue;
+
+pub use crate::config::TransportMode;
 
 use crate::error::Error;
 use crate::jsonrpc::{self, Notification};
@@ -56,6 +60,8 @@ pub struct SessionConfig {
     pub handlers: ClientHandlers,
     /// Gives the bearer token (overrides an `Authorization` in `headers`).
     pub token_provider: Option<TokenProvider>,
+    /// Streamable HTTP, HTTP+SSE, or Streamable HTTP with fallback to HTTP+SSE (the default).
+    pub transport: TransportMode,
 }
 
 impl fmt::Debug for SessionConfig {
@@ -66,6 +72,7 @@ impl fmt::Debug for SessionConfig {
             .field("url", &self.url)
             .field("header_names", &names)
             .field("request_timeout_ms", &self.request_timeout_ms)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
@@ -105,6 +112,10 @@ pub enum Era {
     /// `initialize` handshake, `Mcp-Session-Id`, versions 2025-03-26 to 2025-11-25.
     #[default]
     Legacy,
+    /// `initialize` handshake over the older HTTP+SSE transport (protocol 2024-11-05): one
+    /// long-lived `GET` stream carries every server message, each client message is `POST`ed to
+    /// the endpoint the stream named.
+    HttpSse,
 }
 
 /// A live MCP session. Clone it freely: clones share the session.
@@ -126,6 +137,8 @@ struct Inner {
     progress: RefCell<std::collections::BTreeMap<i64, Rc<progress::ProgressSink>>>,
     /// The bearer token from the provider.
     auth: auth::AuthState,
+    /// The event stream and message endpoint of an HTTP+SSE session.
+    sse: RefCell<Option<Rc<legacy_sse::Channel>>>,
 }
 
 /// A re-initialize in flight, awaited by every caller that hit the expired session.
@@ -206,6 +219,7 @@ impl Session {
                 on_notification: RefCell::new(on_notification),
                 progress: RefCell::default(),
                 auth: auth::AuthState::default(),
+                sse: RefCell::new(None),
             }),
         }
     }
@@ -264,6 +278,8 @@ impl Session {
         // its clone of the session, the session itself alive (a reference cycle).
         let abandoned = self.inner.reinit.borrow_mut().take();
         drop(abandoned);
+        // HTTP+SSE: closing is aborting the event stream (there is no DELETE).
+        self.drop_sse_channel();
         if snap.session_id.is_some() {
             let _ = self.send_delete(&snap).await;
         }
@@ -304,9 +320,10 @@ impl Session {
         self.inner.initializes.get()
     }
 
-    /// True once [`Session::close`] was called.
+    /// True once [`Session::close`] was called, or once the event stream of an HTTP+SSE session
+    /// ended (the session is then unusable: the pool opens a new one).
     pub fn is_closed(&self) -> bool {
-        self.inner.state.borrow().closed
+        self.inner.state.borrow().closed || self.sse_stream_ended()
     }
 
     /// True when both handles point at the same session.
@@ -361,6 +378,11 @@ impl Session {
             return Err(Failure::Fatal(Error::SessionClosed {
                 server: self.server().to_owned(),
             }));
+        }
+        if let Some(channel) = self.sse_channel() {
+            let result = self.sse_call(&channel, id, body.to_owned(), &snap).await?;
+            self.mark_ok();
+            return Ok(result);
         }
         let response = self.post(body.to_owned(), Some(&snap), false).await?;
         if response.status == 404 && snap.session_id.is_some() {

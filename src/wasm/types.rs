@@ -46,6 +46,9 @@ export interface ServerOptions {
   allowCrossOriginRedirects?: boolean;
   /** Gives the bearer token: called first with no argument, then with the 401's challenge; concurrent 401s share one call. */
   tokenProvider?: (challenge?: { error?: string; scope?: string; resourceMetadata?: string }) => string | Promise<string>;
+  /** "auto" (default): Streamable HTTP, falling back to the older HTTP+SSE transport (2024-11-05) when the first
+   *  initialize POST gets 400/404/405. "streamable-http": no fallback. "sse": HTTP+SSE only. */
+  transport?: 'auto' | 'streamable-http' | 'sse';
   /** Answers to this server's own requests; only these capabilities are declared. Others get -32601. */
   handlers?: {
     elicitation?: (params: any) => unknown | Promise<unknown>;

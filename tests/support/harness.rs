@@ -64,6 +64,7 @@ impl Harness {
             allow_cross_origin_redirects: false,
             handlers: Default::default(),
             token_provider: None,
+            transport: Default::default(),
         }
     }
 
