@@ -187,7 +187,8 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::UnsupportedProtocolVersion`] when the server insists on a version this client
-    /// does not speak; [`Error::ConnectFailed`] for anything else.
+    /// does not speak; [`Error::CrossOriginEndpoint`] when an HTTP+SSE server names a message
+    /// endpoint on another origin; [`Error::ConnectFailed`] for anything else.
     pub async fn connect(
         config: SessionConfig,
         rt: Runtime,
@@ -455,7 +456,9 @@ impl Session {
 
     fn connect_error(&self, e: Error) -> Error {
         match e {
-            Error::UnsupportedProtocolVersion { .. } | Error::ConnectFailed { .. } => e,
+            Error::UnsupportedProtocolVersion { .. }
+            | Error::ConnectFailed { .. }
+            | Error::CrossOriginEndpoint { .. } => e,
             other => Error::ConnectFailed {
                 server: self.server().to_owned(),
                 reason: other.to_string(),

@@ -8,9 +8,11 @@ mod fake_methods;
 mod fake_server;
 mod harness;
 mod pool;
+mod sse_server;
 
 pub use clock::{ManualClock, Sleep};
 pub use exec::{Exec, TaskHandle, TestSpawner};
 pub use fake_server::{FakeServer, Logged};
 pub use harness::{params, value, Harness, SeenNotification, URL};
 pub use pool::{counts, get_now, limits, pool_with, spawn_get, spawn_get_timeout, NAME};
+pub use sse_server::{SseLogged, SseServer, ENDPOINT};
