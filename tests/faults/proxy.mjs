@@ -312,10 +312,14 @@ export async function startFaultProxy(targetUrl) {
         entry.sseIds = [];
         let pending = '';
         let passed = 0;
-        const cut = () => {
+        const cut = async () => {
           upRes.destroy();
-          if (f.destroy) res.socket?.destroy();
-          else res.end();
+          if (f.destroy) {
+            await pause(20, signal);
+            res.socket?.destroy();
+          } else {
+            res.end();
+          }
         };
         if (f.events === 0) return cut();
         try {
@@ -324,7 +328,8 @@ export async function startFaultProxy(targetUrl) {
             for (let m = /\r?\n\r?\n/.exec(pending); m; m = /\r?\n\r?\n/.exec(pending)) {
               const block = pending.slice(0, m.index + m[0].length);
               pending = pending.slice(m.index + m[0].length);
-              res.write(block);
+              // Flushed before any cut, so the client really got the event.
+              await new Promise((r) => res.write(block, r));
               const idLine = block.split(/\r?\n/).find((l) => l.startsWith('id:'));
               if (idLine) entry.sseIds.push(idLine.slice(3).replace(/^ /, ''));
               if (!block.split(/\r?\n/).every((l) => l === '' || l.startsWith(':')) && ++passed >= f.events) {
