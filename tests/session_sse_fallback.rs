@@ -456,3 +456,22 @@ fn the_pool_uses_sse_sessions_and_replaces_one_whose_stream_ended() {
     });
     assert_eq!(text(&r.expect("ok")), "new");
 }
+
+#[test]
+fn a_handshake_that_times_out_on_the_stream_leaves_no_stream_open() {
+    let mut h = Harness::new();
+    let sse = SseServer::new(&h);
+    let mut config = h.config();
+    config.request_timeout_ms = 1_000;
+    // The server accepts the initialize POST but never answers it on the stream.
+    sse.silent(true);
+    let rt = sse.runtime(&h);
+    let task = h.exec.spawn_task(Session::connect(config, rt, None));
+    h.run();
+    assert_eq!(sse.open_streams(), 1);
+    h.advance(1_000);
+    let error = task.output("connect").expect_err("no handshake");
+    assert_eq!(error.code(), "CONNECT_FAILED");
+    h.run();
+    assert_eq!(sse.open_streams(), 0, "the stream was aborted");
+}

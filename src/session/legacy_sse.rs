@@ -92,6 +92,20 @@ impl Drop for PendingGuard<'_> {
     }
 }
 
+/// Aborts the stream of an HTTP+SSE handshake that failed or was abandoned.
+struct HandshakeGuard<'a> {
+    session: &'a Session,
+    armed: bool,
+}
+
+impl Drop for HandshakeGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.session.drop_sse_channel();
+        }
+    }
+}
+
 /// Why opening the event stream failed.
 pub(super) enum OpenFailure {
     /// The URL does not serve an HTTP+SSE stream at all (HTTP error or another content type).
@@ -162,10 +176,13 @@ impl Session {
             Err(OpenFailure::Failed(e)) => return Err(e),
         };
         *self.inner.sse.borrow_mut() = Some(channel.clone());
+        // A failed handshake, or one dropped by its timeout, leaves no stream open.
+        let mut guard = HandshakeGuard {
+            session: self,
+            armed: true,
+        };
         let outcome = self.sse_handshake(&channel).await;
-        if outcome.is_err() {
-            self.drop_sse_channel();
-        }
+        guard.armed = outcome.is_err();
         outcome
     }
 

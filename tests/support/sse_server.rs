@@ -48,6 +48,7 @@ struct State {
     post_status: u16,
     endpoint: String,
     version: Option<String>,
+    silent: bool,
     streams: BTreeMap<u64, Rc<RefCell<Pipe>>>,
     next_stream: u64,
     log: Vec<SseLogged>,
@@ -77,6 +78,7 @@ impl SseServer {
                 post_status: 405,
                 endpoint: ENDPOINT.to_owned(),
                 version: None,
+                silent: false,
                 streams: BTreeMap::new(),
                 next_stream: 0,
                 log: Vec::new(),
@@ -109,6 +111,11 @@ impl SseServer {
     /// The version `initialize` is answered with (`None`: the offered one).
     pub fn version(&self, version: Option<&str>) {
         self.state.borrow_mut().version = version.map(str::to_owned);
+    }
+
+    /// Accept every POSTed message but answer none.
+    pub fn silent(&self, on: bool) {
+        self.state.borrow_mut().silent = on;
     }
 
     /// Every request received, in order.
@@ -239,6 +246,9 @@ impl SseServer {
 
     /// Handles one POSTed message of stream `stream`.
     fn message(&self, stream: u64, body: Value) {
+        if self.state.borrow().silent {
+            return;
+        }
         let id = body.get("id").cloned();
         let Some(method) = body["method"].as_str().map(str::to_owned) else {
             // The client's answer to one of our requests.
