@@ -1,4 +1,5 @@
-//! One MCP session over Streamable HTTP (legacy, session era: 2025-03-26 to 2025-11-25).
+//! One MCP session over Streamable HTTP (legacy, session era: 2025-03-26 to 2025-11-25), or over
+//! the older HTTP+SSE transport (2024-11-05) it falls back to (see `legacy_sse`).
 //!
 //! A [`Session`] is a cheap, clonable handle. Many leases share one session: requests run
 //! concurrently over it, each as its own `POST`. When a request that carried a session id gets
