@@ -475,3 +475,48 @@ fn a_handshake_that_times_out_on_the_stream_leaves_no_stream_open() {
     h.run();
     assert_eq!(sse.open_streams(), 0, "the stream was aborted");
 }
+
+#[test]
+fn a_404_from_the_endpoint_reopens_the_stream_once_and_retries() {
+    let mut h = Harness::new();
+    let sse = SseServer::new(&h);
+    let session = connect(&mut h, &sse).expect("connects");
+    let waiting = call(&mut h, &session, "never", json!({}));
+    h.run();
+    // The server forgets the session; the client's stream just goes silent.
+    sse.forget_streams();
+    let calls: Vec<_> = (0..3)
+        .map(|i| {
+            call(
+                &mut h,
+                &session,
+                "echo",
+                json!({"message": format!("again {i}")}),
+            )
+        })
+        .collect();
+    h.run();
+    for (i, c) in calls.into_iter().enumerate() {
+        assert_eq!(
+            text(&c.output("echo").expect("retried on a new stream")),
+            format!("again {i}")
+        );
+    }
+    assert_eq!(sse.gets().len(), 2, "one new stream for the three callers");
+    assert_eq!(
+        sse.requests("initialize").len(),
+        3,
+        "probe, first and one re-initialize"
+    );
+    assert_eq!(session.initialize_count(), 2);
+    assert_eq!(
+        waiting
+            .output("old")
+            .expect_err("its stream was replaced")
+            .code(),
+        "NETWORK_ERROR",
+        "a call waiting on the old stream fails now, not at its timeout"
+    );
+    assert_eq!(sse.open_streams(), 1, "the old stream was aborted");
+    assert!(!session.is_closed());
+}

@@ -21,7 +21,8 @@ impl Session {
     /// `400`, `404` or `405`, the session falls back to the older HTTP+SSE transport.
     pub(super) async fn initialize(&self) -> Result<(), Error> {
         let mode = self.inner.config.transport;
-        if mode == TransportMode::Sse {
+        // An HTTP+SSE session re-initializes (after a 404 on its endpoint) over HTTP+SSE.
+        if mode == TransportMode::Sse || self.era() == super::Era::HttpSse {
             return self.initialize_sse(None).await;
         }
         // Only a brand-new session falls back: one that was ever initialized (or resumed) is not

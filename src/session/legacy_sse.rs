@@ -23,7 +23,7 @@ use futures_util::future::{AbortHandle, Abortable};
 use serde_json::value::RawValue;
 
 use super::redirect::{origin, resolve};
-use super::{Era, Inner, Session, Snapshot};
+use super::{Era, Failure, Inner, Session, Snapshot};
 use crate::error::{snippet, Error};
 use crate::jsonrpc::{self, Message, RequestId};
 use crate::protocol::{self, methods, InitializeParams, InitializeResult};
@@ -175,7 +175,15 @@ impl Session {
             }
             Err(OpenFailure::Failed(e)) => return Err(e),
         };
-        *self.inner.sse.borrow_mut() = Some(channel.clone());
+        // A re-open (the server forgot the old stream) replaces the old channel: whatever still
+        // waits on it fails now instead of at its timeout.
+        let old = self.inner.sse.borrow_mut().replace(channel.clone());
+        if let Some(old) = old {
+            old.fail(&Error::Network {
+                server: self.server().to_owned(),
+                message: "the HTTP+SSE stream was replaced by a new one".into(),
+            });
+        }
         // A failed handshake, or one dropped by its timeout, leaves no stream open.
         let mut guard = HandshakeGuard {
             session: self,
@@ -202,7 +210,17 @@ impl Session {
             generation,
             failed_reinits: 0,
         };
-        let raw = self.sse_call(channel, id, body, &pending).await?;
+        let raw = match self.sse_call(channel, id, body, &pending).await {
+            Ok(raw) => raw,
+            Err(Failure::Fatal(e)) => return Err(e),
+            Err(Failure::Gone(..)) => {
+                return Err(Error::Http {
+                    server: self.server().to_owned(),
+                    status: 404,
+                    message: "the HTTP+SSE endpoint it named does not know the session".into(),
+                })
+            }
+        };
         let result: InitializeResult = serde_json::from_str(raw.get())
             .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
         if !protocol::is_supported_over_sse(&result.protocol_version) {
@@ -335,15 +353,16 @@ impl Session {
     }
 
     /// Sends request `id` through the endpoint and waits for its response on the stream.
+    /// [`Failure::Gone`] when the endpoint answers `404`.
     pub(super) async fn sse_call(
         &self,
         channel: &Rc<Channel>,
         id: i64,
         body: String,
         snap: &Snapshot,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<Box<RawValue>, Failure> {
         if let Some(error) = channel.ended.borrow().clone() {
-            return Err(error);
+            return Err(Failure::Fatal(error));
         }
         let (tx, rx) = oneshot::channel();
         channel.pending.borrow_mut().insert(id, tx);
@@ -352,12 +371,19 @@ impl Session {
             id,
         };
         let response = self.post(body, Some(snap), false).await?;
+        // 404: the server no longer knows this stream's session (it restarted, or, in Workers,
+        // the Worker request that held the stream ended). The message was not processed: the
+        // caller opens a new stream and retries, as for a Streamable HTTP session.
+        if response.status == 404 {
+            self.drain(response).await;
+            return Err(Failure::Gone(snap.generation, snap.failed_reinits));
+        }
         self.expect_accepted(response).await?;
         match rx.await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(Error::SessionClosed {
+            Ok(outcome) => Ok(outcome?),
+            Err(_) => Err(Failure::Fatal(Error::SessionClosed {
                 server: self.server().to_owned(),
-            }),
+            })),
         }
     }
 

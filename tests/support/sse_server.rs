@@ -160,6 +160,11 @@ impl SseServer {
             Pipe::close(pipe, None);
         }
     }
+    /// Forgets every session without closing its stream (as when the connection dies unseen by
+    /// the client): POSTs to their endpoints get 404 from now on, the streams stay silent.
+    pub fn forget_streams(&self) {
+        self.state.borrow_mut().streams.clear();
+    }
     /// Breaks every stream with a network error.
     pub fn break_streams(&self) {
         let streams = std::mem::take(&mut self.state.borrow_mut().streams);
