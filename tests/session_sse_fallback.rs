@@ -520,3 +520,29 @@ fn a_404_from_the_endpoint_reopens_the_stream_once_and_retries() {
     assert_eq!(sse.open_streams(), 1, "the old stream was aborted");
     assert!(!session.is_closed());
 }
+
+#[test]
+fn a_get_stream_without_an_endpoint_event_gives_up_after_a_few_seconds() {
+    let mut h = Harness::new();
+    let sse = SseServer::new(&h);
+    sse.post_status(400);
+    sse.no_endpoint(true);
+    let rt = sse.runtime(&h);
+    let task = h.exec.spawn_task(Session::connect(h.config(), rt, None));
+    h.run();
+    h.advance(4_999);
+    assert!(!task.is_done(), "still waiting for the endpoint");
+    h.advance(1);
+    let error = task.output("connect").expect_err("no endpoint");
+    assert_eq!(
+        (error.code(), error.http_status()),
+        ("CONNECT_FAILED", Some(400)),
+        "the initialize POST's own error: {error}"
+    );
+    assert!(
+        error.to_string().contains("without an endpoint event"),
+        "{error}"
+    );
+    h.run();
+    assert_eq!(sse.open_streams(), 0, "the stream was aborted");
+}

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
-use futures_util::future::{AbortHandle, Abortable};
+use futures_util::future::{self, AbortHandle, Abortable, Either, FutureExt};
 use serde_json::value::RawValue;
 
 use super::redirect::{origin, resolve};
@@ -29,6 +29,9 @@ use crate::jsonrpc::{self, Message, RequestId};
 use crate::protocol::{self, methods, InitializeParams, InitializeResult};
 use crate::sse::{SseEvent, SseParser};
 use crate::transport::HttpResponse;
+
+/// How long the stream may take to name its endpoint (HTTP+SSE servers send it at once).
+pub(super) const ENDPOINT_WAIT_MS: u64 = 5_000;
 
 /// What a request waiting on the stream is handed: its outcome.
 type Outcome = Result<Box<RawValue>, Error>;
@@ -281,31 +284,19 @@ impl Session {
             )));
         }
         let mut parser = SseParser::new(self.inner.config.max_response_bytes);
-        let mut events: Vec<SseEvent> = Vec::new();
-        let (endpoint, backlog) = loop {
-            let chunk = response
-                .body
-                .next_chunk()
-                .await
-                .map_err(|e| self.network_error(&e))?;
-            let Some(chunk) = chunk else {
-                return Err(OpenFailure::Failed(self.protocol_error(
-                    "the HTTP+SSE stream ended before its endpoint event",
-                )));
-            };
-            parser
-                .push(&chunk, &mut events)
-                .map_err(|e| self.sse_error(&e))?;
-            if let Some(at) = events
-                .iter()
-                .position(|e| e.event.as_deref() == Some("endpoint"))
-            {
-                let backlog = events.split_off(at.saturating_add(1));
-                let data = events.pop().map(|e| e.data).unwrap_or_default();
-                break (self.endpoint_url(&url, &data)?, backlog);
+        // A Streamable HTTP server may answer this GET with its own (standalone) event stream,
+        // which never names an endpoint: do not wait for one for long.
+        let (endpoint, backlog) = {
+            let wait = self.await_endpoint(&mut response, &mut parser, &url);
+            let timer = self.inner.rt.clock.sleep(ENDPOINT_WAIT_MS);
+            match future::select(wait.boxed_local(), timer).await {
+                Either::Left((found, _)) => found?,
+                Either::Right(_) => {
+                    return Err(OpenFailure::NotSse(format!(
+                        "GET answered an event stream without an endpoint event within {ENDPOINT_WAIT_MS} ms"
+                    )))
+                }
             }
-            // Nothing was sent yet, so nothing before the endpoint can be an answer.
-            events.clear();
         };
         let (reader, registration) = AbortHandle::new_pair();
         let channel = Rc::new(Channel {
@@ -326,6 +317,41 @@ impl Session {
             let _ = task.await;
         }));
         Ok(channel)
+    }
+
+    /// Reads the stream until its `endpoint` event: the endpoint's URL and the events after it.
+    async fn await_endpoint(
+        &self,
+        response: &mut HttpResponse,
+        parser: &mut SseParser,
+        url: &str,
+    ) -> Result<(String, Vec<SseEvent>), OpenFailure> {
+        let mut events: Vec<SseEvent> = Vec::new();
+        loop {
+            let chunk = response
+                .body
+                .next_chunk()
+                .await
+                .map_err(|e| self.network_error(&e))?;
+            let Some(chunk) = chunk else {
+                return Err(OpenFailure::Failed(self.protocol_error(
+                    "the HTTP+SSE stream ended before its endpoint event",
+                )));
+            };
+            parser
+                .push(&chunk, &mut events)
+                .map_err(|e| self.sse_error(&e))?;
+            if let Some(at) = events
+                .iter()
+                .position(|e| e.event.as_deref() == Some("endpoint"))
+            {
+                let backlog = events.split_off(at.saturating_add(1));
+                let data = events.pop().map(|e| e.data).unwrap_or_default();
+                return Ok((self.endpoint_url(url, &data)?, backlog));
+            }
+            // Nothing was sent yet, so nothing before the endpoint can be an answer.
+            events.clear();
+        }
     }
 
     /// The endpoint named by `data`, resolved against the server's `url`; same origin only.

@@ -49,6 +49,7 @@ struct State {
     endpoint: String,
     version: Option<String>,
     silent: bool,
+    no_endpoint: bool,
     streams: BTreeMap<u64, Rc<RefCell<Pipe>>>,
     next_stream: u64,
     log: Vec<SseLogged>,
@@ -79,6 +80,7 @@ impl SseServer {
                 endpoint: ENDPOINT.to_owned(),
                 version: None,
                 silent: false,
+                no_endpoint: false,
                 streams: BTreeMap::new(),
                 next_stream: 0,
                 log: Vec::new(),
@@ -111,6 +113,11 @@ impl SseServer {
     /// The version `initialize` is answered with (`None`: the offered one).
     pub fn version(&self, version: Option<&str>) {
         self.state.borrow_mut().version = version.map(str::to_owned);
+    }
+
+    /// Open streams that never name an endpoint (like a Streamable HTTP server's GET stream).
+    pub fn no_endpoint(&self, on: bool) {
+        self.state.borrow_mut().no_endpoint = on;
     }
 
     /// Accept every POSTed message but answer none.
@@ -233,10 +240,14 @@ impl SseServer {
         let mut state = self.state.borrow_mut();
         state.next_stream += 1;
         let n = state.next_stream;
-        let first = format!(
-            ": hello\n\nevent: endpoint\ndata: {}{n}\n\n",
-            state.endpoint
-        );
+        let first = if state.no_endpoint {
+            ": hello, but no endpoint\n\n".to_owned()
+        } else {
+            format!(
+                ": hello\n\nevent: endpoint\ndata: {}{n}\n\n",
+                state.endpoint
+            )
+        };
         Pipe::send(&pipe, first.into_bytes());
         state.streams.insert(n, pipe.clone());
         HttpResponse {
