@@ -125,6 +125,20 @@ pub const MIN_HEALTH_INTERVAL_MS: u64 = 100;
 /// Most sessions per server or leases per session one may configure.
 pub const MAX_COUNT: usize = 10_000;
 
+/// Which HTTP transport sessions to a server use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransportMode {
+    /// Streamable HTTP; when the first `initialize` POST of a session is answered `400`, `404` or
+    /// `405`, fall back to the older HTTP+SSE transport (protocol 2024-11-05). The default.
+    #[default]
+    Auto,
+    /// Streamable HTTP only (no fallback).
+    StreamableHttp,
+    /// The older HTTP+SSE transport only: `GET` the URL for an event stream, `POST` to the
+    /// endpoint it names.
+    Sse,
+}
+
 /// Per-server options of [`crate::Pool::register_http`]; `None` fields inherit the pool's.
 #[derive(Clone, Default)]
 pub struct ServerOptions {
@@ -150,6 +164,8 @@ pub struct ServerOptions {
     /// Which protocol era to speak with this server. Default: probe once with
     /// `server/discover` and fall back to `initialize`.
     pub era: crate::session::EraPolicy,
+    /// Which transport to use. Default: [`TransportMode::Auto`].
+    pub transport: TransportMode,
 }
 
 impl fmt::Debug for ServerOptions {
@@ -166,6 +182,7 @@ impl fmt::Debug for ServerOptions {
                 &self.allow_cross_origin_redirects,
             )
             .field("era", &self.era)
+            .field("transport", &self.transport)
             .finish()
     }
 }

@@ -152,6 +152,14 @@ pub enum Error {
         /// The server.
         server: String,
     },
+    /// An HTTP+SSE server (protocol 2024-11-05) named a message endpoint on another origin than
+    /// its own URL: refused, so that this server's headers and messages go nowhere else.
+    CrossOriginEndpoint {
+        /// The server.
+        server: String,
+        /// The origin of the endpoint it named (`scheme://host[:port]`, or a short excerpt).
+        origin: String,
+    },
 }
 
 impl Error {
@@ -181,6 +189,7 @@ impl Error {
             Error::ForeignLease { .. } => "FOREIGN_LEASE",
             Error::Aborted => "ABORTED",
             Error::SessionClosed { .. } => "SESSION_CLOSED",
+            Error::CrossOriginEndpoint { .. } => "CROSS_ORIGIN_ENDPOINT",
         }
     }
 
@@ -200,7 +209,8 @@ impl Error {
             | Error::Rpc { server, .. }
             | Error::UnsupportedProtocolVersion { server, .. }
             | Error::ResponseTooLarge { server, .. }
-            | Error::SessionClosed { server } => Some(server),
+            | Error::SessionClosed { server }
+            | Error::CrossOriginEndpoint { server, .. } => Some(server),
             _ => None,
         }
     }
@@ -323,6 +333,11 @@ impl fmt::Display for Error {
             Error::ForeignLease { reason } => write!(f, "this lease does not belong here: {reason}"),
             Error::Aborted => f.write_str("the operation was aborted"),
             Error::SessionClosed { server } => write!(f, "the session to '{server}' was closed"),
+            Error::CrossOriginEndpoint { server, origin } => write!(
+                f,
+                "'{server}' (HTTP+SSE transport) named a message endpoint on another origin ({origin}); \
+                 refused so that this server's headers and messages are not sent there"
+            ),
         }
     }
 }
@@ -402,6 +417,10 @@ mod tests {
             Error::ForeignLease { reason: "r".into() },
             Error::Aborted,
             Error::SessionClosed { server: "a".into() },
+            Error::CrossOriginEndpoint {
+                server: "a".into(),
+                origin: "o".into(),
+            },
         ];
         let mut codes: Vec<&str> = all.iter().map(Error::code).collect();
         codes.sort_unstable();

@@ -39,7 +39,7 @@ pub mod sse;
 pub mod time;
 pub mod transport;
 
-pub use config::{PoolOptions, ServerOptions};
+pub use config::{PoolOptions, ServerOptions, TransportMode};
 pub use error::Error;
 pub use pool::{GetOptions, Lease, Pool, ServerStats, Stats};
 pub use runtime::Runtime;

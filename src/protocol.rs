@@ -40,10 +40,19 @@ pub mod meta_keys {
 /// JSON-RPC error: the server does not serve the requested protocol version (`data.supported`).
 pub const UNSUPPORTED_PROTOCOL_VERSION_CODE: i64 = -32022;
 
+/// The version spoken over the older HTTP+SSE transport, offered after falling back to it.
+pub const SSE_TRANSPORT_VERSION: &str = "2024-11-05";
+
+/// True when `version` may be used over the HTTP+SSE transport: the version that transport was
+/// made for, or one this client speaks (a server may answer a newer one there).
+pub fn is_supported_over_sse(version: &str) -> bool {
+    version == SSE_TRANSPORT_VERSION || is_supported(version)
+}
+
 /// True when requests after `initialize` must carry the `MCP-Protocol-Version` header
-/// (required from 2025-06-18 on).
+/// (required from 2025-06-18 on; the header did not exist before).
 pub fn sends_version_header(version: &str) -> bool {
-    version != "2025-03-26"
+    version != "2025-03-26" && version != SSE_TRANSPORT_VERSION
 }
 
 /// Method names.

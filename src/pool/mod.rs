@@ -171,6 +171,7 @@ impl Pool {
             token_provider: options.token_provider,
             era: options.era,
             era_memory: Default::default(),
+            transport: options.transport,
         };
         let mut state = self.inner.state.borrow_mut();
         if state.closed {

@@ -30,6 +30,10 @@ pub enum Era {
     Legacy,
     /// Stateless, 2026-07-28: `server/discover`, per-request `_meta`, no session id.
     Modern,
+    /// `initialize` handshake over the older HTTP+SSE transport (protocol 2024-11-05): one
+    /// long-lived `GET` stream carries every server message, each client message is `POST`ed to
+    /// the endpoint the stream named.
+    HttpSse,
 }
 
 /// Which era to use with a server.
@@ -146,10 +150,13 @@ impl Session {
             config.era_memory.borrow_mut().probing = true;
             ProbeGuard(&config.era_memory)
         });
-        if matches!(
-            (policy, known),
-            (EraPolicy::Legacy, _) | (EraPolicy::Auto, Some(Era::Legacy))
-        ) {
+        let sse_only = config.transport == crate::config::TransportMode::Sse;
+        if sse_only
+            || matches!(
+                (policy, known),
+                (EraPolicy::Legacy, _) | (EraPolicy::Auto, Some(Era::Legacy | Era::HttpSse))
+            )
+        {
             return self.initialize().await;
         }
         if let Some(result) = self.fresh_discovery() {
@@ -285,7 +292,7 @@ impl Session {
     /// Marks the server as a session-era one once its `initialize` succeeded.
     async fn initialize_and_remember(&self) -> Result<(), Error> {
         self.initialize().await?;
-        self.inner.config.era_memory.borrow_mut().known = Some(Era::Legacy);
+        self.inner.config.era_memory.borrow_mut().known = Some(self.era());
         Ok(())
     }
 

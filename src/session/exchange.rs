@@ -4,6 +4,7 @@
 
 use serde_json::value::RawValue;
 
+use super::resume::Resumption;
 use super::{auth, Session, Snapshot};
 use crate::error::{snippet, Error};
 use crate::jsonrpc::{self, codes, ErrorObject, Message, Request, RequestId, Response};
@@ -19,6 +20,19 @@ enum BodyKind {
     Json,
     Sse,
     Other(String),
+}
+
+/// True when `response` carries `text/event-stream`.
+pub(super) fn is_event_stream(response: &HttpResponse) -> bool {
+    matches!(body_kind(response), BodyKind::Sse)
+}
+
+/// How reading one SSE stream ended.
+enum StreamEnd {
+    /// The response arrived, or a failure that reconnecting cannot help.
+    Done(Result<Box<RawValue>, Error>),
+    /// The stream ended or broke before the response: resumable if the server gave event ids.
+    Dropped(Error),
 }
 
 fn body_kind(response: &HttpResponse) -> BodyKind {
@@ -105,7 +119,7 @@ impl Session {
             let generation = self.auth_generation();
             let request = HttpRequest {
                 method: HttpMethod::Post,
-                url: self.inner.config.url.clone(),
+                url: self.post_url(),
                 headers: {
                     let mut headers = self.headers(HttpMethod::Post, snap);
                     headers.extend_from_slice(route);
@@ -126,6 +140,14 @@ impl Session {
                 continue;
             }
             return Ok(response);
+        }
+    }
+
+    /// Where messages are POSTed: the server's URL, or the endpoint an HTTP+SSE stream named.
+    fn post_url(&self) -> String {
+        match self.sse_channel() {
+            Some(channel) => channel.endpoint().to_owned(),
+            None => self.inner.config.url.clone(),
         }
     }
 
@@ -230,34 +252,65 @@ impl Session {
         }
     }
 
+    /// Reads an SSE answer until the response to `id`, resuming the stream with `GET` +
+    /// `Last-Event-ID` when it drops first (see [`Session::resume_stream`]).
     async fn read_sse(
         &self,
         mut response: HttpResponse,
         id: i64,
         snap: &Snapshot,
     ) -> Result<Box<RawValue>, Error> {
+        let mut resumption = Resumption::default();
+        loop {
+            match self
+                .read_sse_stream(&mut response, id, snap, &mut resumption)
+                .await
+            {
+                StreamEnd::Done(result) => return result,
+                StreamEnd::Dropped(error) => {
+                    // The old stream (and its permit) goes before the new one is asked for.
+                    drop(response);
+                    response = self.resume_stream(snap, &mut resumption, error).await?;
+                }
+            }
+        }
+    }
+
+    /// Reads one SSE stream (a POST's answer or its resumption) until the response to `id`.
+    async fn read_sse_stream(
+        &self,
+        response: &mut HttpResponse,
+        id: i64,
+        snap: &Snapshot,
+        resumption: &mut Resumption,
+    ) -> StreamEnd {
         let mut parser = SseParser::new(self.inner.config.max_response_bytes);
         let mut events: Vec<SseEvent> = Vec::new();
         loop {
-            let chunk = response
-                .body
-                .next_chunk()
-                .await
-                .map_err(|e| self.network_error(&e))?;
-            let Some(chunk) = chunk else {
-                return Err(self.protocol_error("the SSE stream ended before the response arrived"));
+            let chunk = match response.body.next_chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => {
+                    return StreamEnd::Dropped(
+                        self.protocol_error("the SSE stream ended before the response arrived"),
+                    )
+                }
+                Err(e) => return StreamEnd::Dropped(self.network_error(&e)),
             };
-            parser
-                .push(&chunk, &mut events)
-                .map_err(|e| self.sse_error(&e))?;
+            let pushed = parser.push(&chunk, &mut events);
+            resumption.observe(&parser);
+            if let Err(e) = pushed {
+                return StreamEnd::Done(Err(self.sse_error(&e)));
+            }
             for event in events.drain(..) {
                 if event.data.is_empty()
                     || !matches!(event.event.as_deref(), None | Some("message"))
                 {
                     continue;
                 }
-                let messages =
-                    jsonrpc::parse_messages(&event.data).map_err(|e| self.protocol_error(e))?;
+                let messages = match jsonrpc::parse_messages(&event.data) {
+                    Ok(messages) => messages,
+                    Err(e) => return StreamEnd::Done(Err(self.protocol_error(e))),
+                };
                 for message in messages {
                     match message {
                         // An error the server could not attribute (id null) on the stream of
@@ -265,7 +318,7 @@ impl Session {
                         Message::Response(r)
                             if answers(&r, id) || (r.id.is_none() && r.outcome.is_err()) =>
                         {
-                            return self.outcome(r)
+                            return StreamEnd::Done(self.outcome(r))
                         }
                         // A response to something else (or unattributable) is not ours: skip it.
                         Message::Response(_) => {}
@@ -289,7 +342,7 @@ impl Session {
         }
     }
 
-    async fn answer_server_request(&self, request: Request, snap: &Snapshot) {
+    pub(super) async fn answer_server_request(&self, request: Request, snap: &Snapshot) {
         let handler = self
             .inner
             .config
@@ -323,7 +376,7 @@ impl Session {
         }
     }
 
-    fn outcome(&self, response: Response) -> Result<Box<RawValue>, Error> {
+    pub(super) fn outcome(&self, response: Response) -> Result<Box<RawValue>, Error> {
         response.outcome.map_err(|e| Error::Rpc {
             server: self.server().to_owned(),
             code: e.code,
@@ -405,7 +458,7 @@ impl Session {
         }
     }
 
-    fn sse_error(&self, e: &SseError) -> Error {
+    pub(super) fn sse_error(&self, e: &SseError) -> Error {
         match e {
             SseError::EventTooLarge { limit } => Error::ResponseTooLarge {
                 server: self.server().to_owned(),

@@ -2,7 +2,7 @@
 
 use futures_util::FutureExt;
 
-use super::{Session, Snapshot};
+use super::{Session, Snapshot, TransportMode};
 use crate::error::Error;
 use crate::jsonrpc;
 use crate::protocol::{self, methods, InitializeParams, InitializeResult};
@@ -16,7 +16,18 @@ pub(super) fn valid_session_id(id: &str) -> bool {
 impl Session {
     /// Runs the handshake: `initialize` (offering the newest version), checks the version the
     /// server chose, stores the session id, then sends `notifications/initialized`.
+    ///
+    /// With [`TransportMode::Auto`], when the first `initialize` of the session is answered
+    /// `400`, `404` or `405`, the session falls back to the older HTTP+SSE transport.
     pub(super) async fn initialize(&self) -> Result<(), Error> {
+        let mode = self.inner.config.transport;
+        // An HTTP+SSE session re-initializes (after a 404 on its endpoint) over HTTP+SSE.
+        if mode == TransportMode::Sse || self.era() == super::Era::HttpSse {
+            return self.initialize_sse(None).await;
+        }
+        // Only a brand-new session falls back: one that was ever initialized (or resumed) is not
+        // an HTTP+SSE server.
+        let first = self.inner.initializes.get() == 0 && self.inner.state.borrow().generation == 0;
         let params = InitializeParams {
             protocol_version: protocol::LATEST_VERSION.to_owned(),
             capabilities: self.inner.config.handlers.capabilities(),
@@ -26,6 +37,10 @@ impl Session {
         let id = self.next_id();
         let body = jsonrpc::encode_request(id, methods::INITIALIZE, Some(&params));
         let response = self.post(body, None, false).await?;
+        if mode == TransportMode::Auto && first && matches!(response.status, 400 | 404 | 405) {
+            let error = self.http_error(response).await;
+            return self.initialize_sse(Some(error)).await;
+        }
         let session_id = match response.header("mcp-session-id") {
             Some(sid) if valid_session_id(sid) => Some(sid.to_owned()),
             Some(_) => {

@@ -1,4 +1,5 @@
-//! One MCP session over Streamable HTTP (legacy, session era: 2025-03-26 to 2025-11-25).
+//! One MCP session over Streamable HTTP (legacy, session era: 2025-03-26 to 2025-11-25), or over
+//! the older HTTP+SSE transport (2024-11-05) it falls back to (see `legacy_sse`).
 //!
 //! A [`Session`] is a cheap, clonable handle. Many leases share one session: requests run
 //! concurrently over it, each as its own `POST`. When a request that carried a session id gets
@@ -14,6 +15,7 @@ mod era;
 mod exchange;
 mod handlers;
 mod handshake;
+mod legacy_sse;
 mod modern;
 mod pages;
 mod param_headers;
@@ -21,6 +23,7 @@ mod progress;
 mod redirect;
 mod request;
 mod restore;
+mod resume;
 
 pub use auth::{parse_challenge, AuthChallenge, TokenProvider};
 pub use era::{Era, EraMemory, EraPolicy, EraSlot};
@@ -34,6 +37,8 @@ use std::rc::Rc;
 
 use futures_util::future::{self, Either, FutureExt, LocalBoxFuture, Shared};
 use serde_json::value::RawValue;
+
+pub use crate::config::TransportMode;
 
 use crate::error::Error;
 use crate::jsonrpc::{self, Notification};
@@ -65,6 +70,8 @@ pub struct SessionConfig {
     pub era: EraPolicy,
     /// What is known of the server's era, shared by all sessions of the server.
     pub era_memory: EraSlot,
+    /// Streamable HTTP, HTTP+SSE, or Streamable HTTP with fallback to HTTP+SSE (the default).
+    pub transport: TransportMode,
 }
 
 impl fmt::Debug for SessionConfig {
@@ -75,6 +82,7 @@ impl fmt::Debug for SessionConfig {
             .field("url", &self.url)
             .field("header_names", &names)
             .field("request_timeout_ms", &self.request_timeout_ms)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +135,8 @@ struct Inner {
     progress: RefCell<std::collections::BTreeMap<i64, Rc<progress::ProgressSink>>>,
     /// The bearer token from the provider.
     auth: auth::AuthState,
+    /// The event stream and message endpoint of an HTTP+SSE session.
+    sse: RefCell<Option<Rc<legacy_sse::Channel>>>,
 }
 
 /// A re-initialize in flight, awaited by every caller that hit the expired session.
@@ -176,7 +186,8 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::UnsupportedProtocolVersion`] when the server insists on a version this client
-    /// does not speak; [`Error::ConnectFailed`] for anything else.
+    /// does not speak; [`Error::CrossOriginEndpoint`] when an HTTP+SSE server names a message
+    /// endpoint on another origin; [`Error::ConnectFailed`] for anything else.
     pub async fn connect(
         config: SessionConfig,
         rt: Runtime,
@@ -208,6 +219,7 @@ impl Session {
                 on_notification: RefCell::new(on_notification),
                 progress: RefCell::default(),
                 auth: auth::AuthState::default(),
+                sse: RefCell::new(None),
             }),
         }
     }
@@ -285,6 +297,8 @@ impl Session {
         // its clone of the session, the session itself alive (a reference cycle).
         let abandoned = self.inner.reinit.borrow_mut().take();
         drop(abandoned);
+        // HTTP+SSE: closing is aborting the event stream (there is no DELETE).
+        self.drop_sse_channel();
         if snap.session_id.is_some() {
             let _ = self.send_delete(&snap).await;
         }
@@ -325,9 +339,10 @@ impl Session {
         self.inner.initializes.get()
     }
 
-    /// True once [`Session::close`] was called.
+    /// True once [`Session::close`] was called, or once the event stream of an HTTP+SSE session
+    /// ended (the session is then unusable: the pool opens a new one).
     pub fn is_closed(&self) -> bool {
-        self.inner.state.borrow().closed
+        self.inner.state.borrow().closed || self.sse_stream_ended()
     }
 
     /// True when both handles point at the same session.
@@ -383,6 +398,11 @@ impl Session {
             return Err(Failure::Fatal(Error::SessionClosed {
                 server: self.server().to_owned(),
             }));
+        }
+        if let Some(channel) = self.sse_channel() {
+            let result = self.sse_call(&channel, id, body.to_owned(), &snap).await?;
+            self.mark_ok();
+            return Ok(result);
         }
         let response = self.post(body.to_owned(), Some(&snap), false).await?;
         if response.status == 404 && snap.session_id.is_some() {
@@ -463,7 +483,9 @@ impl Session {
 
     fn connect_error(&self, e: Error) -> Error {
         match e {
-            Error::UnsupportedProtocolVersion { .. } | Error::ConnectFailed { .. } => e,
+            Error::UnsupportedProtocolVersion { .. }
+            | Error::ConnectFailed { .. }
+            | Error::CrossOriginEndpoint { .. } => e,
             other => Error::ConnectFailed {
                 server: self.server().to_owned(),
                 reason: other.to_string(),

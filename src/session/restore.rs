@@ -31,10 +31,11 @@ pub struct SessionSnapshot {
 
 impl Session {
     /// The state a new process needs to resume this session, or `None` when it has none worth
-    /// keeping (closed, or never initialized).
+    /// keeping (closed, never initialized, or an HTTP+SSE session).
     pub fn export(&self) -> Option<SessionSnapshot> {
         let state = self.inner.state.borrow();
-        if state.closed {
+        // An HTTP+SSE session lives in its event stream, which no other process can take over.
+        if state.closed || state.era == super::Era::HttpSse {
             return None;
         }
         let protocol_version = state.protocol_version.clone()?;

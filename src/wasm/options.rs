@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use crate::config::{PoolOptions, ServerOptions, MAX_DELAY_MS};
+use crate::config::{PoolOptions, ServerOptions, TransportMode, MAX_DELAY_MS};
 use crate::error::Error;
 use crate::protocol::Implementation;
 use crate::session::EraPolicy;
@@ -212,6 +212,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
             "handlers",
             "tokenProvider",
             "era",
+            "transport",
         ],
     )?;
     let era = match o.string("era")? {
@@ -223,6 +224,17 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
             )
         })?,
     };
+    let transport = match o.string("transport")?.as_deref() {
+        None | Some("auto") => TransportMode::Auto,
+        Some("streamable-http") => TransportMode::StreamableHttp,
+        Some("sse") => TransportMode::Sse,
+        Some(_) => {
+            return Err(Error::invalid_config(
+                "transport",
+                "must be 'auto', 'streamable-http' or 'sse'",
+            ))
+        }
+    };
     let out = ServerOptions {
         headers: headers(&o.raw("headers"))?,
         max_connections: o.count("maxConnections")?,
@@ -233,6 +245,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
         handlers: super::handlers::client_handlers(&o.raw("handlers"))?,
         token_provider: super::handlers::token_provider(&o.raw("tokenProvider"))?,
         era,
+        transport,
     };
     out.validate()?;
     Ok(out)

@@ -52,6 +52,9 @@ export interface ServerOptions {
    * "modern" (or "2026-07-28") requires the stateless era.
    */
   era?: "auto" | "legacy" | "modern" | "2026-07-28";
+  /** "auto" (default): Streamable HTTP, falling back to the older HTTP+SSE transport (2024-11-05) when the first
+   *  initialize POST gets 400/404/405. "streamable-http": no fallback. "sse": HTTP+SSE only. */
+  transport?: 'auto' | 'streamable-http' | 'sse';
   /** Answers to this server's own requests; only these capabilities are declared. Others get -32601. */
   handlers?: {
     elicitation?: (params: any) => unknown | Promise<unknown>;

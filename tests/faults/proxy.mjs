@@ -43,9 +43,14 @@
 //                        format) padded to about `bytes` bytes.
 //   refuse               closes the socket without answering, before forwarding (forward: true:
 //                        after the server answered, so the server did process it).
+//   cutSseAfter          { events, destroy? }: forwards; streams an SSE answer event by event and
+//                        ends it (destroy: true: breaks the connection) after `events` complete
+//                        events; the ids of the events passed go to the log entry (`sseIds`).
+//                        A non-SSE answer is passed unchanged.
 //
 // `log` records every request: { seq, httpMethod, rpc, id, tool, requestId (of a
-// notifications/cancelled), session (an Mcp-Session-Id was sent), fault (the kind applied, or
+// notifications/cancelled), session (an Mcp-Session-Id was sent), lastEventId (the Last-Event-ID
+// header, or null), fault (the kind applied, or
 // null), forwarded, status (what the client got, null if none), outcome ('ok' | 'fault' |
 // 'client-gone' | 'upstream-error') }.
 import http from 'node:http';
@@ -57,7 +62,7 @@ const HOP_BY_HOP = new Set([
 
 const KINDS = new Set([
   'dropMidBody', 'stallBeforeHeaders', 'stallMidStream', 'status', 'notFoundSession', 'malformedJson',
-  'wrongContentType', 'sseEndsEarly', 'mismatchedId', 'oversizedBody', 'refuse',
+  'wrongContentType', 'sseEndsEarly', 'mismatchedId', 'oversizedBody', 'refuse', 'cutSseAfter',
 ]);
 
 /** Resolves after ms, or early (to true) when `signal` aborts. ms = Infinity waits for the abort. */
@@ -116,6 +121,7 @@ function describe(req, body) {
     tool: null,
     requestId: null,
     session: typeof req.headers['mcp-session-id'] === 'string',
+    lastEventId: typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : null,
   };
   if (req.method === 'POST' && body.length) {
     try {
@@ -146,6 +152,9 @@ function normalize(spec) {
   }
   if (s.kind === 'status' && !Number.isInteger(s.status)) throw new TypeError('status needs { status }');
   if (s.kind === 'oversizedBody' && !(s.bytes > 0)) throw new TypeError('oversizedBody needs { bytes }');
+  if (s.kind === 'cutSseAfter' && !(Number.isInteger(s.events) && s.events >= 0)) {
+    throw new TypeError('cutSseAfter needs { events } (an integer >= 0)');
+  }
   s.seen = 0;
   s.hits = 0;
   return s;
@@ -295,6 +304,45 @@ export async function startFaultProxy(targetUrl) {
         await drain(next);
         req.socket.destroy();
         return;
+      case 'cutSseAfter': {
+        entry.status = upRes.statusCode;
+        res.writeHead(upRes.statusCode, headers);
+        res.flushHeaders();
+        if (!isSse(upRes.headers)) return pipe(next, res, entry, signal, 'fault');
+        entry.sseIds = [];
+        let pending = '';
+        let passed = 0;
+        const cut = async () => {
+          upRes.destroy();
+          if (f.destroy) {
+            await pause(20, signal);
+            res.socket?.destroy();
+          } else {
+            res.end();
+          }
+        };
+        if (f.events === 0) return cut();
+        try {
+          for (let chunk = await next(); chunk !== null; chunk = await next()) {
+            pending += chunk.toString('utf8');
+            for (let m = /\r?\n\r?\n/.exec(pending); m; m = /\r?\n\r?\n/.exec(pending)) {
+              const block = pending.slice(0, m.index + m[0].length);
+              pending = pending.slice(m.index + m[0].length);
+              // Flushed before any cut, so the client really got the event.
+              await new Promise((r) => res.write(block, r));
+              const idLine = block.split(/\r?\n/).find((l) => l.startsWith('id:'));
+              if (idLine) entry.sseIds.push(idLine.slice(3).replace(/^ /, ''));
+              if (!block.split(/\r?\n/).every((l) => l === '' || l.startsWith(':')) && ++passed >= f.events) {
+                return cut();
+              }
+            }
+          }
+          res.end(pending);
+        } catch {
+          res.socket?.destroy();
+        }
+        return;
+      }
       default:
         break;
     }

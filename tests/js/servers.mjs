@@ -78,9 +78,21 @@ async function start(cmd, args, hooks) {
   };
 }
 
-/** TS SDK server (tests/servers/ts_server.mjs). json: answer in JSON instead of SSE. */
-export function startTsServer({ json = false } = {}) {
-  const args = [`${SERVERS}ts_server.mjs`, ...(json ? ['--json'] : [])];
+/**
+ * TS SDK server (tests/servers/ts_server.mjs). json: answer in JSON instead of SSE.
+ * resumable: an event store (event ids, GET + Last-Event-ID resumes), retryMs: its `retry:`.
+ * sseLegacy: the old HTTP+SSE transport (2024-11-05) only; sseCrossOrigin: naming an endpoint
+ * on another origin.
+ */
+export function startTsServer({ json = false, resumable = false, retryMs, sseLegacy = false, sseCrossOrigin = false } = {}) {
+  const args = [
+    `${SERVERS}ts_server.mjs`,
+    ...(json ? ['--json'] : []),
+    ...(resumable ? ['--resumable'] : []),
+    ...(retryMs !== undefined ? ['--retry-ms', String(retryMs)] : []),
+    ...(sseLegacy ? ['--sse-legacy'] : []),
+    ...(sseCrossOrigin ? ['--sse-cross-origin'] : []),
+  ];
   return start(process.execPath, args, ['/__stats', '/__reset', '/__expire']);
 }
 

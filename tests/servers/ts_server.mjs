@@ -1,5 +1,11 @@
 // Real MCP server fixture on the official TS SDK (McpServer + StreamableHTTPServerTransport).
-// Usage: node tests/servers/ts_server.mjs --port 0 [--json]
+// Usage: node tests/servers/ts_server.mjs --port 0 [--json] [--resumable [--retry-ms N]]
+//        node tests/servers/ts_server.mjs --port 0 --sse-legacy [--sse-cross-origin]
+// --resumable: an event store (the SDK's InMemoryEventStore) so SSE answers carry event ids and
+//   can be resumed with GET + Last-Event-ID; --retry-ms adds `retry:` to the priming event.
+// --sse-legacy: the old HTTP+SSE transport only (SDK SSEServerTransport, protocol 2024-11-05):
+//   POST /mcp is 405, GET /mcp opens the event stream, messages go to POST /messages?sessionId=.
+//   --sse-cross-origin: the stream names an endpoint on http://localhost:<port> (another origin).
 // Prints exactly one line "LISTENING <port>" on stdout when ready. Binds 127.0.0.1 only.
 // Test hooks (plain HTTP): GET /__stats, POST /__reset, POST /__expire.
 import http from 'node:http';
@@ -10,6 +16,8 @@ import { createRequire } from 'node:module';
 const require = createRequire(new URL('../js/package.json', import.meta.url));
 const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
 const { StreamableHTTPServerTransport } = require('@modelcontextprotocol/sdk/server/streamableHttp.js');
+const { SSEServerTransport } = require('@modelcontextprotocol/sdk/server/sse.js');
+const { InMemoryEventStore } = require('@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js');
 const { z } = require('zod');
 
 const args = process.argv.slice(2);
@@ -18,6 +26,10 @@ const json = args.includes('--json');
 // --no-expose: CORS that allows the request but hides Mcp-Session-Id from browsers (a common
 // misconfiguration the pool must explain).
 const noExpose = args.includes('--no-expose');
+const resumable = args.includes('--resumable');
+const retryMs = args.includes('--retry-ms') ? Number(args[args.indexOf('--retry-ms') + 1]) : undefined;
+const sseLegacy = args.includes('--sse-legacy');
+const sseCrossOrigin = args.includes('--sse-cross-origin');
 
 const CORS = {
   'Access-Control-Allow-Origin': '*',
@@ -27,9 +39,14 @@ const CORS = {
   ...(noExpose ? {} : { 'Access-Control-Expose-Headers': 'mcp-session-id' }),
 };
 
-const fresh = () => ({ initialize: 0, deleted: 0, posts: 0, cancelled: 0, aborted: 0, toolCalls: {} });
+const fresh = () => ({
+  initialize: 0, deleted: 0, posts: 0, cancelled: 0, aborted: 0, toolCalls: {},
+  // --sse-legacy: GET streams opened, POSTs to /messages, versions offered in initialize.
+  sseStreams: 0, ssePosts: 0, offeredVersions: [], negotiated: [],
+});
 let stats = fresh();
 const transports = new Map(); // session id -> transport
+const legacy = new Map(); // --sse-legacy: session id -> SSEServerTransport
 
 const text = (t) => ({ content: [{ type: 'text', text: String(t) }] });
 const sleep = (ms, signal) =>
@@ -74,6 +91,16 @@ function buildServer() {
       }
     }
     return text(`done ${steps}`);
+  });
+  // Only with --resumable, so the default tool list stays as it is.
+  if (resumable) tool('interrupt', {
+    description: 'Closes its own SSE stream (the client must resume with GET + Last-Event-ID), then answers after ms',
+    inputSchema: { ms: z.number() },
+  }, async ({ ms }, extra) => {
+    const closed = typeof extra.closeSSEStream === 'function';
+    if (closed) extra.closeSSEStream();
+    if (await sleep(ms, extra.signal)) { stats.aborted++; return text('cancelled'); }
+    return text(closed ? 'answered after the stream was closed' : 'no closeSSEStream (no event store?)');
   });
   tool('fail', { description: 'Always fails (isError result)' },
     async () => ({ ...text('this tool always fails'), isError: true }));
@@ -146,6 +173,7 @@ async function handleMcp(req, res) {
     transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: json,
+      ...(resumable ? { eventStore: new InMemoryEventStore(), retryInterval: retryMs } : {}),
       onsessioninitialized: (id) => transports.set(id, transport),
       onsessionclosed: (id) => transports.delete(id),
     });
@@ -155,19 +183,61 @@ async function handleMcp(req, res) {
   await transport.handleRequest(req, res, parsed);
 }
 
+// --sse-legacy: the HTTP+SSE transport of protocol 2024-11-05.
+async function handleLegacy(req, res, path) {
+  if (path === '/mcp' && req.method === 'GET') {
+    stats.sseStreams++;
+    if (sseCrossOrigin) {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      res.write(`event: endpoint\ndata: http://localhost:${httpServer.address().port}/messages?sessionId=elsewhere\n\n`);
+      return;
+    }
+    const transport = new SSEServerTransport('/messages', res);
+    legacy.set(transport.sessionId, transport);
+    res.on('close', () => legacy.delete(transport.sessionId));
+    const server = buildServer();
+    await server.connect(transport);
+    return;
+  }
+  if (path === '/mcp') {
+    if (req.method === 'POST') stats.posts++;
+    res.writeHead(405, { Allow: 'GET', 'Content-Type': 'text/plain' });
+    return res.end('Method Not Allowed: this server speaks HTTP+SSE (GET this URL)');
+  }
+  if (path === '/messages' && req.method === 'POST') {
+    stats.ssePosts++;
+    const sid = new URL(req.url, 'http://127.0.0.1').searchParams.get('sessionId');
+    const transport = legacy.get(sid);
+    if (!transport) return rpcError(res, 404, -32001, 'Session not found');
+    let parsed;
+    try { parsed = JSON.parse(await readBody(req)); } catch { return rpcError(res, 400, -32700, 'Parse error'); }
+    if (parsed?.method === 'initialize') {
+      stats.initialize++;
+      stats.offeredVersions.push(parsed.params?.protocolVersion);
+    }
+    if (parsed?.method === 'notifications/cancelled') stats.cancelled++;
+    return transport.handlePostMessage(req, res, parsed);
+  }
+  sendJson(res, 404, { error: 'not found' });
+}
+
 const httpServer = http.createServer(async (req, res) => {
   for (const [k, v] of Object.entries(CORS)) res.setHeader(k, v);
   const path = new URL(req.url, 'http://127.0.0.1').pathname;
   try {
     if (req.method === 'OPTIONS') { res.writeHead(204); return res.end(); }
-    if (path === '/__stats' && req.method === 'GET') return sendJson(res, 200, { ...stats, sessions: transports.size });
+    if (path === '/__stats' && req.method === 'GET') {
+      return sendJson(res, 200, { ...stats, sessions: sseLegacy ? legacy.size : transports.size });
+    }
     if (path === '/__reset' && req.method === 'POST') { stats = fresh(); return sendJson(res, 200, { ok: true }); }
     if (path === '/__expire' && req.method === 'POST') {
-      const all = [...transports.values()];
+      const all = [...transports.values(), ...legacy.values()];
       transports.clear();
+      legacy.clear();
       await Promise.allSettled(all.map((t) => t.close()));
       return sendJson(res, 200, { ok: true, expired: all.length });
     }
+    if (sseLegacy) return await handleLegacy(req, res, path);
     if (path === '/mcp') return await handleMcp(req, res);
     sendJson(res, 404, { error: 'not found' });
   } catch (err) {

@@ -15,6 +15,8 @@ pub(super) struct Reply {
     pub(super) headers: Vec<(String, String)>,
     pub(super) body: Vec<u8>,
     pub(super) delay_ms: u64,
+    /// The response an SSE answer was truncated before.
+    pub(super) withheld: Option<String>,
 }
 
 impl Reply {
@@ -24,6 +26,7 @@ impl Reply {
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into_bytes(),
             delay_ms: 0,
+            withheld: None,
         }
     }
 
@@ -33,6 +36,7 @@ impl Reply {
             headers: Vec::new(),
             body: Vec::new(),
             delay_ms: 0,
+            withheld: None,
         }
     }
 
@@ -59,6 +63,23 @@ pub(super) fn delete(
         Some(_) => Reply::empty(404),
         None => Reply::empty(400),
     }
+}
+
+/// `GET`: 405, unless resuming is on and the request carries `Last-Event-ID`: then the first
+/// withheld response (or, with `resume_truncates`, a stream without it).
+pub(super) fn get(state: &mut State, request: &HttpRequest) -> Reply {
+    let Some(knobs) = state.knobs.as_ref() else {
+        return Reply::empty(500);
+    };
+    let last = request.header("last-event-id");
+    if !knobs.resume_on_get || last.is_none() {
+        return Reply::empty(405);
+    }
+    if knobs.resume_truncates || state.withheld.is_empty() {
+        return Reply::sse(": resumed, but nothing to send\n\n".into());
+    }
+    let message = state.withheld.remove(0);
+    Reply::sse(format!("event: message\nid: r-1\ndata: {message}\n\n"))
 }
 
 /// `POST`: header checks, `initialize`, session checks, then requests, notifications and the
@@ -108,7 +129,13 @@ pub(super) fn post(
         }
     }
     match (method, body.get("id")) {
-        (Some(method), Some(id)) => answer(knobs, method, id, &body["params"]),
+        (Some(method), Some(id)) => {
+            let mut reply = answer(knobs, method, id, &body["params"]);
+            if let Some(message) = reply.withheld.take() {
+                state.withheld.push(message);
+            }
+            reply
+        }
         (Some(method), None) => {
             if method == "notifications/cancelled" {
                 state.cancelled.push(body["params"].clone());
@@ -288,7 +315,10 @@ pub(super) fn encode(
     let mut reply = if knobs.answer_sse {
         let mut body = String::new();
         if knobs.sse_priming {
-            body.push_str("id: prime-0\ndata: \n\n");
+            match knobs.sse_retry_ms {
+                Some(ms) => body.push_str(&format!("id: prime-0\nretry: {ms}\ndata: \n\n")),
+                None => body.push_str("id: prime-0\ndata: \n\n"),
+            }
         }
         body.push_str(": a comment line, to be skipped\n\n");
         for (i, message) in preamble.iter().enumerate() {
@@ -297,13 +327,17 @@ pub(super) fn encode(
                 i + 1
             ));
         }
+        let mut withheld = None;
         match response {
             Some(message) if !(overrides && knobs.sse_truncate) => {
                 body.push_str(&format!("event: message\nid: e-last\ndata: {message}\n\n"));
             }
-            _ => {}
+            Some(message) => withheld = Some(message),
+            None => {}
         }
-        Reply::sse(body)
+        let mut reply = Reply::sse(body);
+        reply.withheld = withheld;
+        reply
     } else {
         Reply::json(response.unwrap_or_default())
     };

@@ -16,7 +16,7 @@ use mcp_edge_pool::transport::HttpMethod;
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, TransportError};
 use serde_json::Value;
 
-use super::fake_methods::{delete, post, Reply};
+use super::fake_methods::{delete, get, post, Reply};
 use super::ManualClock;
 
 /// A scripted MCP server. Clones share state; set knobs on any clone.
@@ -77,6 +77,9 @@ pub(super) struct Knobs {
     pub(super) delay_requests_ms: u64,
     pub(super) modern: bool,
     pub(super) discover_ttl_ms: u64,
+    pub(super) sse_retry_ms: Option<u64>,
+    pub(super) resume_on_get: bool,
+    pub(super) resume_truncates: bool,
 }
 
 #[derive(Default)]
@@ -88,6 +91,8 @@ pub(super) struct State {
     pub(super) log: Vec<Logged>,
     pub(super) client_responses: Vec<Value>,
     pub(super) cancelled: Vec<Value>,
+    /// Responses cut from truncated SSE answers, for a resuming GET.
+    pub(super) withheld: Vec<String>,
 }
 
 impl FakeServer {
@@ -116,6 +121,9 @@ impl FakeServer {
             delay_requests_ms: 0,
             modern: false,
             discover_ttl_ms: 0,
+            sse_retry_ms: None,
+            resume_on_get: false,
+            resume_truncates: false,
         };
         let state = State {
             knobs: Some(knobs),
@@ -225,6 +233,20 @@ impl FakeServer {
         self.knobs(|k| k.delay_requests_ms = ms)
     }
 
+    /// Put `retry: ms` in the priming event of SSE answers.
+    pub fn sse_retry_ms(&self, ms: Option<u64>) {
+        self.knobs(|k| k.sse_retry_ms = ms)
+    }
+    /// A `GET` with `Last-Event-ID` gets the responses cut by [`FakeServer::sse_truncate`]
+    /// (otherwise every `GET` is 405).
+    pub fn resume_on_get(&self, on: bool) {
+        self.knobs(|k| k.resume_on_get = on)
+    }
+    /// A resuming `GET` gets a stream that ends without the response (and without new ids).
+    pub fn resume_truncates(&self, on: bool) {
+        self.knobs(|k| k.resume_truncates = on)
+    }
+
     /// Forgets every session: later requests carrying their ids get 404.
     pub fn expire_all_sessions(&self) {
         self.state.borrow_mut().sessions.clear();
@@ -321,7 +343,7 @@ impl FakeServer {
             (HttpMethod::Delete, _) => {
                 delete(knobs, &mut state.sessions, logged.session_id.as_deref())
             }
-            (HttpMethod::Get, _) => Reply::empty(405),
+            (HttpMethod::Get, _) => get(state, request),
             (HttpMethod::Post, None) => Reply::rpc_error(400, -32700, "Parse error"),
             (HttpMethod::Post, Some(body)) => {
                 post(state, request, &body, logged.session_id.as_deref())

@@ -66,6 +66,7 @@ impl Harness {
             token_provider: None,
             era: EraPolicy::Legacy,
             era_memory: Default::default(),
+            transport: Default::default(),
         }
     }
 

@@ -9,6 +9,7 @@ mod fake_modern;
 mod fake_server;
 mod harness;
 mod pool;
+mod sse_server;
 
 pub use clock::{ManualClock, Sleep};
 pub use exec::{Exec, TaskHandle, TestSpawner};
@@ -16,3 +17,4 @@ pub use fake_modern::MODERN;
 pub use fake_server::{FakeServer, Logged};
 pub use harness::{params, value, Harness, SeenNotification, URL};
 pub use pool::{counts, get_now, limits, pool_with, spawn_get, spawn_get_timeout, NAME};
+pub use sse_server::{SseLogged, SseServer, ENDPOINT};
