@@ -14,11 +14,13 @@ use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, Session, 
 use serde_json::json;
 use support::{params, FakeServer, Harness};
 
-/// Accepts only `Bearer <valid>`; answers 401 (or 403 insufficient_scope) otherwise.
+/// Accepts only `Bearer <valid>`; answers 401 otherwise. With `forbid`, answers 403
+/// insufficient_scope to every token but `scoped`.
 struct Guarded {
     server: FakeServer,
     valid: Rc<RefCell<String>>,
     forbid: Rc<Cell<bool>>,
+    scoped: Rc<RefCell<String>>,
 }
 
 impl HttpTransport for Guarded {
@@ -28,6 +30,9 @@ impl HttpTransport for Guarded {
     ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
         let auth = request.header("authorization").unwrap_or("").to_owned();
         if self.forbid.get() {
+            if auth == format!("Bearer {}", self.scoped.borrow()) {
+                return self.server.send(request);
+            }
             let challenge = r#"Bearer error="insufficient_scope", scope="tools:call""#;
             return reply(403, challenge);
         }
@@ -56,14 +61,21 @@ struct Setup {
     h: Harness,
     valid: Rc<RefCell<String>>,
     forbid: Rc<Cell<bool>>,
+    scoped: Rc<RefCell<String>>,
     calls: Rc<RefCell<Vec<Option<AuthChallenge>>>>,
     fail: Rc<Cell<bool>>,
 }
 
 fn setup() -> (Setup, Session) {
+    setup_with(false)
+}
+
+/// `defer`: the provider answers "no token yet" (empty) when asked without a challenge.
+fn setup_with(defer: bool) -> (Setup, Session) {
     let mut h = Harness::new();
     let valid = Rc::new(RefCell::new("t1".to_owned()));
     let forbid = Rc::new(Cell::new(false));
+    let scoped = Rc::new(RefCell::new("none".to_owned()));
     let calls: Rc<RefCell<Vec<Option<AuthChallenge>>>> = Rc::default();
     let fail = Rc::new(Cell::new(false));
     let (c, f) = (calls.clone(), fail.clone());
@@ -71,9 +83,14 @@ fn setup() -> (Setup, Session) {
         c.borrow_mut().push(challenge);
         let n = c.borrow().len();
         let failing = f.get();
+        let first = c.borrow().last().is_some_and(Option::is_none);
         Box::pin(async move {
             if failing {
                 Err("vault unreachable".into())
+            } else if defer && first {
+                Ok(String::new())
+            } else if defer {
+                Ok(format!("t{}", n - 1))
             } else {
                 Ok(format!("t{n}"))
             }
@@ -84,6 +101,7 @@ fn setup() -> (Setup, Session) {
         server: h.server.clone(),
         valid: valid.clone(),
         forbid: forbid.clone(),
+        scoped: scoped.clone(),
     };
     let rt = Runtime::new(Rc::new(transport), base.clock.clone(), base.spawner.clone());
     let mut config = h.config();
@@ -97,6 +115,7 @@ fn setup() -> (Setup, Session) {
             h,
             valid,
             forbid,
+            scoped,
             calls,
             fail,
         },
@@ -184,7 +203,7 @@ fn a_failing_provider_and_a_still_rejected_token_are_http_401_errors() {
 }
 
 #[test]
-fn insufficient_scope_names_the_scope() {
+fn insufficient_scope_steps_up_once_and_names_the_scope_if_still_refused() {
     let (mut s, session) = setup();
     s.forbid.set(true);
     let error = echo(&mut s, &session).expect_err("forbidden");
@@ -193,5 +212,45 @@ fn insufficient_scope_names_the_scope() {
         error.to_string().contains("insufficient_scope")
             && error.to_string().contains("tools:call"),
         "{error}"
+    );
+    let asked = s.calls.borrow().clone();
+    assert_eq!(asked.len(), 2, "one step-up, no loop");
+    let challenge = asked[1].clone().expect("the 403's challenge");
+    assert_eq!(challenge.error.as_deref(), Some("insufficient_scope"));
+    assert_eq!(challenge.scope.as_deref(), Some("tools:call"));
+}
+
+#[test]
+fn a_step_up_token_with_the_scope_is_used_for_the_retry() {
+    let (mut s, session) = setup();
+    s.forbid.set(true);
+    *s.scoped.borrow_mut() = "t2".into();
+    echo(&mut s, &session).expect("stepped up");
+    let last =
+        s.h.server
+            .log()
+            .pop()
+            .expect("a request reached the server");
+    assert_eq!(last.header("authorization"), Some("Bearer t2"));
+}
+
+#[test]
+fn a_provider_may_have_no_token_until_the_server_challenges() {
+    let (mut s, session) = setup_with(true);
+    let asked = s.calls.borrow().clone();
+    assert_eq!(asked.len(), 2, "up front (no token), then on the 401");
+    assert!(asked[0].is_none());
+    let challenge = asked[1].clone().expect("challenge");
+    assert_eq!(
+        challenge.resource_metadata.as_deref(),
+        Some("https://auth.test/meta")
+    );
+    echo(&mut s, &session).expect("with the token");
+    assert!(
+        s.h.server
+            .log()
+            .iter()
+            .all(|l| l.header("authorization") == Some("Bearer t1")),
+        "the static Authorization header is never sent when a provider is given"
     );
 }

@@ -1,6 +1,7 @@
-//! Bearer tokens from a per-server provider: asked once before the first request, asked again
-//! with the server's `WWW-Authenticate` challenge on a `401` (one call for any number of
-//! concurrent `401`s), and each request retried once with the new token.
+//! Bearer tokens from a per-server provider: asked once before the first request (it may answer
+//! "none yet"), asked again with the server's `WWW-Authenticate` challenge on a `401` or a
+//! `403 insufficient_scope` (step-up; one call for any number of concurrent challenges), and each
+//! request retried once with the new token.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -34,6 +35,8 @@ type Refresh = Shared<LocalBoxFuture<'static, Result<(), Error>>>;
 #[derive(Default)]
 pub(super) struct AuthState {
     token: RefCell<Option<String>>,
+    /// The provider was asked up front and gave no token: wait for a challenge.
+    deferred: Cell<bool>,
     generation: Cell<u64>,
     refresh: RefCell<Option<Refresh>>,
 }
@@ -111,7 +114,10 @@ impl Session {
 
     /// Asks the provider for a first token, once.
     pub(super) async fn ensure_token(&self) -> Result<(), Error> {
-        if self.inner.config.token_provider.is_none() || self.inner.auth.token.borrow().is_some() {
+        if self.inner.config.token_provider.is_none()
+            || self.inner.auth.token.borrow().is_some()
+            || self.inner.auth.deferred.get()
+        {
             return Ok(());
         }
         self.refresh_token(self.auth_generation(), None).await
@@ -136,11 +142,18 @@ impl Session {
                 Some(running) => running.clone(),
                 None => {
                     let me = self.clone();
+                    let up_front = challenge.is_none();
                     let run = async move {
                         let result = match provider(challenge).await {
                             Ok(token) if !token.is_empty() && !token.contains(['\r', '\n']) => {
                                 *me.inner.auth.token.borrow_mut() = Some(token);
                                 me.inner.auth.generation.set(me.auth_generation() + 1);
+                                Ok(())
+                            }
+                            // Up front, "no token yet" is an answer: requests go out without
+                            // one until the server challenges (its 401 says where to get one).
+                            Ok(token) if token.is_empty() && up_front => {
+                                me.inner.auth.deferred.set(true);
                                 Ok(())
                             }
                             Ok(_) => Err("the token provider returned an empty or malformed token"

@@ -79,7 +79,8 @@ impl Session {
             }
         }
         match self.auth_header() {
-            Some(auth) => {
+            // With a provider its token (or none yet) replaces any static `Authorization`.
+            auth if config.token_provider.is_some() => {
                 headers.extend(
                     config
                         .headers
@@ -87,9 +88,9 @@ impl Session {
                         .filter(|(n, _)| !n.eq_ignore_ascii_case("authorization"))
                         .cloned(),
                 );
-                headers.push(auth);
+                headers.extend(auth);
             }
-            None => headers.extend(config.headers.iter().cloned()),
+            _ => headers.extend(config.headers.iter().cloned()),
         }
         headers
     }
@@ -129,11 +130,19 @@ impl Session {
                 urgent,
             };
             let response = self.send_following(request).await?;
-            // A 401 with a token provider: one new token (shared by concurrent 401s), one retry.
-            if response.status == 401 && self.inner.config.token_provider.is_some() && !refreshed {
-                let challenge = response
-                    .header("www-authenticate")
-                    .map(auth::parse_challenge);
+            // A 401, or a 403 asking for more scope (step-up), with a token provider: one new
+            // token (shared by concurrent challenges), one retry.
+            let challenge = response
+                .header("www-authenticate")
+                .map(auth::parse_challenge);
+            let step_up = response.status == 403
+                && challenge
+                    .as_ref()
+                    .is_some_and(|c| c.error.as_deref() == Some("insufficient_scope"));
+            if (response.status == 401 || step_up)
+                && self.inner.config.token_provider.is_some()
+                && !refreshed
+            {
                 self.drain(response).await;
                 self.refresh_token(generation, challenge).await?;
                 refreshed = true;

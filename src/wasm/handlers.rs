@@ -76,7 +76,8 @@ fn error_object(thrown: &JsValue) -> ErrorObject {
 }
 
 /// Reads `tokenProvider`: `(challenge?) => token | Promise<token>`, where `challenge` is
-/// `{ error?, scope?, resourceMetadata? }` from the server's `WWW-Authenticate` on a `401`.
+/// `{ error?, scope?, resourceMetadata? }` from the server's `WWW-Authenticate` on a `401` (or a
+/// `403 insufficient_scope`). Without a challenge it may return `null`/`undefined`: no token yet.
 pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, Error> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -113,6 +114,10 @@ pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, E
                 Ok(promise) => JsFuture::from(promise).await.map_err(|e| message(&e))?,
                 Err(plain) => plain,
             };
+            // null/undefined: no token (yet); allowed before the first challenge only.
+            if value.is_null() || value.is_undefined() {
+                return Ok(String::new());
+            }
             value
                 .as_string()
                 .ok_or_else(|| "the token provider did not return a string".to_owned())
