@@ -62,6 +62,13 @@ marker=tests/js/node_modules/.package-lock.json
 if [ -f "$marker" ] && [ ! tests/js/package-lock.json -nt "$marker" ]; then done_ "present, skipped"
 else (cd tests/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null); done_ "installed (npm ci)"; fi
 
+# 5b. The MCP conformance suite (pinned) in tests/conformance, same rule. `npm ci` there also removes
+#     the mcp-edge-pool tarball that scripts/test-conformance.sh installs (it installs it again).
+step "npm deps in tests/conformance"
+marker=tests/conformance/node_modules/.package-lock.json
+if [ -f "$marker" ] && [ ! tests/conformance/package-lock.json -nt "$marker" ]; then done_ "present, skipped"
+else (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error >/dev/null); done_ "installed (npm ci)"; fi
+
 # 6. Python venv for the Python MCP server fixture.
 step "python venv .venv"
 req=tests/servers/requirements.txt
