@@ -70,11 +70,9 @@ async function listScenarios() {
 
 /** The checks of one run, from the checks.json the suite wrote ([] if none). */
 function readChecks(dir) {
-  for (const d of existsSync(dir) ? readdirSync(dir) : []) {
-    const file = join(dir, d, "checks.json");
-    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
-  }
-  return [];
+  // The suite writes <dir>/<scenario>-<time>/checks.json; "auth/x" makes that two levels deep.
+  const file = existsSync(dir) && readdirSync(dir, { recursive: true }).find((f) => f.endsWith("checks.json"));
+  return file ? JSON.parse(readFileSync(join(dir, file), "utf8")) : [];
 }
 
 async function runOne(run, index) {
