@@ -16,8 +16,12 @@
 //  - token endpoint authentication: client_secret_basic, client_secret_post or none, whichever
 //    the server supports;
 //  - scope: the challenge's scope, else the resource's scopes_supported, else none;
-//  - a refresh token, when there is one, before a new authorization; at most 3 authorizations.
-import { createHash, randomBytes } from "node:crypto";
+//  - a refresh token, when there is one, before a new authorization; at most 3 authorizations;
+//  - machine-to-machine grants of the extension scenarios, chosen by the credentials the suite
+//    passes in MCP_CONFORMANCE_CONTEXT: client_credentials with client_secret_basic or with a
+//    private_key_jwt client assertion (RFC 7523), a workload JWT as a jwt-bearer grant, and the
+//    enterprise-managed flow (token exchange at the IdP for an ID-JAG, then jwt-bearer at the AS).
+import { createHash, createPrivateKey, randomBytes, randomUUID, sign } from "node:crypto";
 
 // The client ID metadata document URL the suite's CIMD scenario expects (it never fetches it).
 const CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json";
@@ -26,6 +30,17 @@ const REDIRECT_URI = "http://127.0.0.1/callback";
 const MAX_AUTHORIZATIONS = 3;
 
 const b64url = (buf) => Buffer.from(buf).toString("base64url");
+const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/** A compact JWS (ES256/ES384/RS256...) signed with a PEM private key. */
+function signJwt(claims, pem, alg = "ES256") {
+  const key = createPrivateKey(pem);
+  const header = b64url(JSON.stringify({ alg, typ: "JWT" }));
+  const payload = b64url(JSON.stringify(claims));
+  const hash = { ES256: "sha256", ES384: "sha384", ES512: "sha512", RS256: "sha256", PS256: "sha256" }[alg] ?? "sha256";
+  const opts = alg.startsWith("ES") ? { key, dsaEncoding: "ieee-p1363" } : alg.startsWith("PS") ? { key, padding: 6 } : key;
+  return `${header}.${payload}.${b64url(sign(hash, Buffer.from(`${header}.${payload}`), opts))}`;
+}
 
 async function getJson(url, log) {
   const res = await fetch(url, { headers: { Accept: "application/json" } });
@@ -183,10 +198,66 @@ export function createOAuthTokenProvider({ serverUrl, context = {}, log = () => 
     return json;
   }
 
+  /** The grants without a user: which one is decided by the credentials the suite handed over. */
+  async function machineGrant() {
+    const { asMeta, resource } = discovered;
+    const withResource = (params) => (resource ? { ...params, resource } : params);
+    if (context.private_key_pem) {
+      // client_credentials, authenticated by a private_key_jwt assertion whose audience is the issuer.
+      client = { client_id: context.client_id, method: "private_key_jwt" };
+      const now = Math.floor(Date.now() / 1000);
+      const assertion = signJwt(
+        { iss: context.client_id, sub: context.client_id, aud: asMeta.issuer ?? asMeta.token_endpoint, iat: now, exp: now + 300, jti: randomUUID() },
+        context.private_key_pem,
+        context.signing_algorithm ?? "ES256",
+      );
+      return tokenRequest(asMeta, withResource({
+        grant_type: "client_credentials",
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        client_assertion: assertion,
+      }));
+    }
+    if (context.idp_token_endpoint) {
+      // Enterprise-managed authorization: ID token -> ID-JAG at the IdP, ID-JAG -> access token at the AS.
+      if (!(asMeta.grant_types_supported ?? []).includes(JWT_BEARER)) throw new Error("the AS does not support jwt-bearer");
+      const res = await fetch(context.idp_token_endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+        body: new URLSearchParams({
+          grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+          requested_token_type: "urn:ietf:params:oauth:token-type:id-jag",
+          audience: asMeta.issuer,
+          ...(resource ? { resource } : {}),
+          subject_token: context.idp_id_token,
+          subject_token_type: "urn:ietf:params:oauth:token-type:id_token",
+          client_id: context.idp_client_id,
+        }),
+      });
+      log("POST", context.idp_token_endpoint, "(token-exchange) ->", res.status);
+      if (!res.ok) throw new Error(`token exchange failed: HTTP ${res.status} ${await res.text()}`);
+      const idJag = (await res.json()).access_token;
+      client = { client_id: context.client_id, client_secret: context.client_secret, method: "client_secret_basic" };
+      return tokenRequest(asMeta, { grant_type: JWT_BEARER, assertion: idJag });
+    }
+    if (context.valid_jwt) {
+      // Workload identity federation: the workload's JWT is the grant; a public client.
+      client = { client_id: context.client_id, method: "none" };
+      return tokenRequest(asMeta, withResource({ grant_type: JWT_BEARER, assertion: context.valid_jwt }));
+    }
+    // client_credentials with a client secret.
+    client = { client_id: context.client_id, client_secret: context.client_secret, method: chooseAuthMethod(asMeta.token_endpoint_auth_methods_supported, true) };
+    return tokenRequest(asMeta, withResource({ grant_type: "client_credentials" }));
+  }
+
   async function authorize(challenge) {
     if (++authorizations > MAX_AUTHORIZATIONS) throw new Error(`gave up after ${MAX_AUTHORIZATIONS} authorizations`);
     discovered = await discover(challenge);
     const { asMeta, resource } = discovered;
+    const machine = /^auth\/(client-credentials-|wif-jwt-bearer|enterprise-managed-authorization)/.test(context.name ?? "");
+    if (machine) {
+      tokens = await machineGrant();
+      return tokens.access_token;
+    }
     await ensureClient(discovered);
     const scope = challenge?.scope || discovered.scopesSupported?.join(" ") || undefined;
 
