@@ -7,6 +7,7 @@
 //
 // Every MCP exchange goes through McpPool (registerHttp, get, listTools/callTool, release, close);
 // OAuth scenarios plug the small OAuth client of oauth.mjs in through the per-server tokenProvider.
+import { createHash } from "node:crypto";
 import { McpPool } from "mcp-edge-pool";
 import { createOAuthTokenProvider } from "./oauth.mjs";
 
@@ -109,7 +110,64 @@ const scenarios = {
       if (!focal) throw new Error("tool json_schema_2020_12_tool not listed");
       await lease.callTool("json_schema_echo", { schema: focal.inputSchema });
     }),
+
+  // SEP-2640 skills extension: listing must not fetch files; loading must verify them.
+  "sep-2640-client-no-prefetch": () => skillsHost({ load: false }),
+  "sep-2640-client-verify-digest": () => skillsHost({ load: true }),
+  "sep-2640-client-verify-size": () => skillsHost({ load: true }),
+  "sep-2640-client-verify-frontmatter": () => skillsHost({ load: true }),
 };
+
+/** The text of a resources/read result's first content. */
+function resourceText(result) {
+  const c = result?.contents?.[0];
+  if (typeof c?.text === "string") return c.text;
+  if (typeof c?.blob === "string") return Buffer.from(c.blob, "base64").toString("utf8");
+  throw new Error("resources/read returned no content");
+}
+
+/** The `key: value` pairs of a SKILL.md's YAML frontmatter (the flat subset skills use). */
+function frontmatter(text) {
+  const m = /^---\r?\n([\s\S]*?)\r?\n---(?:\r?\n|$)/.exec(text);
+  if (!m) throw new Error("SKILL.md has no frontmatter");
+  const out = {};
+  for (const line of m[1].split(/\r?\n/)) {
+    const kv = /^([A-Za-z0-9_-]+):\s*(.*)$/.exec(line);
+    if (kv) out[kv[1]] = kv[2].replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return out;
+}
+
+/**
+ * A minimal skills host (SEP-2640 extension): lists skills; loading one reads its files through the
+ * pool, each checked against the listed entry (byte size, sha256 digest, SKILL.md frontmatter) before
+ * it is used; a file that fails stops the load, and nothing after it is read.
+ */
+async function skillsHost({ load }) {
+  await withLease({}, async (lease) => {
+    const { skills = [] } = await lease.request("skills/list", {});
+    log("skills:", skills.map((s) => s.uri).join(", "));
+    if (!load) return; // nothing asked for a skill: no file is read ahead of need
+    for (const skill of skills) {
+      // SKILL.md first: the skill is only loaded once it verified.
+      const files = [...skill.resources].sort((a, b) => (a.uri === skill.uri ? -1 : b.uri === skill.uri ? 1 : 0));
+      for (const entry of files) {
+        const text = resourceText(await lease.readResource(entry.uri));
+        const bytes = Buffer.from(text, "utf8");
+        if (bytes.length !== entry.size) throw new Error(`${entry.uri}: ${bytes.length} bytes, the entry says ${entry.size}: rejected`);
+        const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+        if (digest !== entry.digest) throw new Error(`${entry.uri}: digest ${digest} does not match ${entry.digest}: rejected`);
+        if (entry.uri === skill.uri) {
+          const fm = frontmatter(text);
+          for (const [k, v] of Object.entries(skill.frontmatter ?? {})) {
+            if (fm[k] !== v) throw new Error(`${entry.uri}: frontmatter ${k} is '${fm[k]}', the entry says '${v}': rejected`);
+          }
+        }
+        log("verified", entry.uri);
+      }
+    }
+  });
+}
 
 async function runAuth() {
   const tokenProvider = createOAuthTokenProvider({ serverUrl, scenario, context, log });
