@@ -16,6 +16,10 @@
 //  - token endpoint authentication: client_secret_basic, client_secret_post or none, whichever
 //    the server supports;
 //  - scope: the challenge's scope, else the resource's scopes_supported, else none;
+//  - issuer checks (RFC 8414 §3.3, RFC 9207): the metadata's issuer must be the issuer it was
+//    looked up for; the redirect's iss, required when the server advertises it and checked
+//    whenever present, must equal that issuer by simple string comparison; a new authorization
+//    server (the resource moved) gets a new registration;
 //  - a refresh token, when there is one, before a new authorization; at most 3 authorizations;
 //  - machine-to-machine grants of the extension scenarios, chosen by the credentials the suite
 //    passes in MCP_CONFORMANCE_CONTEXT: client_credentials with client_secret_basic or with a
@@ -132,6 +136,9 @@ export function createOAuthTokenProvider({ serverUrl, context = {}, log = () => 
       asMeta = await getJson(url, log);
       if (asMeta) break;
     }
+    if (asMeta && asMeta.issuer !== issuer) {
+      throw new Error(`authorization server metadata names issuer ${asMeta.issuer}, not ${issuer}`);
+    }
     if (!asMeta) {
       if (prm) throw new Error(`no authorization server metadata for ${issuer}`);
       const origin = new URL(serverUrl).origin; // 2025-03-26 default endpoints
@@ -143,11 +150,13 @@ export function createOAuthTokenProvider({ serverUrl, context = {}, log = () => 
     } else if (asMeta.code_challenge_methods_supported && !asMeta.code_challenge_methods_supported.includes("S256")) {
       throw new Error("the authorization server does not support PKCE S256");
     }
-    return { resource, asMeta, scopesSupported: prm?.scopes_supported };
+    return { resource, issuer, asMeta, scopesSupported: prm?.scopes_supported };
   }
 
-  async function ensureClient({ asMeta }) {
-    if (client) return client;
+  async function ensureClient({ asMeta, issuer }) {
+    if (client?.issuer === issuer) return client;
+    if (client) log("the authorization server changed to", issuer, "- registering again");
+    client = undefined;
     const supported = asMeta.token_endpoint_auth_methods_supported;
     if (context.client_id) {
       const hasSecret = Boolean(context.client_secret);
@@ -176,6 +185,7 @@ export function createOAuthTokenProvider({ serverUrl, context = {}, log = () => 
     } else {
       throw new Error("no client credentials: no pre-registration, no CIMD support, no registration endpoint");
     }
+    client.issuer = issuer;
     return client;
   }
 
@@ -280,6 +290,13 @@ export function createOAuthTokenProvider({ serverUrl, context = {}, log = () => 
     const back = new URL(location, url);
     if (back.searchParams.get("error")) throw new Error(`authorization denied: ${back.searchParams.get("error")}`);
     if (back.searchParams.get("state") !== state) throw new Error("the authorization response's state does not match");
+    const iss = back.searchParams.get("iss");
+    if (asMeta.issuer !== undefined) {
+      if (iss === null && asMeta.authorization_response_iss_parameter_supported === true) {
+        throw new Error("the authorization response has no iss, though the server advertises it");
+      }
+      if (iss !== null && iss !== asMeta.issuer) throw new Error(`the authorization response's iss ${iss} is not ${asMeta.issuer}`);
+    }
     const code = back.searchParams.get("code");
     if (!code) throw new Error("the authorization response has no code");
 
