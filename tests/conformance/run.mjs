@@ -15,12 +15,13 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const cli = join(here, "node_modules/@modelcontextprotocol/conformance/dist/index.js");
 const clientPath = join(here, "client.mjs");
+const loopback = pathToFileURL(join(here, "loopback.mjs")).href; // the suite's servers bind 127.0.0.1 only
 const resultsDir = join(root, "target/conformance");
 const jobs = Number(process.env.CONFORMANCE_JOBS ?? 3);
 const timeoutMs = Number(process.env.CONFORMANCE_TIMEOUT_MS ?? 20_000);
@@ -42,7 +43,7 @@ if (/\s/.test(process.execPath + clientPath)) fail("the paths of node and client
 /** Runs `node <cli> ...args`; resolves { code, stdout, stderr }. */
 function runCli(args, killAfterMs) {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    const child = spawn(process.execPath, ["--import", loopback, cli, ...args], { stdio: ["ignore", "pipe", "pipe"], env: process.env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
