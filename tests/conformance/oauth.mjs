@@ -104,10 +104,10 @@ function chooseAuthMethod(supported, hasSecret) {
 }
 
 /**
- * @param {{ serverUrl: string, scenario: string, context: any, log: (...a: any[]) => void }} o
+ * @param {{ serverUrl: string, scenario?: string, context?: any, log?: (...a: any[]) => void }} o
  * @returns {(challenge?: { error?: string, scope?: string, resourceMetadata?: string }) => Promise<string>}
  */
-export function createOAuthTokenProvider({ serverUrl, context = {}, log = () => {} }) {
+export function createOAuthTokenProvider({ serverUrl, scenario = "", context = {}, log = () => {} }) {
   let discovered; // { resource, asMeta, scopesSupported }
   let client; // { client_id, client_secret, method }
   let tokens; // { access_token, refresh_token }
@@ -263,7 +263,8 @@ export function createOAuthTokenProvider({ serverUrl, context = {}, log = () => 
     if (++authorizations > MAX_AUTHORIZATIONS) throw new Error(`gave up after ${MAX_AUTHORIZATIONS} authorizations`);
     discovered = await discover(challenge);
     const { asMeta, resource } = discovered;
-    const machine = /^auth\/(client-credentials-|wif-jwt-bearer|enterprise-managed-authorization)/.test(context.name ?? "");
+    // The extension scenarios without a user; the suite passes their credentials in the context.
+    const machine = /^auth\/(client-credentials-|wif-jwt-bearer|enterprise-managed-authorization)/.test(scenario);
     if (machine) {
       tokens = await machineGrant();
       return tokens.access_token;
