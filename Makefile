@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := . scripts/env.sh &&
 
-.PHONY: all setup pkg demo test test-native test-lint test-wasm test-pkg test-node test-workerd test-www soak fuzz bench audit clean
+.PHONY: all setup pkg demo test test-native test-lint test-wasm test-pkg test-node test-conformance test-workerd test-www soak fuzz bench audit clean
 
 all: test
 
@@ -16,7 +16,7 @@ demo: pkg
 	@$(ENV) node demo/run.mjs
 
 test: setup
-	@$(MAKE) --no-print-directory test-native test-lint test-wasm pkg test-pkg test-node test-workerd test-www
+	@$(MAKE) --no-print-directory test-native test-lint test-wasm pkg test-pkg test-node test-conformance test-workerd test-www
 	@echo "make test: all suites passed"
 
 test-native:
@@ -36,6 +36,9 @@ test-pkg:
 
 test-node:
 	@$(ENV) scripts/test-node.sh
+
+test-conformance:
+	@$(ENV) scripts/test-conformance.sh
 
 test-workerd:
 	@$(ENV) node --test tests/workerd/
@@ -57,4 +60,4 @@ bench: pkg
 	@$(ENV) scripts/bench.sh
 
 clean:
-	rm -rf target pkg tests/node/node_modules
+	rm -rf target pkg tests/node/node_modules tests/conformance/node_modules

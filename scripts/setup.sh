@@ -55,12 +55,24 @@ else
   done_ "installed$missing"
 fi
 
+# npm_deps DIR: `npm ci` in DIR unless installed. npm keeps node_modules/.package-lock.json; a
+# package-lock.json newer than it means "reinstall". A node_modules that is a symlink (a git worktree
+# sharing another checkout's install) is left alone: `npm ci` through it would empty the tree it
+# points to, under the feet of whoever uses it, and replace the link with a copy.
+npm_deps() {
+  local dir=$1 marker=$1/node_modules/.package-lock.json
+  step "npm deps in $dir"
+  if [ -L "$dir/node_modules" ]; then done_ "shared ($(readlink "$dir/node_modules")), skipped"
+  elif [ -f "$marker" ] && [ ! "$dir/package-lock.json" -nt "$marker" ]; then done_ "present, skipped"
+  else (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); done_ "installed (npm ci)"; fi
+}
+
 # 5. npm dev/test deps (MCP SDK, binaryen 132, esbuild, workerd, playwright-core, Node 22).
-#    npm keeps node_modules/.package-lock.json; a package-lock.json newer than it means "reinstall".
-step "npm deps in tests/js"
-marker=tests/js/node_modules/.package-lock.json
-if [ -f "$marker" ] && [ ! tests/js/package-lock.json -nt "$marker" ]; then done_ "present, skipped"
-else (cd tests/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null); done_ "installed (npm ci)"; fi
+npm_deps tests/js
+
+# 5b. The MCP conformance suite, pinned (needs Node 22, which step 5 brings). `npm ci` there also
+#     removes the mcp-edge-pool tarball that scripts/test-conformance.sh installs (it installs it again).
+npm_deps tests/conformance
 
 # 6. Python venv for the Python MCP server fixture.
 step "python venv .venv"
