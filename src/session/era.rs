@@ -162,7 +162,16 @@ impl Session {
         if let Some(result) = self.fresh_discovery() {
             return self.adopt(result);
         }
-        match self.discover().await {
+        let mut found = self.discover().await;
+        if let Err(Error::Rpc { code, data, .. }) = &found {
+            // "Unsupported protocol version" that names ours among the supported ones: the
+            // server refused this attempt, not the version (SEP-2575 asks for one retry).
+            if *code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE && offers_modern(data.as_ref())
+            {
+                found = self.discover().await;
+            }
+        }
+        match found {
             Ok(Probe::Modern(result, ttl)) => self.adopt_discovered(result, ttl),
             Err(e) if ends_open(&e) => Err(e),
             other if policy == EraPolicy::Modern => {
@@ -336,6 +345,17 @@ fn ends_open(e: &Error) -> bool {
     matches!(e, Error::SessionClosed { .. } | Error::Aborted)
 }
 
+/// True when a `-32022` error's `data.supported` names the stateless version we speak.
+fn offers_modern(data: Option<&Value>) -> bool {
+    data.and_then(|d| d.get("supported"))
+        .and_then(Value::as_array)
+        .is_some_and(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .any(protocol::is_modern)
+        })
+}
+
 /// True when a `-32022` error's `data.supported` names a session-era version we speak (or
 /// names nothing: then the handshake is worth a try).
 fn offers_legacy(data: Option<&Value>) -> bool {
@@ -369,5 +389,8 @@ mod tests {
         assert!(offers_legacy(None));
         assert!(offers_legacy(Some(&json!({"supported": ["2025-06-18"]}))));
         assert!(!offers_legacy(Some(&json!({"supported": ["2027-01-01"]}))));
+        assert!(offers_modern(Some(&json!({"supported": ["2026-07-28"]}))));
+        assert!(!offers_modern(Some(&json!({"supported": ["2025-11-25"]}))));
+        assert!(!offers_modern(None));
     }
 }

@@ -30,7 +30,9 @@ function newPool(serverOptions = {}) {
     requestTimeoutMs: 15_000,
     circuitBreakerThreshold: 0,
   });
-  pool.registerHttp("srv", serverUrl, serverOptions);
+  // The suite says which lifecycle to run: the stateless era at 2026-07-28, the handshake before.
+  const era = process.env.MCP_CONFORMANCE_PROTOCOL_VERSION === "2026-07-28" ? "modern" : "legacy";
+  pool.registerHttp("srv", serverUrl, { era, ...serverOptions });
   pool.onNotification((server, { method }) => log("notification", server, method));
   return pool;
 }
@@ -94,6 +96,36 @@ const scenarios = {
         log("result", JSON.stringify(result));
       },
     ),
+
+  // SEP-2322 (2026-07-28): tools answer InputRequiredResult; the pool fulfils them through the
+  // elicitation handler and re-sends. An unrelated call runs alongside, and must carry nothing of it.
+  "sep-2322-client-request-state": () =>
+    withLease(
+      { handlers: { elicitation: async () => ({ action: "accept", content: { confirmed: true } }) } },
+      async (lease) => {
+        const { tools } = await lease.listTools();
+        log("tools:", tools.map((t) => t.name).join(", "));
+        const [echo, unrelated] = await Promise.all([
+          lease.callTool("test_mrtr_echo_state", {}),
+          lease.callTool("test_mrtr_unrelated", {}),
+        ]);
+        const noState = await lease.callTool("test_mrtr_no_state", {});
+        const noType = await lease.callTool("test_mrtr_no_result_type", {});
+        log("results:", JSON.stringify([echo, unrelated, noState, noType]).slice(0, 400));
+      },
+    ),
+
+  // SEP-2243 (2026-07-28): list first (that is where x-mcp-header annotations are learnt), then
+  // make the calls the suite asks for; their annotated arguments travel as Mcp-Param-* headers.
+  "http-custom-headers": () =>
+    withLease({}, async (lease) => {
+      const { tools } = await lease.listTools();
+      log("tools:", tools.map((t) => t.name).join(", "));
+      for (const call of context.toolCalls ?? []) {
+        const result = await lease.callTool(call.name, call.arguments ?? {});
+        log("called", call.name, "->", JSON.stringify(result).slice(0, 200));
+      }
+    }),
 
   // SEP-2106: a tool whose inputSchema has a network $ref; list only, never fetch it.
   "json-schema-ref-no-deref": () =>

@@ -112,6 +112,7 @@ export function createOAuthTokenProvider({ serverUrl, scenario = "", context = {
   let client; // { client_id, client_secret, method }
   let tokens; // { access_token, refresh_token }
   let authorizations = 0;
+  let grantedScope; // the scope of the last authorization, for step-up unions
 
   async function discover(challenge) {
     let prm;
@@ -270,7 +271,10 @@ export function createOAuthTokenProvider({ serverUrl, scenario = "", context = {
       return tokens.access_token;
     }
     await ensureClient(discovered);
-    const scope = challenge?.scope || discovered.scopesSupported?.join(" ") || undefined;
+    const wanted = challenge?.scope || discovered.scopesSupported?.join(" ") || undefined;
+    // Re-authorizing (step-up): ask for what was granted before plus what is asked now (SEP-2350).
+    const scope = wanted && [...new Set([...(grantedScope ?? "").split(" "), ...wanted.split(" ")].filter(Boolean))].join(" ");
+    grantedScope = scope || grantedScope;
 
     const verifier = b64url(randomBytes(32));
     const state = b64url(randomBytes(16));
@@ -316,7 +320,9 @@ export function createOAuthTokenProvider({ serverUrl, scenario = "", context = {
   }
 
   return async (challenge) => {
-    log("tokenProvider", challenge ? JSON.stringify(challenge) : "(first token)");
+    log("tokenProvider", challenge ? JSON.stringify(challenge) : "(up front)");
+    // Up front there is nothing to go on: no token yet; the server's 401 says where to get one.
+    if (!challenge && !tokens) return null;
     // A 401 for an expired token may be answered by a refresh; a scope or metadata change may not.
     if (challenge && tokens?.refresh_token && !challenge.scope && !challenge.resourceMetadata) {
       try {
