@@ -161,6 +161,11 @@ pub struct ServerOptions {
     /// Gives this server's bearer token, and a new one on `401` (overrides an `Authorization`
     /// header). Default: none.
     pub token_provider: Option<crate::session::TokenProvider>,
+    /// Open the optional standalone `GET` stream of each session, on which a server sends
+    /// requests and notifications that belong to no request of ours (e.g. an elicitation it
+    /// starts itself, `notifications/tools/list_changed`). Default: false (a long-lived
+    /// connection per session; on Workers it lives only as long as the request that opened it).
+    pub server_stream: bool,
     /// Which protocol era to speak with this server. Default: probe once with
     /// `server/discover` and fall back to `initialize`.
     pub era: crate::session::EraPolicy,
@@ -182,6 +187,7 @@ impl fmt::Debug for ServerOptions {
                 &self.allow_cross_origin_redirects,
             )
             .field("era", &self.era)
+            .field("server_stream", &self.server_stream)
             .field("transport", &self.transport)
             .finish()
     }

@@ -433,17 +433,7 @@ impl Session {
                             channel.deliver(id, self.outcome(r));
                         }
                     }
-                    Message::Notification(n) => {
-                        self.route_progress(&n);
-                        self.notify_handler(&n);
-                    }
-                    Message::Request(request) => {
-                        let me = self.clone();
-                        let snap = self.snapshot();
-                        self.inner.rt.spawner.spawn(Box::pin(async move {
-                            me.answer_server_request(request, &snap).await;
-                        }));
-                    }
+                    other => self.on_unsolicited(other),
                 }
             }
         }

@@ -16,6 +16,7 @@ mod exchange;
 mod handlers;
 mod handshake;
 mod legacy_sse;
+mod listen;
 mod modern;
 mod pages;
 mod param_headers;
@@ -66,6 +67,9 @@ pub struct SessionConfig {
     pub handlers: ClientHandlers,
     /// Gives the bearer token (overrides an `Authorization` in `headers`).
     pub token_provider: Option<TokenProvider>,
+    /// Open the optional standalone `GET` stream of each Streamable HTTP session, for what the
+    /// server sends outside any request (default: false).
+    pub server_stream: bool,
     /// Which protocol era to speak (default: probe once per server).
     pub era: EraPolicy,
     /// What is known of the server's era, shared by all sessions of the server.
@@ -137,6 +141,8 @@ struct Inner {
     auth: auth::AuthState,
     /// The event stream and message endpoint of an HTTP+SSE session.
     sse: RefCell<Option<Rc<legacy_sse::Channel>>>,
+    /// The standalone `GET` stream's task, when the options ask for one.
+    listener: RefCell<Option<listen::Listener>>,
 }
 
 /// A re-initialize in flight, awaited by every caller that hit the expired session.
@@ -198,6 +204,7 @@ impl Session {
             .with_connect_timeout(session.open())
             .await
             .map_err(|e| session.connect_error(e))?;
+        session.listen_if_asked();
         Ok(session)
     }
 
@@ -220,6 +227,7 @@ impl Session {
                 progress: RefCell::default(),
                 auth: auth::AuthState::default(),
                 sse: RefCell::new(None),
+                listener: RefCell::new(None),
             }),
         }
     }
@@ -299,6 +307,8 @@ impl Session {
         drop(abandoned);
         // HTTP+SSE: closing is aborting the event stream (there is no DELETE).
         self.drop_sse_channel();
+        let listener = self.inner.listener.borrow_mut().take();
+        drop(listener);
         if snap.session_id.is_some() {
             let _ = self.send_delete(&snap).await;
         }

@@ -101,6 +101,7 @@ impl Session {
             state.init = init;
             state.generation = 1;
         }
+        session.listen_if_asked();
         Ok(session)
     }
 }

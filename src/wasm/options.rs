@@ -213,6 +213,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
             "tokenProvider",
             "era",
             "transport",
+            "serverStream",
         ],
     )?;
     let era = match o.string("era")? {
@@ -246,6 +247,7 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
         token_provider: super::handlers::token_provider(&o.raw("tokenProvider"))?,
         era,
         transport,
+        server_stream: o.flag("serverStream")?,
     };
     out.validate()?;
     Ok(out)

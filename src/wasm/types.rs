@@ -52,6 +52,13 @@ export interface ServerOptions {
    * "modern" (or "2026-07-28") requires the stateless era.
    */
   era?: "auto" | "legacy" | "modern" | "2026-07-28";
+  /**
+   * Open the optional standalone GET stream of each session, on which the server sends requests
+   * and notifications that belong to no request (an elicitation it starts itself, list_changed).
+   * Default false: it is one long-lived connection per session, keeps Node alive until close(),
+   * and on Workers lives only as long as the request that opened it.
+   */
+  serverStream?: boolean;
   /** "auto" (default): Streamable HTTP, falling back to the older HTTP+SSE transport (2024-11-05) when the first
    *  initialize POST gets 400/404/405. "streamable-http": no fallback. "sse": HTTP+SSE only. */
   transport?: 'auto' | 'streamable-http' | 'sse';

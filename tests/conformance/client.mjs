@@ -80,6 +80,8 @@ const scenarios = {
   "elicitation-sep1034-client-defaults": () =>
     withLease(
       {
+        // The server asks outside the tool call (no related request): on the standalone stream.
+        serverStream: true,
         handlers: {
           // The "user" accepts without typing anything; the client applies the schema's defaults.
           elicitation: async (params) => ({

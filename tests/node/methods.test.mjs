@@ -72,7 +72,7 @@ test('TS SDK: the values of the fixture are what the server defines', async (t) 
   const c = await pool.get('s');
   try {
     const tools = await c.listTools();
-    assert.deepEqual(tools.tools.map((x) => x.name).sort(), ['add', 'echo', 'elicit', 'fail', 'progress', 'roots', 'sample', 'slow']);
+    assert.deepEqual(tools.tools.map((x) => x.name).sort(), ['add', 'echo', 'elicit', 'elicit_standalone', 'fail', 'notify_changed', 'progress', 'roots', 'sample', 'slow']);
     const add = tools.tools.find((x) => x.name === 'add');
     assert.deepEqual(add.annotations, { readOnlyHint: true, idempotentHint: true });
     assert.equal(add.outputSchema.properties.sum.type, 'number');

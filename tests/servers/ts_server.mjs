@@ -128,6 +128,15 @@ function buildServer() {
       maxTokens: 10,
     }, options));
   ask('roots', 'Asks the client for its roots (roots/list)', (options) => server.server.listRoots(undefined, options));
+  // The same elicitation with no related request: the SDK sends it on the standalone GET stream
+  // (or nowhere, when the client has none open: then it times out after 3 s).
+  ask('elicit_standalone', 'Asks for a name outside the call (standalone GET stream)', () =>
+    server.server.elicitInput({
+      message: 'Your name, standalone?',
+      requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+    }, { timeout: 3000 }));
+  tool('notify_changed', { description: 'Sends notifications/tools/list_changed (standalone GET stream)' },
+    async () => { server.sendToolListChanged(); return text('sent'); });
 
   server.registerResource('hello', 'test://hello', { mimeType: 'text/plain' },
     async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'hello' }] }));

@@ -65,13 +65,24 @@ pub(super) fn delete(
     }
 }
 
-/// `GET`: 405, unless resuming is on and the request carries `Last-Event-ID`: then the first
+/// `GET`: the queued standalone-stream messages (once), else 405, unless resuming is on and the request carries `Last-Event-ID`: then the first
 /// withheld response (or, with `resume_truncates`, a stream without it).
 pub(super) fn get(state: &mut State, request: &HttpRequest) -> Reply {
     let Some(knobs) = state.knobs.as_ref() else {
         return Reply::empty(500);
     };
     let last = request.header("last-event-id");
+    if last.is_none() && !state.standalone.is_empty() {
+        // The standalone stream: what was queued for it, once (a later GET gets 405).
+        let mut body = String::from("retry: 10\n\n");
+        for (i, message) in state.standalone.drain(..).enumerate() {
+            body.push_str(&format!(
+                "event: message\nid: s-{}\ndata: {message}\n\n",
+                i + 1
+            ));
+        }
+        return Reply::sse(body);
+    }
     if !knobs.resume_on_get || last.is_none() {
         return Reply::empty(405);
     }

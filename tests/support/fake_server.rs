@@ -93,6 +93,8 @@ pub(super) struct State {
     pub(super) cancelled: Vec<Value>,
     /// Responses cut from truncated SSE answers, for a resuming GET.
     pub(super) withheld: Vec<String>,
+    /// Messages for the next standalone `GET` stream (served once).
+    pub(super) standalone: Vec<String>,
 }
 
 impl FakeServer {
@@ -144,6 +146,10 @@ impl FakeServer {
 
     // ===== knobs =====
 
+    /// Queues messages for the next standalone `GET` stream (served once, then `GET` is 405).
+    pub fn standalone_stream(&self, messages: Vec<String>) {
+        self.state.borrow_mut().standalone = messages;
+    }
     /// Also serve the stateless era (2026-07-28) to requests that ask for it.
     pub fn modern(&self, on: bool) {
         self.knobs(|k| k.modern = on)
