@@ -4,12 +4,10 @@
 
 mod support;
 
-use std::rc::Rc;
-
-use mcp_edge_pool::session::{ClientHandlers, Era, EraPolicy, SessionConfig};
+use mcp_edge_pool::session::{Era, EraPolicy, SessionConfig};
 use mcp_edge_pool::{Error, RequestOptions};
 use serde_json::{json, Value};
-use support::{params, value, Harness, MODERN};
+use support::{accepting_elicitation, params, value, Harness, MODERN};
 
 fn auto(h: &Harness) -> SessionConfig {
     SessionConfig {
@@ -199,26 +197,12 @@ fn stateless_errors_arrive_as_rpc_errors_and_timeouts_send_no_cancel() {
     assert_eq!(h.server.count("notifications/cancelled"), 0);
 }
 
-fn elicitation_handler() -> ClientHandlers {
-    ClientHandlers {
-        elicitation: Some(Rc::new(|params| {
-            Box::pin(async move {
-                let asked = params.map(|p| value(&p)).unwrap_or_default();
-                let answer =
-                    json!({"action": "accept", "content": {"name": "Ada"}, "q": asked["message"]});
-                Ok(serde_json::value::to_raw_value(&answer).expect("json"))
-            })
-        })),
-        ..ClientHandlers::default()
-    }
-}
-
 #[test]
 fn input_required_results_are_fulfilled_by_the_handlers_and_re_sent() {
     let mut h = Harness::new();
     h.server.modern(true);
     let config = SessionConfig {
-        handlers: elicitation_handler(),
+        handlers: accepting_elicitation(),
         ..auto(&h)
     };
     let session = h.try_connect(config).expect("modern");

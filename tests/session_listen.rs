@@ -4,26 +4,8 @@
 
 mod support;
 
-use std::rc::Rc;
-
-use mcp_edge_pool::session::ClientHandlers;
 use mcp_edge_pool::transport::HttpMethod;
-use serde_json::json;
-use support::{value, Harness};
-
-fn handlers() -> ClientHandlers {
-    ClientHandlers {
-        elicitation: Some(Rc::new(|params| {
-            Box::pin(async move {
-                let asked = params.map(|p| value(&p)).unwrap_or_default();
-                let answer =
-                    json!({"action": "accept", "content": {"name": "Ada"}, "q": asked["message"]});
-                Ok(serde_json::value::to_raw_value(&answer).expect("json"))
-            })
-        })),
-        ..ClientHandlers::default()
-    }
-}
+use support::{accepting_elicitation, Harness};
 
 fn gets(h: &Harness) -> Vec<support::Logged> {
     h.server
@@ -42,7 +24,7 @@ fn server_initiated_requests_and_notifications_arrive_on_the_standalone_stream()
     ]);
     let mut config = h.config();
     config.server_stream = true;
-    config.handlers = handlers();
+    config.handlers = accepting_elicitation();
     let session = h.try_connect(config).expect("connect");
     h.run();
 

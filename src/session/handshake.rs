@@ -123,13 +123,7 @@ impl Session {
             generation: pending.generation + 1,
             failed_reinits: 0,
         };
-        let notified = self
-            .post(
-                jsonrpc::encode_notification(methods::INITIALIZED, None),
-                Some(&snap),
-                true,
-            )
-            .await?;
+        let notified = self.post_initialized(&snap).await?;
         if !(200..300).contains(&notified.status) {
             let status = notified.status;
             let error = self.http_error(notified).await;
@@ -144,6 +138,12 @@ impl Session {
         }
         self.drain(notified).await;
         Ok((result, snap))
+    }
+
+    /// Sends `notifications/initialized` under `snap` (the handshake's last step, both transports).
+    pub(super) async fn post_initialized(&self, snap: &Snapshot) -> Result<HttpResponse, Error> {
+        let body = jsonrpc::encode_notification(methods::INITIALIZED, None);
+        self.post(body, Some(snap), true).await
     }
 
     /// Ends a session the server opened but this client will not use, at most a few seconds.

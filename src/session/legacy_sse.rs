@@ -240,13 +240,7 @@ impl Session {
             generation: generation + 1,
             failed_reinits: 0,
         };
-        let notified = self
-            .post(
-                jsonrpc::encode_notification(methods::INITIALIZED, None),
-                Some(&snap),
-                true,
-            )
-            .await?;
+        let notified = self.post_initialized(&snap).await?;
         self.expect_accepted(notified).await?;
         let closed = {
             let mut state = self.inner.state.borrow_mut();

@@ -127,3 +127,17 @@ pub fn params(value: Value) -> Option<Box<RawValue>> {
 pub fn value(raw: &RawValue) -> Value {
     serde_json::from_str(raw.get()).expect("raw JSON from the session is valid")
 }
+
+/// Handlers whose elicitation accepts with `{"name": "Ada"}` and echoes the question as `q`.
+pub fn accepting_elicitation() -> mcp_edge_pool::session::ClientHandlers {
+    mcp_edge_pool::session::ClientHandlers {
+        elicitation: Some(Rc::new(|params| {
+            Box::pin(async move {
+                let asked = params.map(|p| value(&p)).unwrap_or_default();
+                let answer = serde_json::json!({"action": "accept", "content": {"name": "Ada"}, "q": asked["message"]});
+                Ok(serde_json::value::to_raw_value(&answer).expect("json"))
+            })
+        })),
+        ..Default::default()
+    }
+}
