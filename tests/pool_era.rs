@@ -131,3 +131,37 @@ fn the_health_loop_checks_stateless_sessions_with_discover() {
     assert_eq!(h.server.count("ping"), 0, "ping is gone in 2026-07-28");
     assert_eq!(pool.stats().idle_connections, 1, "still healthy");
 }
+
+#[test]
+fn a_restored_session_era_server_is_not_probed_again() {
+    let mut h = Harness::new();
+    let options = PoolOptions {
+        health_check_interval_ms: 0,
+        max_leases_per_connection: Some(1),
+        ..PoolOptions::default()
+    };
+    let old = pool(&h, options.clone());
+    let p = old.clone();
+    let lease = h.block_on(async move { p.get("s").await }).expect("lease");
+    drop(lease);
+    assert_eq!(h.server.count("server/discover"), 1, "probed once, refused");
+    let text = serde_json::to_string(&old.snapshot()).expect("json");
+
+    let fresh = Pool::new(options, h.runtime()).expect("pool");
+    fresh
+        .restore(serde_json::from_str(&text).expect("parses"))
+        .expect("restore");
+    fresh
+        .register_http("s", URL, ServerOptions::default())
+        .expect("register");
+    let p = fresh.clone();
+    let (a, b) = h.block_on(async move { (p.get("s").await, p.get("s").await) });
+    let (a, b) = (a.expect("restored"), b.expect("a new session"));
+    assert!(!a.session().expect("a").ptr_eq(b.session().expect("b")));
+    assert_eq!(
+        h.server.count("server/discover"),
+        1,
+        "the snapshot told the era: no second probe"
+    );
+    assert_eq!(h.server.count("initialize"), 2);
+}

@@ -92,10 +92,14 @@ impl Session {
         };
         {
             let mut state = session.inner.state.borrow_mut();
-            if modern {
-                state.era = super::Era::Modern;
-                session.inner.config.era_memory.borrow_mut().known = Some(super::Era::Modern);
-            }
+            // The snapshot says which era the server speaks: later sessions need not probe.
+            let era = if modern {
+                super::Era::Modern
+            } else {
+                super::Era::Legacy
+            };
+            state.era = era;
+            session.inner.config.era_memory.borrow_mut().known = Some(era);
             state.session_id = snapshot.session_id.clone().filter(|_| !modern);
             state.protocol_version = Some(snapshot.protocol_version.clone());
             state.init = init;
