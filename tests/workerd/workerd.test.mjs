@@ -5,115 +5,15 @@
 // Run: node --test tests/workerd/
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import net from "node:net";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
-import fs from "node:fs";
-import { fileURLToPath } from "node:url";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
-const WORKERD = [
-  process.env.WORKERD_BIN,
-  path.join(root, "tests/js/node_modules/.bin/workerd"),
-  path.join(root, "tests/js/node_modules/@cloudflare/workerd-linux-64/bin/workerd"),
-].find((p) => p && fs.existsSync(p));
+import {
+  FORBIDDEN, WORKERD, freePort, getJson, here, root, sleep, start, stopAll, waitFor,
+} from "./harness.mjs";
 
 const REQUESTS = 200;
 const CONCURRENCY = 20;
 const MAX_CONNECTIONS = 2; // the worker's `maxConnectionsPerServer`
-
-// Lines in workerd's output that mean the pool broke a Workers rule.
-const FORBIDDEN = [
-  /Cannot perform I\/O on behalf of a different request/i,
-  /promise was created by a request that has since ended/i,
-  /Disallowed operation called within global scope/i,
-  /uncaught/i,
-  /unhandled (promise )?rejection/i,
-  /The Workers runtime canceled this request because it detected that your Worker's code had hung/i,
-];
-
-const children = [];
-
-/** Spawns a child that is always killed at the end, with its output collected. */
-function start(cmd, args, options) {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
-  const out = { stdout: "", stderr: "", exited: null };
-  child.stdout.setEncoding("utf8").on("data", (d) => (out.stdout += d));
-  child.stderr.setEncoding("utf8").on("data", (d) => (out.stderr += d));
-  child.on("exit", (code, signal) => (out.exited = { code, signal }));
-  children.push(child);
-  return { child, out };
-}
-
-async function stopAll() {
-  await Promise.all(
-    children.splice(0).map(
-      (child) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const hard = setTimeout(() => child.kill("SIGKILL"), 2000);
-          child.once("exit", () => {
-            clearTimeout(hard);
-            resolve();
-          });
-          child.kill("SIGTERM");
-        }),
-    ),
-  );
-}
-// Last resort if the runner dies before `after` ran.
-function killAllNow() {
-  for (const c of children) {
-    try {
-      c.kill("SIGKILL");
-    } catch {}
-  }
-}
-process.on("exit", killAllNow);
-for (const sig of ["SIGINT", "SIGTERM"]) {
-  process.once(sig, () => {
-    killAllNow();
-    process.exit(130);
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, fn, timeoutMs, proc) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (proc?.exited) throw new Error(`${what}: the process exited (${JSON.stringify(proc.exited)})\n${proc.stdout}\n${proc.stderr}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms\n${proc?.stdout ?? ""}\n${proc?.stderr ?? ""}`);
-    await sleep(10);
-  }
-}
-
-async function getJson(url, timeoutMs = 15000) {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const text = await response.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body };
-}
 
 describe("mcp-edge-pool in workerd", { timeout: 120_000 }, () => {
   let server; // { out, port, url }
