@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import {
-  FORBIDDEN, WORKERD, freePort, getJson, here, root, sleep, start, stopAll, waitFor,
+  FORBIDDEN, WORKERD, freePort, getJson, here, root, sleep, start, startWorkerd, stopAll, waitFor,
 } from "./harness.mjs";
 
 const REQUESTS = 200;
@@ -46,29 +46,8 @@ describe("mcp-edge-pool in workerd", { timeout: 120_000 }, () => {
     );
 
     // 3. workerd, timed from spawn to its first successful answer.
-    const spawnedAt = performance.now();
-    const w = start(WORKERD, ["serve", path.basename(build.configPath), "--verbose"], {
-      cwd: build.distDir,
-      env: { ...process.env, PWD: build.distDir },
-    });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(
-      "workerd",
-      async () => {
-        try {
-          const r = await fetch(`${base}/stats`, { signal: AbortSignal.timeout(1000) });
-          await r.arrayBuffer();
-          return r.ok;
-        } catch {
-          return false;
-        }
-      },
-      20000,
-      w.out,
-    );
-    const startupMs = performance.now() - spawnedAt;
-    console.log(`workerd startup (spawn -> first successful response): ${startupMs.toFixed(1)} ms`);
-    workerd = { out: w.out, base, startupMs };
+    workerd = await startWorkerd(build, port);
+    console.log(`workerd startup (spawn -> first successful response): ${workerd.startupMs.toFixed(1)} ms`);
   });
 
   after(async () => {
