@@ -1,4 +1,4 @@
-//! [`HttpTransport`] over the global `fetch` (through `fetch.js`), one `AbortController` per
+//! [`HttpTransport`] over the global `fetch` (through `host.js`), one `AbortController` per
 //! request.
 //!
 //! Dropping the future of a request, or the body of its response, aborts the request: a timed
@@ -15,10 +15,16 @@ use crate::transport::{
     HttpRequest, HttpResponse, HttpTransport, ResponseBody, TransportError, TransportErrorKind,
 };
 
-#[wasm_bindgen(module = "/src/wasm/fetch.js")]
+#[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
-    /// Starts the request (see fetch.js): the name of a refused header, or a promise of the
-    /// response head (and of the whole body when it is small and not an event stream).
+    /// Starts `fetch(url, { method, headers, body, signal, redirect: "manual" })`. `headers` is
+    /// "name\0value\0name\0value…". Returns the name of a header the runtime refused (a
+    /// string), or a promise of the response head as an array: [status, content-type,
+    /// mcp-session-id, www-authenticate, location, chunks, reader, error]. An event stream
+    /// comes as `reader` alone. Any other body is read in the same call, up to `max_buffered`
+    /// bytes (one `arrayBuffer()` when its content-length is within that, else a read loop):
+    /// `chunks` is what was read (an array of `Uint8Array`), `reader` reads the rest when the
+    /// body is longer, `error` is what ended it early. All null when there is no body.
     #[wasm_bindgen(catch)]
     fn mcp_fetch(
         url: &str,
@@ -36,7 +42,7 @@ extern "C" {
     type Reader;
 }
 
-/// The response headers the core reads, in the order fetch.js hands them over (indices 1 to 4).
+/// The response headers the core reads, in the order host.js hands them over (indices 1 to 4).
 const READ_HEADERS: [&str; 4] = [
     "content-type",
     "mcp-session-id",
@@ -44,10 +50,9 @@ const READ_HEADERS: [&str; 4] = [
     "location",
 ];
 
-/// A body that declares a content-length up to this and is not an event stream is read whole
-/// in the same JS call as the head (one `arrayBuffer()` instead of a reader loop). The core
-/// applies its size limit to it as to any chunk; bodies longer than this, of unknown length or
-/// SSE are streamed.
+/// A body that is not an event stream is read in the same JS call as the head, up to this many
+/// bytes (plus one chunk); the rest, if any, is streamed as before. The core applies its size
+/// limit to these chunks as to any: this only bounds what is read before it looks.
 const MAX_BUFFERED: u32 = 1024 * 1024;
 
 /// Fetch-based transport.
@@ -119,26 +124,23 @@ async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> {
             headers.push((name.to_owned(), value));
         }
     }
-    let bytes = head.get(5);
-    let body = if bytes.is_null() {
-        let reader = head.get(6);
-        FetchBody {
-            whole: None,
-            reader: (!reader.is_null()).then(|| reader.unchecked_into()),
-            abort: AbortOnDrop {
-                controller: guard.controller.take(),
-            },
-            done: false,
-        }
-    } else {
-        // Read to its end already: nothing to abort.
+    let chunks = head.get(5);
+    let reader = head.get(6);
+    let error = head.get(7);
+    let reader: Option<Reader> = (!reader.is_null()).then(|| reader.unchecked_into());
+    if reader.is_none() {
+        // Read to its end already (or failed): nothing to abort.
         guard.controller = None;
-        FetchBody {
-            whole: Some(bytes.unchecked_into::<Uint8Array>().to_vec()),
-            reader: None,
-            abort: AbortOnDrop { controller: None },
-            done: true,
-        }
+    }
+    let body = FetchBody {
+        chunks: (!chunks.is_null()).then(|| chunks.unchecked_into()),
+        next: 0,
+        error: (!error.is_null()).then_some(error),
+        done: false,
+        reader,
+        abort: AbortOnDrop {
+            controller: guard.controller.take(),
+        },
     };
     Ok(HttpResponse {
         status,
@@ -151,9 +153,12 @@ fn refused_header(name: &str) -> TransportError {
     TransportError::refused(format!("the runtime refused the header '{name}'"))
 }
 
-/// A response body: read whole already, or through its stream's reader.
+/// A response body: the chunks read with the head, then the error that ended it or the rest
+/// through its stream's reader.
 struct FetchBody {
-    whole: Option<Vec<u8>>,
+    chunks: Option<Array>,
+    next: u32,
+    error: Option<JsValue>,
     reader: Option<Reader>,
     abort: AbortOnDrop,
     done: bool,
@@ -162,8 +167,17 @@ struct FetchBody {
 impl ResponseBody for FetchBody {
     fn next_chunk(&mut self) -> LocalBoxFuture<'_, Result<Option<Vec<u8>>, TransportError>> {
         Box::pin(async move {
-            if let Some(whole) = self.whole.take() {
-                return Ok(Some(whole));
+            if let Some(chunks) = &self.chunks {
+                if self.next < chunks.length() {
+                    let chunk = chunks.get(self.next);
+                    self.next += 1;
+                    return bytes(chunk);
+                }
+                self.chunks = None;
+            }
+            if let Some(error) = self.error.take() {
+                self.finish();
+                return Err(js_error(&error));
             }
             let Some(reader) = self.reader.as_ref().filter(|_| !self.done) else {
                 self.finish();
@@ -174,15 +188,20 @@ impl ResponseBody for FetchBody {
                     self.finish();
                     Ok(None)
                 }
-                Settled::Value(value) => match value.dyn_into::<Uint8Array>() {
-                    Ok(bytes) => Ok(Some(bytes.to_vec())),
-                    Err(_) => Err(TransportError::network(
-                        "the response stream yielded something that is not bytes",
-                    )),
-                },
+                Settled::Value(value) => bytes(value),
                 Settled::Error(e) => Err(js_error(&e)),
             }
         })
+    }
+}
+
+/// A chunk of a response stream, which must be bytes.
+fn bytes(chunk: JsValue) -> Result<Option<Vec<u8>>, TransportError> {
+    match chunk.dyn_into::<Uint8Array>() {
+        Ok(bytes) => Ok(Some(bytes.to_vec())),
+        Err(_) => Err(TransportError::network(
+            "the response stream yielded something that is not bytes",
+        )),
     }
 }
 

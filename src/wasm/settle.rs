@@ -15,10 +15,15 @@ use std::task::{Context, Poll, Waker};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/wasm/fetch.js")]
+#[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
+    /// `promise.then(v => settle(id, 1, v), e => settle(id, 0, e))`.
     fn mcp_settle(promise: &Promise, id: u32, settle: &JsValue);
+    /// `reader.read()`, settling with 1 and the chunk, 2 at the end of the stream, 0 and the error.
     fn mcp_read(reader: &JsValue, id: u32, settle: &JsValue);
+    /// `setTimeout(() => settle(id, 1), ms)`, `unref()`'d in Node when asked; undefined where the
+    /// host refuses timers.
+    fn mcp_timer(ms: f64, id: u32, settle: &JsValue, unref: bool) -> JsValue;
 }
 
 /// How a promise settled.
@@ -31,6 +36,17 @@ pub(crate) enum Settled {
     Error(JsValue),
 }
 
+impl Settled {
+    /// The fulfilled value (undefined for [`Settled::Done`]) or the rejection reason.
+    pub(crate) fn into_result(self) -> Result<JsValue, JsValue> {
+        match self {
+            Settled::Value(value) => Ok(value),
+            Settled::Done => Ok(JsValue::UNDEFINED),
+            Settled::Error(error) => Err(error),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Slot {
     outcome: Option<Settled>,
@@ -40,7 +56,7 @@ struct Slot {
 thread_local! {
     static SLOTS: RefCell<HashMap<u32, Slot>> = RefCell::new(HashMap::new());
     static NEXT_ID: Cell<u32> = const { Cell::new(0) };
-    static SETTLE: Closure<dyn FnMut(u32, u32, JsValue)> = Closure::new(settle);
+    static SETTLE: Closure<dyn Fn(u32, u32, JsValue)> = Closure::new(settle);
 }
 
 /// The one reaction of every awaited promise: 1 = fulfilled, 2 = end of stream, else rejected.
@@ -92,6 +108,14 @@ pub(crate) fn read(reader: &JsValue) -> Pending {
     let pending = register();
     SETTLE.with(|f| mcp_read(reader, pending.id, f.as_ref()));
     pending
+}
+
+/// Arms a timer (see host.js `mcp_timer`): the settlement comes when it fires. Returns the
+/// handle for `clearTimeout`, undefined where the host refuses timers (it then never fires).
+pub(crate) fn timer(ms: u64, unref: bool) -> (Pending, JsValue) {
+    let pending = register();
+    let handle = SETTLE.with(|f| mcp_timer(ms as f64, pending.id, f.as_ref(), unref));
+    (pending, handle)
 }
 
 impl Future for Pending {
