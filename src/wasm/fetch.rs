@@ -1,34 +1,59 @@
-//! [`HttpTransport`] over the global `fetch`, one `AbortController` per request.
+//! [`HttpTransport`] over the global `fetch` (through `host.js`), one `AbortController` per
+//! request.
 //!
 //! Dropping the future of a request, or the body of its response, aborts the request: a timed
 //! out or abandoned call leaves no connection behind. Every body is read and parsed inside the
 //! call that made the fetch (Workers forbid sharing I/O objects across requests).
 
 use futures_util::future::LocalBoxFuture;
-use js_sys::{Promise, Reflect, Uint8Array};
+use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortController, Headers, ReadableStreamDefaultReader, RequestInit, RequestRedirect, Response,
-};
+use web_sys::AbortController;
 
+use super::settle::{self, Settled};
 use crate::transport::{
     HttpRequest, HttpResponse, HttpTransport, ResponseBody, TransportError, TransportErrorKind,
 };
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(input: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+    /// Starts `fetch(url, { method, headers, body, signal, redirect: "manual" })`. `headers` is
+    /// "name\0value\0name\0value…". Returns the name of a header the runtime refused (a
+    /// string), or a promise of the response head as an array: [status, content-type,
+    /// mcp-session-id, www-authenticate, location, chunks, reader, error]. An event stream
+    /// comes as `reader` alone. Any other body is read in the same call, up to `max_buffered`
+    /// bytes (one `arrayBuffer()` when its content-length is within that, else a read loop):
+    /// `chunks` is what was read (an array of `Uint8Array`), `reader` reads the rest when the
+    /// body is longer, `error` is what ended it early. All null when there is no body.
+    #[wasm_bindgen(catch)]
+    fn mcp_fetch(
+        url: &str,
+        method: &str,
+        headers: &str,
+        body: Option<String>,
+        controller: &AbortController,
+        max_buffered: u32,
+    ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, js_name = cancel)]
+    fn cancel_reader(this: &Reader) -> Promise;
+
+    /// A `ReadableStreamDefaultReader`.
+    type Reader;
 }
 
-/// The response headers the core reads.
+/// The response headers the core reads, in the order host.js hands them over (indices 1 to 4).
 const READ_HEADERS: [&str; 4] = [
     "content-type",
     "mcp-session-id",
     "www-authenticate",
     "location",
 ];
+
+/// A body that is not an event stream is read in the same JS call as the head, up to this many
+/// bytes (plus one chunk); the rest, if any, is streamed as before. The core applies its size
+/// limit to these chunks as to any: this only bounds what is read before it looks.
+const MAX_BUFFERED: u32 = 1024 * 1024;
 
 /// Fetch-based transport.
 #[derive(Debug, Default, Clone, Copy)]
@@ -57,60 +82,84 @@ impl Drop for AbortOnDrop {
 }
 
 async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    // Headers cross as one string, NUL-separated; a NUL is refused here as the runtime would
+    // refuse it (no runtime accepts one in a header).
+    let mut headers = String::new();
+    for (name, value) in &request.headers {
+        if name.contains('\0') || value.contains('\0') {
+            return Err(refused_header(name));
+        }
+        if !headers.is_empty() {
+            headers.push('\0');
+        }
+        headers.push_str(name);
+        headers.push('\0');
+        headers.push_str(value);
+    }
     let controller = AbortController::new().map_err(|e| js_error(&e))?;
     let mut guard = AbortOnDrop {
         controller: Some(controller.clone()),
     };
-    let headers = Headers::new().map_err(|e| js_error(&e))?;
-    for (name, value) in &request.headers {
-        headers.append(name, value).map_err(|_| {
-            TransportError::refused(format!("the runtime refused the header '{name}'"))
-        })?;
+    let started = mcp_fetch(
+        &request.url,
+        request.method.as_str(),
+        &headers,
+        request.body,
+        &controller,
+        MAX_BUFFERED,
+    )
+    .map_err(|e| js_error(&e))?;
+    if let Some(name) = started.as_string() {
+        return Err(refused_header(&name));
     }
-    let init = RequestInit::new();
-    init.set_method(request.method.as_str());
-    init.set_headers(&headers);
-    init.set_signal(Some(&controller.signal()));
-    // Redirects are the core's decision (same origin only): a browser answers an opaque
-    // redirect with status 0, other runtimes with the 3xx and its Location.
-    init.set_redirect(RequestRedirect::Manual);
-    if let Some(body) = &request.body {
-        init.set_body(&JsValue::from_str(body));
-    }
-    let promise = global_fetch(&request.url, &init).map_err(|e| js_error(&e))?;
-    let response: Response = JsFuture::from(promise)
-        .await
-        .map_err(|e| js_error(&e))?
-        .unchecked_into();
-    let response_headers = response.headers();
-    let mut head = Vec::new();
-    for name in READ_HEADERS {
-        if let Ok(Some(value)) = response_headers.get(name) {
-            head.push((name.to_owned(), value));
+    let head: Array = match settle::promise(started.unchecked_ref::<Promise>()).await {
+        Settled::Value(head) => head.unchecked_into(),
+        Settled::Error(e) => return Err(js_error(&e)),
+        Settled::Done => return Err(TransportError::network("fetch gave no response")),
+    };
+    let status = head.get(0).as_f64().map_or(0, |s| s as u16);
+    let mut headers = Vec::new();
+    for (i, name) in (1u32..).zip(READ_HEADERS) {
+        if let Some(value) = head.get(i).as_string() {
+            headers.push((name.to_owned(), value));
         }
     }
-    let reader = response.body().map(|stream| {
-        stream
-            .get_reader()
-            .unchecked_into::<ReadableStreamDefaultReader>()
-    });
+    let chunks = head.get(5);
+    let reader = head.get(6);
+    let error = head.get(7);
+    let reader: Option<Reader> = (!reader.is_null()).then(|| reader.unchecked_into());
+    if reader.is_none() {
+        // Read to its end already (or failed): nothing to abort.
+        guard.controller = None;
+    }
     let body = FetchBody {
+        chunks: (!chunks.is_null()).then(|| chunks.unchecked_into()),
+        next: 0,
+        error: (!error.is_null()).then_some(error),
+        done: false,
         reader,
         abort: AbortOnDrop {
             controller: guard.controller.take(),
         },
-        done: false,
     };
     Ok(HttpResponse {
-        status: response.status(),
-        headers: head,
+        status,
+        headers,
         body: Box::new(body),
     })
 }
 
-/// A response body read through its stream's reader.
+fn refused_header(name: &str) -> TransportError {
+    TransportError::refused(format!("the runtime refused the header '{name}'"))
+}
+
+/// A response body: the chunks read with the head, then the error that ended it or the rest
+/// through its stream's reader.
 struct FetchBody {
-    reader: Option<ReadableStreamDefaultReader>,
+    chunks: Option<Array>,
+    next: u32,
+    error: Option<JsValue>,
+    reader: Option<Reader>,
     abort: AbortOnDrop,
     done: bool,
 }
@@ -118,29 +167,41 @@ struct FetchBody {
 impl ResponseBody for FetchBody {
     fn next_chunk(&mut self) -> LocalBoxFuture<'_, Result<Option<Vec<u8>>, TransportError>> {
         Box::pin(async move {
+            if let Some(chunks) = &self.chunks {
+                if self.next < chunks.length() {
+                    let chunk = chunks.get(self.next);
+                    self.next += 1;
+                    return bytes(chunk);
+                }
+                self.chunks = None;
+            }
+            if let Some(error) = self.error.take() {
+                self.finish();
+                return Err(js_error(&error));
+            }
             let Some(reader) = self.reader.as_ref().filter(|_| !self.done) else {
                 self.finish();
                 return Ok(None);
             };
-            let result = JsFuture::from(reader.read())
-                .await
-                .map_err(|e| js_error(&e))?;
-            let done = Reflect::get(&result, &JsValue::from_str("done"))
-                .map(|d| d.is_truthy())
-                .unwrap_or(true);
-            if done {
-                self.finish();
-                return Ok(None);
-            }
-            let value =
-                Reflect::get(&result, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
-            match value.dyn_into::<Uint8Array>() {
-                Ok(bytes) => Ok(Some(bytes.to_vec())),
-                Err(_) => Err(TransportError::network(
-                    "the response stream yielded something that is not bytes",
-                )),
+            match settle::read(reader).await {
+                Settled::Done => {
+                    self.finish();
+                    Ok(None)
+                }
+                Settled::Value(value) => bytes(value),
+                Settled::Error(e) => Err(js_error(&e)),
             }
         })
+    }
+}
+
+/// A chunk of a response stream, which must be bytes.
+fn bytes(chunk: JsValue) -> Result<Option<Vec<u8>>, TransportError> {
+    match chunk.dyn_into::<Uint8Array>() {
+        Ok(bytes) => Ok(Some(bytes.to_vec())),
+        Err(_) => Err(TransportError::network(
+            "the response stream yielded something that is not bytes",
+        )),
     }
 }
 
@@ -159,7 +220,7 @@ impl Drop for FetchBody {
                 // `cancel()` rejects when the stream already errored (the server dropped the
                 // connection mid-body): nobody awaits it, so handle the rejection, or Node exits
                 // on an unhandled rejection and browsers and Workers log one.
-                ignore_rejection(&reader.cancel());
+                ignore_rejection(&reader.cancel_reader());
             }
         }
     }

@@ -5,10 +5,10 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::abort::{from_json, to_json};
 use super::options::Options;
+use super::settle;
 use crate::error::Error;
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::session::{AuthChallenge, ClientHandlers, ServerRequestHandler, TokenProvider};
@@ -44,8 +44,9 @@ fn js_handler(f: Function) -> ServerRequestHandler {
                 .call1(&JsValue::UNDEFINED, &arg)
                 .map_err(|e| error_object(&e))?;
             let value = match returned.dyn_into::<Promise>() {
-                Ok(promise) => JsFuture::from(promise)
+                Ok(promise) => settle::promise(&promise)
                     .await
+                    .into_result()
                     .map_err(|e| error_object(&e))?,
                 Err(plain) => plain,
             };
@@ -111,7 +112,10 @@ pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, E
                 .call1(&JsValue::UNDEFINED, &arg)
                 .map_err(|e| message(&e))?;
             let value = match returned.dyn_into::<Promise>() {
-                Ok(promise) => JsFuture::from(promise).await.map_err(|e| message(&e))?,
+                Ok(promise) => settle::promise(&promise)
+                    .await
+                    .into_result()
+                    .map_err(|e| message(&e))?,
                 Err(plain) => plain,
             };
             // null/undefined: no token (yet); allowed before the first challenge only.

@@ -8,6 +8,7 @@ mod fetch;
 mod handlers;
 mod options;
 mod pool;
+mod settle;
 mod task;
 mod timers;
 mod types;

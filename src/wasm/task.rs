@@ -21,18 +21,12 @@ use futures_util::future::LocalBoxFuture;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
-    /// A promise seen only through `then`.
-    type Thenable;
-
-    /// `promise.then(reaction)` with a plain function.
-    #[wasm_bindgen(method, js_name = then)]
-    fn then(this: &Thenable, reaction: &JsValue) -> JsValue;
-
-    /// `Promise.resolve()`: an already settled promise.
-    #[wasm_bindgen(js_namespace = Promise, js_name = resolve)]
-    fn resolved() -> Promise;
+    /// A function that, when called, runs `run(id)` in a reaction registered now.
+    fn mcp_sleep(id: f64, run: &JsValue) -> Function;
+    /// `Promise.resolve().then(() => run(id))`.
+    fn mcp_soon(id: f64, run: &JsValue);
 }
 
 /// How many times a task that wakes itself while running is polled again before it yields.
@@ -49,6 +43,8 @@ struct Task {
 thread_local! {
     static TASKS: RefCell<HashMap<u64, Rc<Task>>> = RefCell::new(HashMap::new());
     static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+    /// The one reaction that polls a task, given its id (no closure per wake-up).
+    static RUN: Closure<dyn Fn(f64)> = Closure::new(|id: f64| run(id as u64));
 }
 
 /// A waker that names its task.
@@ -77,7 +73,7 @@ impl Wake for TaskWaker {
 /// Runs `future` as a task of the current JS context; it is first polled in a microtask.
 pub(crate) fn spawn(future: LocalBoxFuture<'static, ()>) {
     let id = register(future);
-    schedule(id, &resolved());
+    RUN.with(|r| mcp_soon(id as f64, r.as_ref()));
 }
 
 /// Adds a task to the table; returns its id.
@@ -118,12 +114,6 @@ where
     })
 }
 
-/// Polls task `id` when `promise` settles; the reaction is registered now, in this context.
-fn schedule(id: u64, promise: &Promise) {
-    let reaction = Closure::once_into_js(move |_: JsValue| run(id));
-    let _ = promise.unchecked_ref::<Thenable>().then(&reaction);
-}
-
 /// Polls task `id` until it is done or waits on something; then arms its resume promise.
 fn run(id: u64) {
     let Some(task) = TASKS.with(|t| t.borrow().get(&id).cloned()) else {
@@ -148,14 +138,11 @@ fn run(id: u64) {
         }
         if !task.woken.get() {
             // Sleep: the next wake-up resolves a promise whose reaction we register now.
-            let mut resolver = None;
-            let promise =
-                Promise::new(&mut |resolve: Function, _reject: Function| resolver = Some(resolve));
-            *task.resume.borrow_mut() = resolver;
-            schedule(id, &promise);
+            let resume = RUN.with(|r| mcp_sleep(id as f64, r.as_ref()));
+            *task.resume.borrow_mut() = Some(resume);
             return;
         }
     }
     // Woken on every poll: yield to the event loop, still in this context.
-    schedule(id, &resolved());
+    RUN.with(|r| mcp_soon(id as f64, r.as_ref()));
 }

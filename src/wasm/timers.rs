@@ -5,18 +5,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_channel::oneshot;
 use futures_util::future::LocalBoxFuture;
-use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
+
+use super::settle::{self, Pending};
 
 use crate::time::{Clock, Spawner};
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = setTimeout, catch)]
-    fn set_timeout(handler: &Function, ms: f64) -> Result<JsValue, JsValue>;
-
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
 }
@@ -57,44 +54,18 @@ impl Spawner for JsSpawner {
 /// A pending `setTimeout`. Dropping it clears the timer, so nothing is left behind.
 struct Timeout {
     handle: Option<JsValue>,
-    rx: Option<oneshot::Receiver<()>>,
-    _callback: Option<Closure<dyn FnMut()>>,
+    fired: Option<Pending>,
 }
 
 impl Timeout {
     /// Arms a timer; with `unref`, a Node process will not stay alive for it.
     fn new(ms: u64, unref: bool) -> Timeout {
-        let (tx, rx) = oneshot::channel();
-        let mut tx = Some(tx);
-        let callback = Closure::<dyn FnMut()>::new(move || {
-            if let Some(tx) = tx.take() {
-                let _ = tx.send(());
-            }
-        });
         // A host that refuses timers (a Worker's global scope) gets a timer that never fires:
         // callers race every sleep against real work, so nothing waits on it alone forever.
-        let handle = set_timeout(callback.as_ref().unchecked_ref(), ms as f64).ok();
-        if unref {
-            if let Some(handle) = &handle {
-                unref_handle(handle);
-            }
-        }
+        let (fired, handle) = settle::timer(ms, unref);
         Timeout {
-            handle,
-            rx: Some(rx),
-            _callback: Some(callback),
-        }
-    }
-}
-
-/// Calls `handle.unref()` where the host has it (Node's `Timeout` objects).
-fn unref_handle(handle: &JsValue) {
-    if !handle.is_object() {
-        return;
-    }
-    if let Ok(unref) = Reflect::get(handle, &JsValue::from_str("unref")) {
-        if let Some(unref) = unref.dyn_ref::<Function>() {
-            let _ = unref.call0(handle);
+            handle: (!handle.is_undefined()).then_some(handle),
+            fired: Some(fired),
         }
     }
 }
@@ -103,12 +74,12 @@ impl Future for Timeout {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(rx) = self.rx.as_mut() else {
+        let Some(fired) = self.fired.as_mut() else {
             return Poll::Ready(());
         };
-        match Pin::new(rx).poll(cx) {
+        match Pin::new(fired).poll(cx) {
             Poll::Ready(_) => {
-                self.rx = None;
+                self.fired = None;
                 self.handle = None;
                 Poll::Ready(())
             }

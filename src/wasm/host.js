@@ -1,0 +1,101 @@
+// JS helpers of the wasm face (documented where they are bound: src/wasm/fetch.rs, settle.rs,
+// task.rs). Callbacks passed in are long-lived closures that take a numeric id.
+export function mcp_fetch(url, method, headers, body, controller, maxBuffered) {
+  const h = new Headers();
+  if (headers.length > 0) {
+    const list = headers.split("\0");
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      try {
+        h.append(list[i], list[i + 1]);
+      } catch (_) {
+        return list[i];
+      }
+    }
+  }
+  const init = { method, headers: h, signal: controller.signal, redirect: "manual" };
+  if (body !== undefined) init.body = body;
+  return fetch(url, init).then((r) => {
+    const g = r.headers;
+    const type = g.get("content-type");
+    const head = [r.status, type, g.get("mcp-session-id"), g.get("www-authenticate"), g.get("location"), null, null, null];
+    const stream = r.body;
+    if (stream === null) return head;
+    if (type !== null && /^\s*text\/event-stream/i.test(type)) {
+      head[6] = stream.getReader();
+      return head;
+    }
+    const length = g.get("content-length");
+    if (length !== null && /^[0-9]{1,10}$/.test(length) && Number(length) <= maxBuffered) {
+      return r.arrayBuffer().then((b) => {
+        head[5] = [new Uint8Array(b)];
+        return head;
+      }, (e) => {
+        head[7] = e;
+        return head;
+      });
+    }
+    return readUpTo(stream.getReader(), maxBuffered, head);
+  });
+}
+
+// Reads until the end or past `max` bytes: head[5] = the chunks read, head[6] = the reader when
+// the rest is still to come, head[7] = the error that ended the body early.
+async function readUpTo(reader, max, head) {
+  const chunks = [];
+  head[5] = chunks;
+  let n = 0;
+  for (;;) {
+    let r;
+    try {
+      r = await reader.read();
+    } catch (e) {
+      head[7] = e;
+      break;
+    }
+    const { done, value } = r;
+    if (done) break;
+    if (!(value instanceof Uint8Array)) {
+      head[6] = reader;
+      chunks.push(value);
+      break;
+    }
+    chunks.push(value);
+    n += value.length;
+    if (n > max) {
+      head[6] = reader;
+      break;
+    }
+  }
+  return head;
+}
+
+export function mcp_settle(promise, id, settle) {
+  promise.then((v) => settle(id, 1, v), (e) => settle(id, 0, e));
+}
+
+export function mcp_read(reader, id, settle) {
+  reader.read().then((r) => (r.done ? settle(id, 2, undefined) : settle(id, 1, r.value)), (e) => settle(id, 0, e));
+}
+
+export function mcp_timer(ms, id, settle, unref) {
+  let handle;
+  try {
+    handle = setTimeout(() => settle(id, 1, undefined), ms);
+  } catch (_) {
+    return undefined;
+  }
+  if (unref && handle !== null && typeof handle === "object" && typeof handle.unref === "function") handle.unref();
+  return handle;
+}
+
+export function mcp_sleep(id, run) {
+  let wake;
+  new Promise((resolve) => {
+    wake = resolve;
+  }).then(() => run(id));
+  return wake;
+}
+
+export function mcp_soon(id, run) {
+  Promise.resolve().then(() => run(id));
+}

@@ -1,0 +1,159 @@
+//! Awaiting a JS promise without creating closures per await.
+//!
+//! `JsFuture` makes two wasm-bindgen closures per promise (each registered with, and later
+//! unregistered from, a `FinalizationRegistry`). Here one thread-local closure receives every
+//! settlement with a numeric id, and the outcome waits in a table until its future is polled.
+//! Dropping the future forgets its entry; a late settlement then finds nothing and is ignored
+//! (the rejection is still handled: `then` was given both reactions).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/wasm/host.js")]
+extern "C" {
+    /// `promise.then(v => settle(id, 1, v), e => settle(id, 0, e))`.
+    fn mcp_settle(promise: &Promise, id: u32, settle: &JsValue);
+    /// `reader.read()`, settling with 1 and the chunk, 2 at the end of the stream, 0 and the error.
+    fn mcp_read(reader: &JsValue, id: u32, settle: &JsValue);
+    /// `setTimeout(() => settle(id, 1), ms)`, `unref()`'d in Node when asked; undefined where the
+    /// host refuses timers.
+    fn mcp_timer(ms: f64, id: u32, settle: &JsValue, unref: bool) -> JsValue;
+}
+
+/// How a promise settled.
+pub(crate) enum Settled {
+    /// Fulfilled with this value.
+    Value(JsValue),
+    /// A stream read found the end of the stream.
+    Done,
+    /// Rejected with this reason.
+    Error(JsValue),
+}
+
+impl Settled {
+    /// The fulfilled value (undefined for [`Settled::Done`]) or the rejection reason.
+    pub(crate) fn into_result(self) -> Result<JsValue, JsValue> {
+        match self {
+            Settled::Value(value) => Ok(value),
+            Settled::Done => Ok(JsValue::UNDEFINED),
+            Settled::Error(error) => Err(error),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    outcome: Option<Settled>,
+    waker: Option<Waker>,
+}
+
+thread_local! {
+    static SLOTS: RefCell<HashMap<u32, Slot>> = RefCell::new(HashMap::new());
+    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
+    static SETTLE: Closure<dyn Fn(u32, u32, JsValue)> = Closure::new(settle);
+}
+
+/// The one reaction of every awaited promise: 1 = fulfilled, 2 = end of stream, else rejected.
+fn settle(id: u32, kind: u32, value: JsValue) {
+    let outcome = match kind {
+        1 => Settled::Value(value),
+        2 => Settled::Done,
+        _ => Settled::Error(value),
+    };
+    let waker = SLOTS.with(|slots| {
+        let mut slots = slots.try_borrow_mut().ok()?;
+        let slot = slots.get_mut(&id)?;
+        slot.outcome = Some(outcome);
+        slot.waker.take()
+    });
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+/// A settlement to come; completes with [`Settled`].
+pub(crate) struct Pending {
+    id: u32,
+}
+
+fn register() -> Pending {
+    let id = NEXT_ID.with(|n| {
+        let id = n.get().wrapping_add(1);
+        n.set(id);
+        id
+    });
+    SLOTS.with(|slots| {
+        if let Ok(mut slots) = slots.try_borrow_mut() {
+            slots.insert(id, Slot::default());
+        }
+    });
+    Pending { id }
+}
+
+/// Awaits `promise`.
+pub(crate) fn promise(promise: &Promise) -> Pending {
+    let pending = register();
+    SETTLE.with(|f| mcp_settle(promise, pending.id, f.as_ref()));
+    pending
+}
+
+/// Awaits `reader.read()`: a chunk, or [`Settled::Done`] at the end of the stream.
+pub(crate) fn read(reader: &JsValue) -> Pending {
+    let pending = register();
+    SETTLE.with(|f| mcp_read(reader, pending.id, f.as_ref()));
+    pending
+}
+
+/// Arms a timer (see host.js `mcp_timer`): the settlement comes when it fires. Returns the
+/// handle for `clearTimeout`, undefined where the host refuses timers (it then never fires).
+pub(crate) fn timer(ms: u64, unref: bool) -> (Pending, JsValue) {
+    let pending = register();
+    let handle = SETTLE.with(|f| mcp_timer(ms as f64, pending.id, f.as_ref(), unref));
+    (pending, handle)
+}
+
+impl Future for Pending {
+    type Output = Settled;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Settled> {
+        let id = self.id;
+        SLOTS.with(|slots| {
+            let Ok(mut slots) = slots.try_borrow_mut() else {
+                // Not reachable (no borrow is held across a poll); never hang on it: retry.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            };
+            let Some(slot) = slots.get_mut(&id) else {
+                return Poll::Ready(Settled::Error(JsValue::from_str(
+                    "the awaited promise was forgotten",
+                )));
+            };
+            match slot.outcome.take() {
+                Some(outcome) => {
+                    slots.remove(&id);
+                    Poll::Ready(outcome)
+                }
+                None => {
+                    slot.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        SLOTS.with(|slots| {
+            if let Ok(mut slots) = slots.try_borrow_mut() {
+                slots.remove(&self.id);
+            }
+        });
+    }
+}

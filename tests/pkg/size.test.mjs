@@ -1,0 +1,79 @@
+// Size of what a browser or Worker downloads: the shipped .wasm + the JS glue, each gzip -9'd.
+// Size is deterministic for a given source tree and toolchain, so this is a test, not a benchmark:
+// it fails when the package grows past its budget.
+//
+// "Glue" is what BENCHMARKS.md counts: pkg/mcp_edge_pool.js + the browser entry pkg/browser.mjs
+// (one entry is loaded per runtime; node.mjs and workerd.mjs are the same few lines), plus every
+// file wasm-bindgen emits under pkg/snippets/ (inline_js / module helpers), since those load too.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+
+const pkg = new URL("../../pkg/", import.meta.url);
+const read = (name) => readFileSync(new URL(name, pkg));
+const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
+
+// Issue #5's goal for .wasm + glue, gzip: 60 KB. Far off today; reported, not enforced.
+const GOAL_BYTES = 60 * 1024;
+
+// REGRESSION budget, NOT the goal: set at 234,302 bytes gzip (node:zlib level 9: wasm 226,469 +
+// glue 7,833) plus ~3 %; the fetch helper of issue #5 (src/wasm/host.js) then brought it to
+// 236,418 (wasm 227,179 + glue 9,239), 2 % under the budget. It exists so that growth is a
+// deliberate decision: when a change legitimately adds code, raise it in the same commit and say
+// why; when a change shrinks the package, lower it.
+const REGRESSION_BUDGET_BYTES = 241_400;
+
+// Lower bound: a missing or truncated build must not pass as "small".
+const MIN_WASM_BYTES = 50 * 1024;
+
+/** Every file under `dir` (a URL ending in /), depth first, as URLs. */
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const url = new URL(name, dir);
+    if (statSync(url).isDirectory()) out.push(...filesUnder(new URL(`${name}/`, dir)));
+    else out.push(url);
+  }
+  return out;
+}
+
+function measure() {
+  const wasm = read("mcp_edge_pool_bg.wasm");
+  const glueFiles = [new URL("mcp_edge_pool.js", pkg), new URL("browser.mjs", pkg), ...filesUnder(new URL("snippets/", pkg))];
+  const glue = Buffer.concat(glueFiles.map((u) => readFileSync(u)));
+  return {
+    wasm: wasm.length,
+    wasmGzip: gzip(wasm),
+    glue: glue.length,
+    glueGzip: gzip(glue),
+    glueFiles: glueFiles.map((u) => u.href.slice(pkg.href.length)),
+  };
+}
+
+test("the shipped wasm is real: present, a wasm module, and not trivially small", () => {
+  const wasm = read("mcp_edge_pool_bg.wasm");
+  assert.deepEqual([...wasm.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d], "starts with the wasm magic number");
+  assert.ok(wasm.length > MIN_WASM_BYTES, `the wasm has ${wasm.length} bytes, more than ${MIN_WASM_BYTES}`);
+  const s = measure();
+  assert.ok(s.glue > 1024, `the glue has ${s.glue} bytes`);
+  assert.ok(s.wasmGzip > 0 && s.wasmGzip < s.wasm, "gzip shrinks the wasm");
+});
+
+test(".wasm + glue, gzip -9, stays within the regression budget", (t) => {
+  const s = measure();
+  const total = s.wasmGzip + s.glueGzip;
+  t.diagnostic(`glue files: ${s.glueFiles.join(", ")}`);
+  t.diagnostic(
+    `raw: wasm ${s.wasm} + glue ${s.glue} bytes; gzip -9: wasm ${s.wasmGzip} + glue ${s.glueGzip} = ${total} bytes ` +
+      `(${(total / 1024).toFixed(1)} KB)`,
+  );
+  t.diagnostic(`regression budget ${REGRESSION_BUDGET_BYTES} bytes: ${((100 * total) / REGRESSION_BUDGET_BYTES).toFixed(1)} % used`);
+  t.diagnostic(`issue #5 goal ${GOAL_BYTES} bytes (60 KB): size = ${(total / GOAL_BYTES).toFixed(2)} × goal`);
+  assert.ok(
+    total <= REGRESSION_BUDGET_BYTES,
+    `.wasm + glue is ${total} bytes gzip, over the regression budget of ${REGRESSION_BUDGET_BYTES} ` +
+      `(+${total - REGRESSION_BUDGET_BYTES}): shrink it, or raise REGRESSION_BUDGET_BYTES in tests/pkg/size.test.mjs deliberately`,
+  );
+});
