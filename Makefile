@@ -27,6 +27,7 @@ test-lint:
 	cargo clippy --locked --all-targets -- -D warnings
 	cargo clippy --locked --all-targets --target wasm32-unknown-unknown -- -D warnings
 	cargo build --locked --target wasm32-unknown-unknown --lib
+	cargo check --locked --manifest-path fuzz/Cargo.toml --bins
 
 test-wasm:
 	@$(ENV) scripts/test-wasm.sh
