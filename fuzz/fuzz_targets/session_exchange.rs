@@ -11,7 +11,10 @@
 //!   `text/plain`, 3 no header); bits 5-7: status of the first fuzzed reply (0-3: 200, 4: 202,
 //!   5: 404, 6: 500, 7: 307 to the same origin);
 //! * byte 1: chunk size of the bodies (0: one chunk);
-//! * byte 2: `max_response_bytes`: 4 MiB when the high bit is set, else `(b + 1) * 32`;
+//! * byte 2: `max_response_bytes`: 4 MiB when the high bit is set, else `((b & 0x3f) + 1) * 32`;
+//!   bit 6: the server speaks the stateless era (2026-07-28): the session probes with
+//!   `server/discover` (the `initialize` scenario fuzzes that answer, the `ping` scenario the
+//!   discovery that replaces `ping`), and an elicitation handler answers input-required rounds;
 //! * the rest: the bodies of successive fuzzed replies, separated by `\xff\xff`. In a body,
 //!   `$ID` is replaced by the id of the request being answered.
 //!
@@ -28,9 +31,10 @@ use futures_executor::LocalPool;
 use futures_util::future::{self, LocalBoxFuture};
 use futures_util::task::LocalSpawnExt;
 use libfuzzer_sys::fuzz_target;
+use mcp_edge_pool::jsonrpc::ErrorObject;
 use mcp_edge_pool::jsonrpc::Notification;
 use mcp_edge_pool::protocol::{self, CallToolResult, Implementation, ListToolsResult};
-use mcp_edge_pool::session::{EraPolicy, NotificationHandler, SessionConfig};
+use mcp_edge_pool::session::{ClientHandlers, EraPolicy, NotificationHandler, SessionConfig};
 use mcp_edge_pool::transport::{BufferedBody, HttpMethod};
 use mcp_edge_pool::{
     Clock, HttpRequest, HttpResponse, HttpTransport, RequestOptions, Runtime, Session, Spawner,
@@ -62,6 +66,10 @@ struct Script {
     bodies: VecDeque<Vec<u8>>,
     fuzzed_first: bool,
     posts: usize,
+    /// The server answers `server/discover` (the stateless era) instead of refusing it.
+    modern: bool,
+    /// How many `server/discover` requests came.
+    discovers: usize,
 }
 
 impl Script {
@@ -135,6 +143,13 @@ fn good_initialize(id: &Value) -> HttpResponse {
     response
 }
 
+fn good_discover(id: &Value) -> HttpResponse {
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"result":{{"supportedVersions":["2026-07-28"],"capabilities":{{"tools":{{}}}},"resultType":"complete","ttlMs":0,"cacheScope":"private"}}}}"#
+    );
+    reply(200, Some("application/json"), body.into_bytes(), 0)
+}
+
 struct Transport(Rc<RefCell<Script>>);
 
 impl HttpTransport for Transport {
@@ -156,6 +171,21 @@ impl HttpTransport for Transport {
                 let method = body.get("method").and_then(Value::as_str);
                 let id = body.get("id").cloned();
                 match (method, id) {
+                    (Some("server/discover"), Some(id)) => {
+                        script.discovers += 1;
+                        let fuzzed = match script.target {
+                            Target::Initialize => !script.fuzzed_first,
+                            Target::Ping => script.discovers > 1,
+                            _ => false,
+                        };
+                        if !script.modern {
+                            reply(400, Some("application/json"), br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request: no session"}}"#.to_vec(), 0)
+                        } else if fuzzed {
+                            script.fuzzed_reply(&id)
+                        } else {
+                            good_discover(&id)
+                        }
+                    }
                     (Some("initialize"), Some(id)) => {
                         if script.target == Target::Initialize && !script.fuzzed_first {
                             let mut r = script.fuzzed_reply(&id);
@@ -190,6 +220,24 @@ impl HttpTransport for Transport {
 }
 
 /// A clock whose timers never fire: a call can only finish through its bodies.
+/// Handlers whose elicitation declines at once (input-required rounds get an answer).
+fn decline_elicitation() -> ClientHandlers {
+    ClientHandlers {
+        elicitation: Some(Rc::new(|_| {
+            Box::pin(async {
+                serde_json::value::to_raw_value(&serde_json::json!({"action": "decline"})).map_err(
+                    |e| ErrorObject {
+                        code: -32603,
+                        message: e.to_string(),
+                        data: None,
+                    },
+                )
+            })
+        })),
+        ..ClientHandlers::default()
+    }
+}
+
 /// The request timeout of the fuzzed session.
 const TIMEOUT_MS: u64 = 30_000;
 
@@ -252,8 +300,9 @@ fuzz_target!(|input: &[u8]| {
     let max_response_bytes = if head[2] & 0x80 != 0 {
         4 << 20
     } else {
-        (usize::from(head[2]) + 1) * 32
+        (usize::from(head[2] & 0x3f) + 1) * 32
     };
+    let modern = head[2] & 0x40 != 0;
     let bodies: VecDeque<Vec<u8>> = split_bodies(rest);
 
     let script = Rc::new(RefCell::new(Script {
@@ -264,6 +313,8 @@ fuzz_target!(|input: &[u8]| {
         bodies,
         fuzzed_first: false,
         posts: 0,
+        modern,
+        discovers: 0,
     }));
     let mut pool = LocalPool::new();
     let rt = Runtime::new(
@@ -286,12 +337,20 @@ fuzz_target!(|input: &[u8]| {
         max_response_bytes,
         client_info: Implementation::new("fuzz", "0"),
         allow_cross_origin_redirects: false,
-        handlers: Default::default(),
+        handlers: if modern {
+            decline_elicitation()
+        } else {
+            Default::default()
+        },
         token_provider: None,
         server_stream: false,
-        // The session era: the stateless one has its own native tests, and this script answers
-        // every request as a session-era server would.
-        era: EraPolicy::Legacy,
+        // Probing only when the input makes the server stateless: a session-era server would
+        // refuse the probe anyway (the script does), and the handshake stays the fuzzed part.
+        era: if modern {
+            EraPolicy::Auto
+        } else {
+            EraPolicy::Legacy
+        },
         era_memory: Default::default(),
         transport: Default::default(),
     };
@@ -310,7 +369,14 @@ fuzz_target!(|input: &[u8]| {
                     let version = session
                         .protocol_version()
                         .expect("a connected session has a version");
-                    assert!(protocol::is_supported_over_sse(&version));
+                    assert!(
+                        protocol::is_supported_over_sse(&version) || protocol::is_modern(&version)
+                    );
+                    // A fuzzed discovery may send the session back to the handshake; a good
+                    // one makes it stateless, and a session-era server never does.
+                    if target != Target::Initialize {
+                        assert_eq!(protocol::is_modern(&version), modern);
+                    }
                     assert!(session.initialize_result().is_some());
                     match target {
                         Target::CallTool => {
