@@ -69,17 +69,19 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# start_server NAME SCRIPT [ARGS...]: starts a server script on port 0 in the background, waits
-# for its "LISTENING <port>" line, and sets PORT.
+# start_server NAME SCRIPT [ARGS...]: starts a server script on port 0 in the background (with
+# node, or with $PYTHON for a .py script), waits for its "LISTENING <port>" line, and sets PORT.
 PORT=""
 start_server() {
   local name=$1 script=$2
   shift 2
   local out="$WORK/$name.out" err="$WORK/$name.err"
+  local interpreter=node
+  case "$script" in *.py) interpreter=${PYTHON:-.venv/bin/python} ;; esac
   # Create the files first: the background job opens them only when it gets to run.
   : >"$out"
   : >"$err"
-  node "$script" --port 0 "$@" >"$out" 2>"$err" &
+  "$interpreter" "$script" --port 0 "$@" >"$out" 2>"$err" &
   local pid=$!
   PIDS+=("$pid")
   PORT=""
@@ -105,12 +107,15 @@ start_server json tests/servers/ts_server.mjs --json
 json_port=$PORT
 start_server broken tests/wasm_common/broken_server.mjs
 broken_port=$PORT
+start_server modern tests/servers/py_server.py --modern
+modern_port=$PORT
 
 export MCP_TEST_URL="http://127.0.0.1:$sse_port/mcp"
 export MCP_TEST_URL_JSON="http://127.0.0.1:$json_port/mcp"
 export MCP_TEST_URL_BROKEN="http://127.0.0.1:$broken_port/mcp"
+export MCP_TEST_URL_MODERN="http://127.0.0.1:$modern_port/mcp"
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120}
-echo "test-wasm: MCP_TEST_URL=$MCP_TEST_URL MCP_TEST_URL_JSON=$MCP_TEST_URL_JSON MCP_TEST_URL_BROKEN=$MCP_TEST_URL_BROKEN"
+echo "test-wasm: MCP_TEST_URL=$MCP_TEST_URL MCP_TEST_URL_JSON=$MCP_TEST_URL_JSON MCP_TEST_URL_BROKEN=$MCP_TEST_URL_BROKEN MCP_TEST_URL_MODERN=$MCP_TEST_URL_MODERN"
 
 profile=()
 if [ -n "${WASM_PACK_PROFILE:-}" ]; then

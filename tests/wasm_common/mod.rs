@@ -5,8 +5,9 @@
 //! real MCP server, `tests/servers/ts_server.mjs`, whose endpoint comes in at compile time:
 //! `MCP_TEST_URL` (answers in SSE) and `MCP_TEST_URL_JSON` (started with `--json`), both
 //! `http://127.0.0.1:<port>/mcp`, and `MCP_TEST_URL_BROKEN` for `broken_server.mjs` (next to
-//! this file), which drops connections mid-body on purpose. `scripts/test-wasm.sh` starts the
-//! three servers and sets them. Unset, every test that needs one fails with a message saying so.
+//! this file), which drops connections mid-body on purpose, and `MCP_TEST_URL_MODERN` for the
+//! Python SDK server in the stateless era (`py_server.py --modern`). `scripts/test-wasm.sh` starts
+//! the four servers and sets them. Unset, every test that needs one fails with a message saying so.
 //!
 //! Each test builds its own pool and closes it. wasm-bindgen-test runs tests one at a time, so
 //! a test may compare the server's `/__stats` counters before and after what it does.
@@ -50,6 +51,7 @@ macro_rules! mcp_wasm_tests {
             health_loop_pings_idle_sessions,
             idle_session_is_closed_by_the_health_loop,
             acquire_timeout_then_release_hands_over,
+            stateless_era_server_works,
         );
     };
     (@stamp $($name:ident),* $(,)?) => {
@@ -95,6 +97,18 @@ fn broken_url() -> &'static str {
             "MCP_TEST_URL_BROKEN was not set when the tests were compiled: run scripts/test-wasm.sh, \
              or start `node tests/wasm_common/broken_server.mjs --port 0` and export \
              MCP_TEST_URL_BROKEN=http://127.0.0.1:<port>/mcp before `wasm-pack test`"
+        ),
+    }
+}
+
+/// The Python SDK server serving the stateless 2026-07-28 era (`py_server.py --modern`).
+fn modern_url() -> &'static str {
+    match option_env!("MCP_TEST_URL_MODERN") {
+        Some(url) if !url.is_empty() => url,
+        _ => panic!(
+            "MCP_TEST_URL_MODERN was not set when the tests were compiled: run scripts/test-wasm.sh, \
+             or start `.venv/bin/python tests/servers/py_server.py --port 0 --modern` and export \
+             MCP_TEST_URL_MODERN=http://127.0.0.1:<port>/mcp before `wasm-pack test`"
         ),
     }
 }
@@ -922,4 +936,39 @@ pub async fn acquire_timeout_then_release_hands_over() {
     assert_eq!(num(&stats, "waiting"), 0.0, "{}", show(&stats));
     second.release().unwrap();
     close(&pool).await;
+}
+
+/// A server of the stateless era (2026-07-28, the Python SDK): found by the probe (in a browser
+/// through CORS with `Mcp-Method`), no `initialize`; tools answer, and an elicitation the tool
+/// needs comes back as an `InputRequiredResult` that the JS handler answers.
+pub async fn stateless_era_server_works() {
+    let before = server_stats(modern_url()).await;
+    let pool = pool("", &[]);
+    let handler = Function::new_with_args(
+        "params",
+        "return { action: 'accept', content: { name: 'Ada (' + params.message + ')' } };",
+    );
+    let handlers = Object::new();
+    Reflect::set(&handlers, &JsValue::from_str("elicitation"), &handler).unwrap();
+    let options = Object::new();
+    Reflect::set(&options, &JsValue::from_str("handlers"), &handlers).unwrap();
+    pool.register_http(
+        "modern".into(),
+        modern_url().into(),
+        Some(options.unchecked_into()),
+    )
+    .unwrap_or_else(|e| panic!("registerHttp(modern): {}", show(&e)));
+    let client = lease(&pool, "modern").await;
+    assert_eq!(client.protocol_version().as_deref(), Some("2026-07-28"));
+    echo(&client, "stateless from wasm").await;
+    let asked = ok(call(&client, "ask", "{}"), "callTool ask").await;
+    assert_eq!(first_text(&asked), "hello Ada (Your name?)");
+    client.release().unwrap();
+    close(&pool).await;
+    let after = server_stats(modern_url()).await;
+    assert_eq!(
+        num(&after, "initialize") - num(&before, "initialize"),
+        0.0,
+        "no initialize in the stateless era"
+    );
 }
