@@ -161,6 +161,9 @@ pub struct ServerOptions {
     /// Gives this server's bearer token, and a new one on `401` (overrides an `Authorization`
     /// header). Default: none.
     pub token_provider: Option<crate::session::TokenProvider>,
+    /// DPoP (RFC 9449): makes the proof sent in the `DPoP` header of every request to this
+    /// server; the token is then sent as `Authorization: DPoP <token>`. Default: none (bearer).
+    pub dpop: Option<crate::session::DpopProof>,
     /// Open the optional standalone `GET` stream of each session, on which a server sends
     /// requests and notifications that belong to no request of ours (e.g. an elicitation it
     /// starts itself, `notifications/tools/list_changed`). Default: false (a long-lived
@@ -186,6 +189,7 @@ impl fmt::Debug for ServerOptions {
                 "allow_cross_origin_redirects",
                 &self.allow_cross_origin_redirects,
             )
+            .field("dpop", &self.dpop.is_some())
             .field("era", &self.era)
             .field("server_stream", &self.server_stream)
             .field("transport", &self.transport)

@@ -169,6 +169,7 @@ impl Pool {
             allow_cross_origin_redirects: options.allow_cross_origin_redirects,
             handlers: options.handlers,
             token_provider: options.token_provider,
+            dpop: options.dpop,
             server_stream: options.server_stream,
             era: options.era,
             era_memory: Default::default(),

@@ -2,6 +2,10 @@
 //! "none yet"), asked again with the server's `WWW-Authenticate` challenge on a `401` or a
 //! `403 insufficient_scope` (step-up; one call for any number of concurrent challenges), and each
 //! request retried once with the new token.
+//!
+//! With DPoP (RFC 9449) the token goes out as `Authorization: DPoP <token>` and every request
+//! carries a fresh proof made by the app's [`DpopProof`]; the server's last `DPoP-Nonce` is
+//! remembered, and a `401` asking `use_dpop_nonce` is retried once with a proof carrying it.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -11,6 +15,7 @@ use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 
 use super::Session;
 use crate::error::Error;
+use crate::transport::{HttpMethod, HttpRequest, HttpResponse};
 
 /// What a server's `WWW-Authenticate: Bearer ...` said.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,6 +33,23 @@ pub struct AuthChallenge {
 pub type TokenProvider =
     Rc<dyn Fn(Option<AuthChallenge>) -> LocalBoxFuture<'static, Result<String, String>>>;
 
+/// What a DPoP proof is made for: one HTTP request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DpopRequest {
+    /// The request's method (`htm`).
+    pub method: HttpMethod,
+    /// The request's URL (`htu`, once its query and fragment are dropped).
+    pub url: String,
+    /// The access token the request carries (for `ath`), if there is one yet.
+    pub access_token: Option<String>,
+    /// The server's last `DPoP-Nonce`, if it sent one.
+    pub nonce: Option<String>,
+}
+
+/// Makes the DPoP proof JWT of one request (the app holds the key). A new proof per call: each
+/// needs its own `jti`. Errors are reported to the caller as an HTTP 401.
+pub type DpopProof = Rc<dyn Fn(DpopRequest) -> LocalBoxFuture<'static, Result<String, String>>>;
+
 /// A token refresh in flight, shared by every request that hit the same `401`.
 type Refresh = Shared<LocalBoxFuture<'static, Result<(), Error>>>;
 
@@ -39,6 +61,8 @@ pub(super) struct AuthState {
     deferred: Cell<bool>,
     generation: Cell<u64>,
     refresh: RefCell<Option<Refresh>>,
+    /// The last `DPoP-Nonce` the server sent.
+    dpop_nonce: RefCell<Option<String>>,
 }
 
 impl fmt::Debug for AuthState {
@@ -49,14 +73,15 @@ impl fmt::Debug for AuthState {
     }
 }
 
-/// Parses the `key="value"` pairs of a `Bearer` challenge.
+/// Parses the `key="value"` pairs of a `Bearer` (or `DPoP`) challenge.
 pub fn parse_challenge(header: &str) -> AuthChallenge {
     let mut challenge = AuthChallenge::default();
     let rest = header.trim();
+    let scheme_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
     let rest = rest
-        .get(..6)
-        .filter(|s| s.eq_ignore_ascii_case("bearer"))
-        .map_or(rest, |_| rest.get(6..).unwrap_or(""));
+        .get(..scheme_end)
+        .filter(|s| s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("dpop"))
+        .map_or(rest, |_| rest.get(scheme_end..).unwrap_or(""));
     let mut chars = rest.chars().peekable();
     loop {
         while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
@@ -104,7 +129,80 @@ impl Session {
     /// The `Authorization` header of the current token, if a provider gave one.
     pub(super) fn auth_header(&self) -> Option<(String, String)> {
         let token = self.inner.auth.token.borrow().clone()?;
-        Some(("Authorization".to_owned(), format!("Bearer {token}")))
+        let scheme = if self.inner.config.dpop.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        };
+        Some(("Authorization".to_owned(), format!("{scheme} {token}")))
+    }
+
+    /// Sends one request (no redirect following): with DPoP, adds a fresh proof, remembers the
+    /// server's `DPoP-Nonce`, and retries once a `401` asking `use_dpop_nonce` with a new proof
+    /// carrying the nonce (the token stays).
+    pub(super) async fn send_once(&self, mut request: HttpRequest) -> Result<HttpResponse, Error> {
+        let Some(proof) = self.inner.config.dpop.clone() else {
+            return self.transmit(request).await;
+        };
+        let mut nonce_retried = false;
+        loop {
+            let input = DpopRequest {
+                method: request.method,
+                url: request.url.clone(),
+                access_token: self.inner.auth.token.borrow().clone(),
+                nonce: self.inner.auth.dpop_nonce.borrow().clone(),
+            };
+            let jwt = match proof(input).await {
+                Ok(jwt) if !jwt.is_empty() && !jwt.contains(['\r', '\n']) => jwt,
+                Ok(_) => {
+                    return Err(self.dpop_error(
+                        "the DPoP proof maker returned an empty or malformed proof".to_owned(),
+                    ))
+                }
+                Err(e) => return Err(self.dpop_error(format!("the DPoP proof maker failed: {e}"))),
+            };
+            request
+                .headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case("dpop"));
+            request.headers.push(("DPoP".to_owned(), jwt));
+            let response = self.transmit(request.clone()).await?;
+            let fresh = response
+                .header("dpop-nonce")
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned);
+            if fresh.is_some() {
+                *self.inner.auth.dpop_nonce.borrow_mut() = fresh;
+            }
+            let asks_nonce = response.status == 401
+                && response
+                    .header("www-authenticate")
+                    .map(parse_challenge)
+                    .is_some_and(|c| c.error.as_deref() == Some("use_dpop_nonce"));
+            if asks_nonce && !nonce_retried && self.inner.auth.dpop_nonce.borrow().is_some() {
+                self.drain(response).await;
+                nonce_retried = true;
+                continue;
+            }
+            return Ok(response);
+        }
+    }
+
+    async fn transmit(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
+        self.inner
+            .rt
+            .transport
+            .send(request)
+            .await
+            .map_err(|e| self.network_error(&e))
+    }
+
+    fn dpop_error(&self, message: String) -> Error {
+        Error::Http {
+            server: self.server().to_owned(),
+            status: 401,
+            message,
+        }
     }
 
     /// The token generation a request is sent with.
@@ -199,6 +297,10 @@ mod tests {
                 .as_deref(),
             Some("invalid_token")
         );
+        let dpop =
+            parse_challenge(r#"DPoP error="use_dpop_nonce", resource_metadata="https://h/m""#);
+        assert_eq!(dpop.error.as_deref(), Some("use_dpop_nonce"));
+        assert_eq!(dpop.resource_metadata.as_deref(), Some("https://h/m"));
         assert_eq!(parse_challenge(""), AuthChallenge::default());
         assert_eq!(
             parse_challenge(r#"Bearer realm="x\"y""#),

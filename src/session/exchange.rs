@@ -169,13 +169,7 @@ impl Session {
             body: None,
             urgent: true,
         };
-        let response = self
-            .inner
-            .rt
-            .transport
-            .send(request)
-            .await
-            .map_err(|e| self.network_error(&e))?;
+        let response = self.send_once(request).await?;
         if (200..300).contains(&response.status) || response.status == 405 || response.status == 404
         {
             self.drain(response).await;

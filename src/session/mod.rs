@@ -26,7 +26,7 @@ mod request;
 mod restore;
 mod resume;
 
-pub use auth::{parse_challenge, AuthChallenge, TokenProvider};
+pub use auth::{parse_challenge, AuthChallenge, DpopProof, DpopRequest, TokenProvider};
 pub use era::{Era, EraMemory, EraPolicy, EraSlot};
 pub use handlers::{ClientHandlers, ServerRequestHandler};
 pub use progress::{ProgressHandler, ProgressOptions};
@@ -67,6 +67,8 @@ pub struct SessionConfig {
     pub handlers: ClientHandlers,
     /// Gives the bearer token (overrides an `Authorization` in `headers`).
     pub token_provider: Option<TokenProvider>,
+    /// Makes a DPoP proof for every request; the token then goes out as `DPoP <token>`.
+    pub dpop: Option<DpopProof>,
     /// Open the optional standalone `GET` stream of each Streamable HTTP session, for what the
     /// server sends outside any request (default: false).
     pub server_stream: bool,

@@ -57,13 +57,7 @@ impl Session {
         mut request: HttpRequest,
     ) -> Result<HttpResponse, Error> {
         for _ in 0..=MAX_HOPS {
-            let response = self
-                .inner
-                .rt
-                .transport
-                .send(request.clone())
-                .await
-                .map_err(|e| self.network_error(&e))?;
+            let response = self.send_once(request.clone()).await?;
             let status = response.status;
             if status != 0 && !(300..400).contains(&status) {
                 return Ok(response);

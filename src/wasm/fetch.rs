@@ -50,6 +50,9 @@ const READ_HEADERS: [&str; 4] = [
     "location",
 ];
 
+/// Where the head holds the `DPoP-Nonce` response header (after the body slots).
+const NONCE_SLOT: u32 = 8;
+
 /// A body that is not an event stream is read in the same JS call as the head, up to this many
 /// bytes (plus one chunk); the rest, if any, is streamed as before. The core applies its size
 /// limit to these chunks as to any: this only bounds what is read before it looks.
@@ -123,6 +126,9 @@ async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> {
         if let Some(value) = head.get(i).as_string() {
             headers.push((name.to_owned(), value));
         }
+    }
+    if let Some(nonce) = head.get(NONCE_SLOT).as_string() {
+        headers.push(("dpop-nonce".to_owned(), nonce));
     }
     let chunks = head.get(5);
     let reader = head.get(6);

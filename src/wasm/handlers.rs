@@ -11,7 +11,9 @@ use super::options::Options;
 use super::settle;
 use crate::error::Error;
 use crate::jsonrpc::{codes, ErrorObject};
-use crate::session::{AuthChallenge, ClientHandlers, ServerRequestHandler, TokenProvider};
+use crate::session::{
+    AuthChallenge, ClientHandlers, DpopProof, DpopRequest, ServerRequestHandler, TokenProvider,
+};
 
 /// Reads `{ elicitation?, sampling?, roots? }`, each a function `(params) => result | Promise`.
 pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Error> {
@@ -125,6 +127,50 @@ pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, E
             value
                 .as_string()
                 .ok_or_else(|| "the token provider did not return a string".to_owned())
+        }) as futures_util::future::LocalBoxFuture<'static, Result<String, String>>
+    })))
+}
+
+/// Reads `dpop`: `{ proof: ({ method, url, accessToken, nonce }) => jwt | Promise<jwt> }`, called
+/// for every request to the server (`accessToken` and `nonce` absent when there is none yet).
+pub(crate) fn dpop(value: &JsValue) -> Result<Option<DpopProof>, Error> {
+    let o = Options::new(value, "dpop", &["proof"])?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let f: Function = o
+        .raw("proof")
+        .dyn_into()
+        .map_err(|_| Error::invalid_config("dpop.proof", "must be a function"))?;
+    Ok(Some(Rc::new(move |request: DpopRequest| {
+        let f = f.clone();
+        Box::pin(async move {
+            let arg = js_sys::Object::new();
+            let fields = [
+                ("method", Some(request.method.as_str().to_owned())),
+                ("url", Some(request.url)),
+                ("accessToken", request.access_token),
+                ("nonce", request.nonce),
+            ];
+            for (key, v) in fields {
+                if let Some(v) = v {
+                    let _ = Reflect::set(&arg, &JsValue::from_str(key), &JsValue::from_str(&v));
+                }
+            }
+            let message = |e: &JsValue| error_object(e).message;
+            let returned = f
+                .call1(&JsValue::UNDEFINED, &arg)
+                .map_err(|e| message(&e))?;
+            let value = match returned.dyn_into::<Promise>() {
+                Ok(promise) => settle::promise(&promise)
+                    .await
+                    .into_result()
+                    .map_err(|e| message(&e))?,
+                Err(plain) => plain,
+            };
+            value
+                .as_string()
+                .ok_or_else(|| "the DPoP proof maker did not return a string".to_owned())
         }) as futures_util::future::LocalBoxFuture<'static, Result<String, String>>
     })))
 }

@@ -17,7 +17,7 @@ export function mcp_fetch(url, method, headers, body, controller, maxBuffered) {
   return fetch(url, init).then((r) => {
     const g = r.headers;
     const type = g.get("content-type");
-    const head = [r.status, type, g.get("mcp-session-id"), g.get("www-authenticate"), g.get("location"), null, null, null];
+    const head = [r.status, type, g.get("mcp-session-id"), g.get("www-authenticate"), g.get("location"), null, null, null, g.get("dpop-nonce")];
     const stream = r.body;
     if (stream === null) return head;
     if (type !== null && /^\s*text\/event-stream/i.test(type)) {

@@ -47,6 +47,12 @@ export interface ServerOptions {
   /** Gives the bearer token: called first with no argument, then with the 401's challenge; concurrent 401s share one call. */
   tokenProvider?: (challenge?: { error?: string; scope?: string; resourceMetadata?: string }) => string | Promise<string>;
   /**
+   * DPoP (RFC 9449): `proof` makes a fresh proof JWT (new jti) for each HTTP request to this server, sent in the
+   * DPoP header; the token then goes out as `Authorization: DPoP <token>`. `nonce` is the server's last DPoP-Nonce;
+   * a 401 use_dpop_nonce is retried once with a new proof carrying it. The app holds the key.
+   */
+  dpop?: { proof: (request: { method: "POST" | "GET" | "DELETE"; url: string; accessToken?: string; nonce?: string }) => string | Promise<string> };
+  /**
    * Protocol era. "auto" (default): probe once with server/discover, use the stateless 2026-07-28
    * era if offered, else the initialize handshake (2025-11-25 and older). "legacy" never probes;
    * "modern" (or "2026-07-28") requires the stateless era.

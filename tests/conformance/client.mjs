@@ -9,7 +9,7 @@
 // OAuth scenarios plug the small OAuth client of oauth.mjs in through the per-server tokenProvider.
 import { createHash } from "node:crypto";
 import { McpPool } from "mcp-edge-pool";
-import { createOAuthTokenProvider } from "./oauth.mjs";
+import { createDpopKey, createOAuthTokenProvider } from "./oauth.mjs";
 
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? "";
 const serverUrl = process.argv[2];
@@ -204,8 +204,10 @@ async function skillsHost({ load }) {
 }
 
 async function runAuth() {
-  const tokenProvider = createOAuthTokenProvider({ serverUrl, scenario, context, log });
-  await withLease({ tokenProvider }, async (lease) => {
+  // DPoP (SEP-1932) for its scenarios: one key for the token request and every MCP request.
+  const dpop = /^auth\/dpop/.test(scenario) ? createDpopKey() : undefined;
+  const tokenProvider = createOAuthTokenProvider({ serverUrl, scenario, context, dpop, log });
+  await withLease({ tokenProvider, ...(dpop && { dpop: { proof: dpop.proof } }) }, async (lease) => {
     const { tools } = await lease.listTools();
     log("tools:", tools.map((t) => t.name).join(", "));
     if (tools.some((t) => t.name === "test-tool")) await lease.callTool("test-tool", {});

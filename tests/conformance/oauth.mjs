@@ -24,8 +24,11 @@
 //  - machine-to-machine grants of the extension scenarios, chosen by the credentials the suite
 //    passes in MCP_CONFORMANCE_CONTEXT: client_credentials with client_secret_basic or with a
 //    private_key_jwt client assertion (RFC 7523), a workload JWT as a jwt-bearer grant, and the
-//    enterprise-managed flow (token exchange at the IdP for an ID-JAG, then jwt-bearer at the AS).
-import { createHash, createPrivateKey, randomBytes, randomUUID, sign } from "node:crypto";
+//    enterprise-managed flow (token exchange at the IdP for an ID-JAG, then jwt-bearer at the AS);
+//  - DPoP (RFC 9449, SEP-1932) when given a key of createDpopKey(): a proof at the token endpoint
+//    (retried once with the server's nonce on use_dpop_nonce); the same key makes the proofs the
+//    pool sends with every MCP request (its `dpop: { proof }` option).
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, randomUUID, sign } from "node:crypto";
 
 // The client ID metadata document URL the suite's CIMD scenario expects (it never fetches it).
 const CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json";
@@ -44,6 +47,27 @@ function signJwt(claims, pem, alg = "ES256") {
   const hash = { ES256: "sha256", ES384: "sha384", ES512: "sha512", RS256: "sha256", PS256: "sha256" }[alg] ?? "sha256";
   const opts = alg.startsWith("ES") ? { key, dsaEncoding: "ieee-p1363" } : alg.startsWith("PS") ? { key, padding: 6 } : key;
   return `${header}.${payload}.${b64url(sign(hash, Buffer.from(`${header}.${payload}`), opts))}`;
+}
+
+/**
+ * A DPoP key (ES256, made once per client) and its proof maker: `proof({ method, url,
+ * accessToken?, nonce? })` returns a fresh proof JWT (new jti) for one HTTP request; with an
+ * access token it carries `ath`, with a nonce `nonce`.
+ */
+export function createDpopKey() {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const { kty, crv, x, y } = publicKey.export({ format: "jwk" });
+  const header = b64url(JSON.stringify({ typ: "dpop+jwt", alg: "ES256", jwk: { kty, crv, x, y } }));
+  return {
+    proof({ method, url, accessToken, nonce }) {
+      const u = new URL(url);
+      const claims = { jti: randomUUID(), htm: method, htu: `${u.origin}${u.pathname}`, iat: Math.floor(Date.now() / 1000) };
+      if (accessToken) claims.ath = b64url(createHash("sha256").update(accessToken, "ascii").digest());
+      if (nonce) claims.nonce = nonce;
+      const input = `${header}.${b64url(JSON.stringify(claims))}`;
+      return `${input}.${b64url(sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" }))}`;
+    },
+  };
 }
 
 async function getJson(url, log) {
@@ -104,15 +128,16 @@ function chooseAuthMethod(supported, hasSecret) {
 }
 
 /**
- * @param {{ serverUrl: string, scenario?: string, context?: any, log?: (...a: any[]) => void }} o
+ * @param {{ serverUrl: string, scenario?: string, context?: any, dpop?: ReturnType<typeof createDpopKey>, log?: (...a: any[]) => void }} o
  * @returns {(challenge?: { error?: string, scope?: string, resourceMetadata?: string }) => Promise<string>}
  */
-export function createOAuthTokenProvider({ serverUrl, scenario = "", context = {}, log = () => {} }) {
+export function createOAuthTokenProvider({ serverUrl, scenario = "", context = {}, dpop, log = () => {} }) {
   let discovered; // { resource, asMeta, scopesSupported }
   let client; // { client_id, client_secret, method }
   let tokens; // { access_token, refresh_token }
   let authorizations = 0;
   let grantedScope; // the scope of the last authorization, for step-up unions
+  let asNonce; // the authorization server's last DPoP-Nonce
 
   async function discover(challenge) {
     let prm;
@@ -201,8 +226,19 @@ export function createOAuthTokenProvider({ serverUrl, scenario = "", context = {
       body.set("client_id", client.client_id);
       if (client.method === "client_secret_post") body.set("client_secret", client.client_secret ?? "");
     }
-    const res = await fetch(asMeta.token_endpoint, { method: "POST", headers, body });
-    log("POST", asMeta.token_endpoint, `(${params.grant_type}) ->`, res.status);
+    let res;
+    let nonce = asNonce;
+    for (let attempt = 0; ; attempt++) {
+      if (dpop) headers.DPoP = dpop.proof({ method: "POST", url: asMeta.token_endpoint, nonce });
+      res = await fetch(asMeta.token_endpoint, { method: "POST", headers, body });
+      log("POST", asMeta.token_endpoint, `(${params.grant_type}) ->`, res.status);
+      if (dpop && res.headers.get("dpop-nonce")) asNonce = res.headers.get("dpop-nonce");
+      if (!dpop || attempt > 0 || res.status !== 400 || !asNonce || asNonce === nonce) break;
+      const error = await res.clone().json().catch(() => ({}));
+      if (error.error !== "use_dpop_nonce") break;
+      await res.body?.cancel();
+      nonce = asNonce; // RFC 9449 §8: once more, with the server's nonce
+    }
     if (!res.ok) throw new Error(`token request failed: HTTP ${res.status} ${await res.text()}`);
     const json = await res.json();
     if (typeof json.access_token !== "string") throw new Error("the token response has no access_token");

@@ -64,6 +64,7 @@ impl Harness {
             allow_cross_origin_redirects: false,
             handlers: Default::default(),
             token_provider: None,
+            dpop: None,
             server_stream: false,
             era: EraPolicy::Legacy,
             era_memory: Default::default(),
