@@ -94,32 +94,13 @@ pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, E
         Box::pin(async move {
             let arg = match challenge {
                 None => JsValue::UNDEFINED,
-                Some(c) => {
-                    let o = js_sys::Object::new();
-                    for (key, v) in [
-                        ("error", c.error),
-                        ("scope", c.scope),
-                        ("resourceMetadata", c.resource_metadata),
-                    ] {
-                        if let Some(v) = v {
-                            let _ =
-                                Reflect::set(&o, &JsValue::from_str(key), &JsValue::from_str(&v));
-                        }
-                    }
-                    o.into()
-                }
+                Some(c) => strings_object([
+                    ("error", c.error),
+                    ("scope", c.scope),
+                    ("resourceMetadata", c.resource_metadata),
+                ]),
             };
-            let message = |e: &JsValue| error_object(e).message;
-            let returned = f
-                .call1(&JsValue::UNDEFINED, &arg)
-                .map_err(|e| message(&e))?;
-            let value = match returned.dyn_into::<Promise>() {
-                Ok(promise) => settle::promise(&promise)
-                    .await
-                    .into_result()
-                    .map_err(|e| message(&e))?,
-                Err(plain) => plain,
-            };
+            let value = call_settled(&f, &arg).await?;
             // null/undefined: no token (yet); allowed before the first challenge only.
             if value.is_null() || value.is_undefined() {
                 return Ok(String::new());
@@ -145,32 +126,41 @@ pub(crate) fn dpop(value: &JsValue) -> Result<Option<DpopProof>, Error> {
     Ok(Some(Rc::new(move |request: DpopRequest| {
         let f = f.clone();
         Box::pin(async move {
-            let arg = js_sys::Object::new();
-            let fields = [
+            let arg = strings_object([
                 ("method", Some(request.method.as_str().to_owned())),
                 ("url", Some(request.url)),
                 ("accessToken", request.access_token),
                 ("nonce", request.nonce),
-            ];
-            for (key, v) in fields {
-                if let Some(v) = v {
-                    let _ = Reflect::set(&arg, &JsValue::from_str(key), &JsValue::from_str(&v));
-                }
-            }
-            let message = |e: &JsValue| error_object(e).message;
-            let returned = f
-                .call1(&JsValue::UNDEFINED, &arg)
-                .map_err(|e| message(&e))?;
-            let value = match returned.dyn_into::<Promise>() {
-                Ok(promise) => settle::promise(&promise)
-                    .await
-                    .into_result()
-                    .map_err(|e| message(&e))?,
-                Err(plain) => plain,
-            };
+            ]);
+            let value = call_settled(&f, &arg).await?;
             value
                 .as_string()
                 .ok_or_else(|| "the DPoP proof maker did not return a string".to_owned())
         }) as futures_util::future::LocalBoxFuture<'static, Result<String, String>>
     })))
+}
+
+/// A JS object of the given string fields (absent ones left out).
+fn strings_object<const N: usize>(fields: [(&str, Option<String>); N]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (key, value) in fields {
+        if let Some(value) = value {
+            let _ = Reflect::set(&o, &JsValue::from_str(key), &JsValue::from_str(&value));
+        }
+    }
+    o.into()
+}
+
+/// Calls `f(arg)` and awaits its result if it is a promise; a throw or a rejection becomes its
+/// message.
+async fn call_settled(f: &Function, arg: &JsValue) -> Result<JsValue, String> {
+    let message = |e: &JsValue| error_object(e).message;
+    let returned = f.call1(&JsValue::UNDEFINED, arg).map_err(|e| message(&e))?;
+    match returned.dyn_into::<Promise>() {
+        Ok(promise) => settle::promise(&promise)
+            .await
+            .into_result()
+            .map_err(|e| message(&e)),
+        Err(plain) => Ok(plain),
+    }
 }
