@@ -10,7 +10,7 @@ use std::rc::Rc;
 use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::session::{AuthChallenge, TokenProvider};
 use mcp_edge_pool::transport::BufferedBody;
-use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, Session, TransportError};
+use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Session, TransportError};
 use serde_json::json;
 use support::{params, FakeServer, Harness};
 
@@ -96,14 +96,13 @@ fn setup_with(defer: bool) -> (Setup, Session) {
             }
         })
     });
-    let base = h.runtime();
     let transport = Guarded {
         server: h.server.clone(),
         valid: valid.clone(),
         forbid: forbid.clone(),
         scoped: scoped.clone(),
     };
-    let rt = Runtime::new(Rc::new(transport), base.clock.clone(), base.spawner.clone());
+    let rt = h.runtime_over(Rc::new(transport));
     let mut config = h.config();
     config.headers = vec![("Authorization".into(), "Bearer static-ignored".into())];
     config.token_provider = Some(provider);
@@ -123,25 +122,11 @@ fn setup_with(defer: bool) -> (Setup, Session) {
     )
 }
 
-fn echo(s: &mut Setup, session: &Session) -> Result<(), mcp_edge_pool::Error> {
-    let session = session.clone();
-    s.h.block_on(async move {
-        session
-            .request(
-                "tools/call",
-                params(json!({"name": "echo", "arguments": {"message": "x"}})),
-                Default::default(),
-            )
-            .await
-    })
-    .map(|_| ())
-}
-
 #[test]
 fn the_provider_is_asked_once_before_the_first_request() {
     let (mut s, session) = setup();
     assert_eq!(s.calls.borrow().as_slice(), [None]);
-    assert!(echo(&mut s, &session).is_ok());
+    assert!(s.h.call_echo(&session).is_ok());
     assert_eq!(s.calls.borrow().len(), 1);
     let sent = s.h.server.log();
     assert!(
@@ -186,14 +171,14 @@ fn a_failing_provider_and_a_still_rejected_token_are_http_401_errors() {
     let (mut s, session) = setup();
     s.fail.set(true);
     *s.valid.borrow_mut() = "t9".into();
-    let error = echo(&mut s, &session).expect_err("refused");
+    let error = s.h.call_echo(&session).expect_err("refused");
     assert_eq!(
         (error.code(), error.http_status()),
         ("HTTP_ERROR", Some(401))
     );
     assert!(error.to_string().contains("vault unreachable"), "{error}");
     s.fail.set(false);
-    let error = echo(&mut s, &session).expect_err("t3 is not t9 either");
+    let error = s.h.call_echo(&session).expect_err("t3 is not t9 either");
     assert_eq!(error.http_status(), Some(401));
     assert!(
         error.to_string().contains("https://auth.test/meta"),
@@ -206,7 +191,7 @@ fn a_failing_provider_and_a_still_rejected_token_are_http_401_errors() {
 fn insufficient_scope_steps_up_once_and_names_the_scope_if_still_refused() {
     let (mut s, session) = setup();
     s.forbid.set(true);
-    let error = echo(&mut s, &session).expect_err("forbidden");
+    let error = s.h.call_echo(&session).expect_err("forbidden");
     assert_eq!(error.http_status(), Some(403));
     assert!(
         error.to_string().contains("insufficient_scope")
@@ -225,7 +210,7 @@ fn a_step_up_token_with_the_scope_is_used_for_the_retry() {
     let (mut s, session) = setup();
     s.forbid.set(true);
     *s.scoped.borrow_mut() = "t2".into();
-    echo(&mut s, &session).expect("stepped up");
+    s.h.call_echo(&session).expect("stepped up");
     let last =
         s.h.server
             .log()
@@ -245,7 +230,7 @@ fn a_provider_may_have_no_token_until_the_server_challenges() {
         challenge.resource_metadata.as_deref(),
         Some("https://auth.test/meta")
     );
-    echo(&mut s, &session).expect("with the token");
+    s.h.call_echo(&session).expect("with the token");
     assert!(
         s.h.server
             .log()

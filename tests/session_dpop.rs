@@ -11,9 +11,8 @@ use std::rc::Rc;
 use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::session::{DpopProof, DpopRequest, TokenProvider};
 use mcp_edge_pool::transport::{BufferedBody, HttpMethod};
-use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, Session, TransportError};
-use serde_json::json;
-use support::{params, FakeServer, Harness, URL};
+use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Session, TransportError};
+use support::{FakeServer, Harness, URL};
 
 /// Accepts only `DPoP t1` with a `DPoP` proof header; when `nonce` is set, a proof must end with
 /// `.<nonce>` or the answer is `401 use_dpop_nonce` with `DPoP-Nonce: <nonce>`.
@@ -108,14 +107,13 @@ fn setup() -> (Setup, Session) {
             }
         })
     });
-    let base = h.runtime();
     let transport = Guarded {
         server: h.server.clone(),
         nonce: nonce.clone(),
         nonce_challenges: nonce_challenges.clone(),
         rotate: rotate.clone(),
     };
-    let rt = Runtime::new(Rc::new(transport), base.clock.clone(), base.spawner.clone());
+    let rt = h.runtime_over(Rc::new(transport));
     let mut config = h.config();
     config.token_provider = Some(provider);
     config.dpop = Some(proof);
@@ -136,24 +134,10 @@ fn setup() -> (Setup, Session) {
     )
 }
 
-fn echo(s: &mut Setup, session: &Session) -> Result<(), mcp_edge_pool::Error> {
-    let session = session.clone();
-    s.h.block_on(async move {
-        session
-            .request(
-                "tools/call",
-                params(json!({"name": "echo", "arguments": {"message": "x"}})),
-                Default::default(),
-            )
-            .await
-    })
-    .map(|_| ())
-}
-
 #[test]
 fn every_request_carries_the_dpop_scheme_and_its_own_fresh_proof() {
     let (mut s, session) = setup();
-    assert!(echo(&mut s, &session).is_ok());
+    assert!(s.h.call_echo(&session).is_ok());
     let session2 = session.clone();
     s.h.block_on(async move { session2.close().await });
     let sent = s.h.server.log();
@@ -187,7 +171,7 @@ fn use_dpop_nonce_is_retried_once_with_the_nonce_and_no_new_token_and_the_nonce_
     let (mut s, session) = setup();
     *s.nonce.borrow_mut() = Some("n1".to_owned());
     let before = s.proofs.borrow().len();
-    assert!(echo(&mut s, &session).is_ok());
+    assert!(s.h.call_echo(&session).is_ok());
     assert_eq!(s.nonce_challenges.get(), 1, "one use_dpop_nonce challenge");
     assert_eq!(s.tokens_asked.get(), 1, "the token was not replaced");
     let nonces: Vec<Option<String>> = s.proofs.borrow()[before..]
@@ -197,7 +181,7 @@ fn use_dpop_nonce_is_retried_once_with_the_nonce_and_no_new_token_and_the_nonce_
     assert_eq!(nonces, [None, Some("n1".to_owned())]);
 
     // The next request's first proof already carries the nonce: no challenge.
-    assert!(echo(&mut s, &session).is_ok());
+    assert!(s.h.call_echo(&session).is_ok());
     assert_eq!(s.nonce_challenges.get(), 1);
     assert_eq!(
         s.proofs.borrow().last().and_then(|p| p.nonce.clone()),
@@ -206,7 +190,7 @@ fn use_dpop_nonce_is_retried_once_with_the_nonce_and_no_new_token_and_the_nonce_
 
     // A rotated nonce: again one challenge, one retry with the new one.
     *s.nonce.borrow_mut() = Some("n2".to_owned());
-    assert!(echo(&mut s, &session).is_ok());
+    assert!(s.h.call_echo(&session).is_ok());
     assert_eq!(s.nonce_challenges.get(), 2);
     assert_eq!(
         s.proofs.borrow().last().and_then(|p| p.nonce.clone()),
@@ -220,7 +204,9 @@ fn a_nonce_challenge_that_persists_is_retried_once_then_once_more_after_one_refr
     let (mut s, session) = setup();
     *s.nonce.borrow_mut() = Some("a".to_owned());
     s.rotate.set(true);
-    let error = echo(&mut s, &session).expect_err("no proof can satisfy a rotating nonce");
+    let error =
+        s.h.call_echo(&session)
+            .expect_err("no proof can satisfy a rotating nonce");
     assert_eq!(error.http_status(), Some(401));
     // One nonce retry, one token refresh (the 401 stands), one more nonce retry: then it stops.
     assert_eq!(s.nonce_challenges.get(), 4);
@@ -231,12 +217,12 @@ fn a_nonce_challenge_that_persists_is_retried_once_then_once_more_after_one_refr
 fn a_failing_proof_maker_is_an_http_401_error() {
     let (mut s, session) = setup();
     s.fail.set(true);
-    let error = echo(&mut s, &session).expect_err("no proof, no request");
+    let error = s.h.call_echo(&session).expect_err("no proof, no request");
     assert_eq!(
         (error.code(), error.http_status()),
         ("HTTP_ERROR", Some(401))
     );
     assert!(error.to_string().contains("hsm offline"), "{error}");
     s.fail.set(false);
-    assert!(echo(&mut s, &session).is_ok(), "it recovers");
+    assert!(s.h.call_echo(&session).is_ok(), "it recovers");
 }

@@ -84,6 +84,28 @@ impl Harness {
         )
     }
 
+    /// A runtime on the harness's clock and executor whose requests go to `transport` (a wrapper
+    /// of the fake server, e.g. one that checks tokens).
+    pub fn runtime_over(&self, transport: Rc<dyn mcp_edge_pool::HttpTransport>) -> Runtime {
+        let base = self.runtime();
+        Runtime::new(transport, base.clock.clone(), base.spawner.clone())
+    }
+
+    /// `tools/call echo {"message": "x"}` on `session`, run to completion.
+    pub fn call_echo(&mut self, session: &Session) -> Result<(), Error> {
+        let session = session.clone();
+        self.block_on(async move {
+            session
+                .request(
+                    "tools/call",
+                    params(serde_json::json!({"name": "echo", "arguments": {"message": "x"}})),
+                    Default::default(),
+                )
+                .await
+        })
+        .map(|_| ())
+    }
+
     /// Connects with `config` and the recording handler; runs until the handshake finished.
     pub fn try_connect(&mut self, config: SessionConfig) -> Result<Session, Error> {
         let connecting = Session::connect(config, self.runtime(), Some(self.handler()));
