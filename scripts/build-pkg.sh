@@ -8,7 +8,11 @@ wasm-pack build --target web --release --out-dir pkg --out-name mcp_edge_pool --
   || { cat pkg-build.log >&2; exit 1; }
 rm -f pkg-build.log pkg/.gitignore pkg/package.json
 cp pkg.json pkg/package.json
-cp js/node.mjs js/workerd.mjs js/browser.mjs js/store.mjs js/store.d.ts pkg/
+cp js/node_http.mjs js/workerd.mjs js/browser.mjs js/store.mjs js/store.d.ts pkg/
+# The Node entry imports the fetch helper wasm-bindgen copied under snippets/ (its folder name has a hash).
+host=$(cd pkg && find snippets -path '*/src/wasm/host.js' | head -n 1)
+[ -n "$host" ] || { echo "build-pkg: no snippets/*/src/wasm/host.js in pkg/" >&2; exit 1; }
+sed "s#__HOST_JS__#./$host#" js/node.mjs > pkg/node.mjs
 cp README.md pkg/README.md 2>/dev/null || true
 # Declare the re-exported entry points' types too.
 echo "built pkg/: $(wc -c < pkg/mcp_edge_pool_bg.wasm) bytes of wasm"

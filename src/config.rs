@@ -237,10 +237,18 @@ impl ServerOptions {
                     format!("'{name}' is set by the pool itself"),
                 ));
             }
-            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+            // RFC 9110 field-value: visible ASCII, space, tab, and obs-text (what `fetch`'s
+            // ByteString and node:http accept alike); anything else no runtime would send.
+            if value
+                .chars()
+                .any(|c| (c < ' ' && c != '\t') || c == '\u{7f}' || c > '\u{ff}')
+            {
                 return Err(Error::invalid_config(
                     "headers",
-                    format!("the value of '{name}' contains a line break or NUL"),
+                    format!(
+                        "the value of '{name}' contains a control character (such as a line break) \
+                         or a character above U+00FF"
+                    ),
                 ));
             }
         }

@@ -1,5 +1,6 @@
 //! [`HttpTransport`] over the global `fetch` (through `host.js`), one `AbortController` per
-//! request.
+//! request; or, in Node, over `node:http` (`js/node_http.mjs`, installed by the package's Node
+//! entry), which keeps the same contract at a fraction of the cost.
 //!
 //! Dropping the future of a request, or the body of its response, aborts the request: a timed
 //! out or abandoned call leaves no connection behind. Every body is read and parsed inside the
@@ -8,7 +9,6 @@
 use futures_util::future::LocalBoxFuture;
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use web_sys::AbortController;
 
 use super::settle::{self, Settled};
 use crate::transport::{
@@ -25,15 +25,31 @@ extern "C" {
     /// bytes (one `arrayBuffer()` when its content-length is within that, else a read loop):
     /// `chunks` is what was read (an array of `Uint8Array`), `reader` reads the rest when the
     /// body is longer, `error` is what ended it early. All null when there is no body.
+    /// With `node`, the same over node:http.
     #[wasm_bindgen(catch)]
     fn mcp_fetch(
         url: &str,
         method: &str,
         headers: &str,
         body: Option<String>,
-        controller: &AbortController,
+        controller: &Abort,
         max_buffered: u32,
+        node: bool,
     ) -> Result<JsValue, JsValue>;
+
+    /// A new `AbortController`, or its node:http counterpart with `node`.
+    #[wasm_bindgen(catch)]
+    fn mcp_controller(node: bool) -> Result<Abort, JsValue>;
+
+    /// Whether the Node entry installed the node:http client.
+    fn mcp_node_http_available() -> bool;
+
+    /// An `AbortController` (or the node:http one): only `abort()` is used.
+    #[derive(Clone)]
+    type Abort;
+
+    #[wasm_bindgen(method)]
+    fn abort(this: &Abort);
 
     #[wasm_bindgen(method, js_name = cancel)]
     fn cancel_reader(this: &Reader) -> Promise;
@@ -58,22 +74,30 @@ const NONCE_SLOT: u32 = 8;
 /// limit to these chunks as to any: this only bounds what is read before it looks.
 const MAX_BUFFERED: u32 = 1024 * 1024;
 
-/// Fetch-based transport.
+/// Fetch-based transport (`node: false`), or node:http-based.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FetchTransport;
+pub(crate) struct FetchTransport {
+    /// Send through the node:http client instead of `fetch`.
+    pub(crate) node: bool,
+}
+
+/// Whether this runtime has the node:http client (the package's Node entry installs it).
+pub(crate) fn node_http_available() -> bool {
+    mcp_node_http_available()
+}
 
 impl HttpTransport for FetchTransport {
     fn send(
         &self,
         request: HttpRequest,
     ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
-        Box::pin(send(request))
+        Box::pin(send(request, self.node))
     }
 }
 
 /// Aborts its controller when dropped, unless disarmed.
 struct AbortOnDrop {
-    controller: Option<AbortController>,
+    controller: Option<Abort>,
 }
 
 impl Drop for AbortOnDrop {
@@ -84,7 +108,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
-async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> {
+async fn send(request: HttpRequest, node: bool) -> Result<HttpResponse, TransportError> {
     // Headers cross as one string, NUL-separated; a NUL is refused here as the runtime would
     // refuse it (no runtime accepts one in a header).
     let mut headers = String::new();
@@ -99,7 +123,7 @@ async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> {
         headers.push('\0');
         headers.push_str(value);
     }
-    let controller = AbortController::new().map_err(|e| js_error(&e))?;
+    let controller = mcp_controller(node).map_err(|e| js_error(&e))?;
     let mut guard = AbortOnDrop {
         controller: Some(controller.clone()),
     };
@@ -110,6 +134,7 @@ async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> {
         request.body,
         &controller,
         MAX_BUFFERED,
+        node,
     )
     .map_err(|e| js_error(&e))?;
     if let Some(name) = started.as_string() {

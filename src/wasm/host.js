@@ -1,6 +1,25 @@
 // JS helpers of the wasm face (documented where they are bound: src/wasm/fetch.rs, settle.rs,
 // task.rs). Callbacks passed in are long-lived closures that take a numeric id.
-export function mcp_fetch(url, method, headers, body, controller, maxBuffered) {
+
+// The HTTP client over node:http that the package's Node entry installs (js/node_http.mjs):
+// { fetch, Abort }, with the same contract as mcp_fetch and AbortController. Browsers and
+// Workers never load it.
+let nodeHttp = null;
+
+export function mcp_use_node_http(client) {
+  nodeHttp = client;
+}
+
+export function mcp_node_http_available() {
+  return nodeHttp !== null;
+}
+
+export function mcp_controller(node) {
+  return node ? new nodeHttp.Abort() : new AbortController();
+}
+
+export function mcp_fetch(url, method, headers, body, controller, maxBuffered, node) {
+  if (node) return nodeHttp.fetch(url, method, headers, body, controller, maxBuffered);
   const h = new Headers();
   if (headers.length > 0) {
     const list = headers.split("\0");

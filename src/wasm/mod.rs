@@ -20,11 +20,11 @@ use crate::runtime::Runtime;
 pub use client::JsClient;
 pub use pool::JsPool;
 
-/// The runtime of the JS host: global `fetch`, `setTimeout`, and tasks that keep their own JS
-/// async context ([`task`]).
-pub(crate) fn js_runtime() -> Runtime {
+/// The runtime of the JS host: global `fetch` (or node:http with `node_http`), `setTimeout`, and
+/// tasks that keep their own JS async context ([`task`]).
+pub(crate) fn js_runtime(node_http: bool) -> Runtime {
     Runtime::new(
-        Rc::new(fetch::FetchTransport),
+        Rc::new(fetch::FetchTransport { node: node_http }),
         Rc::new(timers::JsClock),
         Rc::new(timers::JsSpawner),
     )

@@ -130,7 +130,8 @@ impl Options {
     }
 }
 
-const POOL_KEYS: [&str; 13] = [
+const POOL_KEYS: [&str; 14] = [
+    "httpClient",
     "toolsCacheTtlMs",
     "maxConcurrentRequests",
     "maxConcurrentRequestsPerServer",
@@ -195,6 +196,26 @@ pub(crate) fn pool_options(value: &JsValue) -> Result<PoolOptions, Error> {
     }
     out.validate()?;
     Ok(out)
+}
+
+/// Reads `httpClient` of `new McpPool(options)`: whether to send through node:http (`true`) or
+/// the global `fetch`. "auto" (the default) takes node:http where the package's Node entry
+/// installed it.
+pub(crate) fn node_http(value: &JsValue, available: bool) -> Result<bool, Error> {
+    let o = Options::new(value, "options", &POOL_KEYS)?;
+    match o.string("httpClient")?.as_deref() {
+        None | Some("auto") => Ok(available),
+        Some("fetch") => Ok(false),
+        Some("node") if available => Ok(true),
+        Some("node") => Err(Error::invalid_config(
+            "httpClient",
+            "\"node\" needs the package's Node entry (node:http is not available in this runtime)",
+        )),
+        Some(_) => Err(Error::invalid_config(
+            "httpClient",
+            "must be \"auto\", \"fetch\" or \"node\"",
+        )),
+    }
 }
 
 /// Reads the options of `registerHttp(name, url, options)`.

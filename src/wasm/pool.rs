@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use super::abort::{on_abort, to_json};
 use super::client::JsClient;
 use super::errors::{js_result, to_js};
-use super::options::{call_options, pool_options, server_options, string_arg};
+use super::options::{call_options, node_http, pool_options, server_options, string_arg};
 use super::types::{CallOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
 use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
@@ -53,6 +53,8 @@ pub struct JsPool {
     pool: Pool,
     handed: Rc<RefCell<Handed>>,
     next_lease: Rc<std::cell::Cell<u64>>,
+    /// Requests go through node:http rather than `fetch`.
+    node_http: bool,
 }
 
 #[wasm_bindgen(js_class = McpPool)]
@@ -61,10 +63,12 @@ impl JsPool {
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<PoolOptionsArg>) -> Result<JsPool, JsValue> {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
+        let node_http = js_result(node_http(&options, super::fetch::node_http_available()))?;
         let options = js_result(pool_options(&options))?;
-        let pool = js_result(Pool::new(options, super::js_runtime()))?;
+        let pool = js_result(Pool::new(options, super::js_runtime(node_http)))?;
         Ok(JsPool {
             pool,
+            node_http,
             handed: Rc::default(),
             next_lease: Rc::default(),
         })
@@ -336,6 +340,13 @@ impl JsPool {
         }))?;
         js_result(pool.pool.restore(parsed))?;
         Ok(pool)
+    }
+
+    /// The HTTP client this pool sends through: "node" (node:http, the default in Node) or
+    /// "fetch" (the global `fetch`: browsers, Workers, Deno, or `httpClient: "fetch"`).
+    #[wasm_bindgen(getter, js_name = httpClient, unchecked_return_type = "\"node\" | \"fetch\"")]
+    pub fn http_client(&self) -> String {
+        if self.node_http { "node" } else { "fetch" }.to_owned()
     }
 
     /// The registered server names, sorted.

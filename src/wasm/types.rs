@@ -32,6 +32,13 @@ export interface McpPoolOptions {
   circuitBreakerCooldownMs?: number;
   /** Sent as clientInfo in initialize. */
   clientInfo?: { name: string; version: string };
+  /**
+   * How requests are sent. "auto" (default): node:http in Node (through the package's Node entry;
+   * about half the latency of Node's fetch), the global fetch elsewhere. "fetch": always the
+   * global fetch (e.g. to go through an undici dispatcher or a fetch mock). "node": node:http, or
+   * an INVALID_CONFIG error where it is not available.
+   */
+  httpClient?: "auto" | "fetch" | "node";
 }
 
 /** Options of `registerHttp(name, url, options)`. */

@@ -1,0 +1,116 @@
+// The pool's two HTTP clients in Node (issue #5): node:http (js/node_http.mjs, installed by the
+// package's Node entry, the default) and the global fetch (`httpClient: "fetch"`). Which one a
+// pool uses, that each really is the one used, and that they behave alike against the real TS SDK
+// server: SSE answers with progress, abort mid-stream, refused connections, refused headers.
+// bodies.test.mjs runs every body shape through both as well.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { McpPool } from 'mcp-edge-pool';
+import { poolFor, rejectsWith, throwsWith, serverFor, startTsServer, recordingProxy, defer, sleep, unhandledRejections } from './helpers.mjs';
+
+const TS = { start: () => startTsServer() };
+
+test('httpClient: node:http by default in Node, fetch on request, and a clear error for anything else', (t) => {
+  assert.equal(poolFor(t).httpClient, 'node');
+  assert.equal(poolFor(t, { httpClient: 'auto' }).httpClient, 'node');
+  assert.equal(poolFor(t, { httpClient: 'node' }).httpClient, 'node');
+  assert.equal(poolFor(t, { httpClient: 'fetch' }).httpClient, 'fetch');
+  const e = throwsWith(() => new McpPool({ httpClient: 'undici' }), 'INVALID_CONFIG');
+  assert.match(e.message, /httpClient/);
+  throwsWith(() => new McpPool({ httpClient: 7 }), 'INVALID_CONFIG');
+});
+
+test('each client really is the one used: the global fetch is called only with httpClient "fetch"', async (t) => {
+  const server = await serverFor(t, TS);
+  const original = globalThis.fetch;
+  let calls = 0;
+  globalThis.fetch = (...args) => {
+    calls++;
+    return original(...args);
+  };
+  defer(t, () => { globalThis.fetch = original; });
+  for (const [httpClient, expectFetch] of [['node', false], ['fetch', true]]) {
+    calls = 0;
+    const pool = poolFor(t, { httpClient });
+    pool.registerHttp('s', server.url);
+    const c = await pool.get('s');
+    assert.deepEqual(await c.callTool('echo', { message: 'hi' }), { content: [{ type: 'text', text: 'hi' }] });
+    c.release();
+    await pool.close();
+    if (expectFetch) assert.ok(calls >= 3, `fetch carried initialize, initialized, the call and DELETE (${calls} calls)`);
+    else assert.equal(calls, 0, 'node:http carried every request');
+  }
+});
+
+test('node:http sends what fetch sends: the same MCP headers and body', async (t) => {
+  const server = await serverFor(t, TS);
+  const seen = {};
+  for (const httpClient of ['node', 'fetch']) {
+    const proxy = await recordingProxy(server.url);
+    defer(t, () => proxy.close());
+    const pool = poolFor(t, { httpClient });
+    pool.registerHttp('s', proxy.url, { headers: { Authorization: 'Bearer abc', 'X-Trace': 'one' } });
+    const c = await pool.get('s');
+    await c.callTool('echo', { message: 'hi' });
+    c.release();
+    const call = proxy.requests.find((r) => r.body.includes('tools/call'));
+    assert.ok(call, `${httpClient}: the call went through the proxy`);
+    const h = call.headers;
+    seen[httpClient] = {
+      method: call.method,
+      body: JSON.parse(call.body).params,
+      headers: ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'authorization', 'x-trace'].map((n) => [n, typeof h[n]]),
+      auth: h.authorization,
+      length: Number(h['content-length']),
+    };
+    assert.equal(seen[httpClient].length, Buffer.byteLength(call.body), `${httpClient}: content-length is the body's`);
+  }
+  assert.deepEqual(seen.node.headers, seen.fetch.headers);
+  assert.ok(seen.node.headers.every(([, type]) => type === 'string'), 'every MCP header is sent');
+  assert.equal(seen.node.auth, 'Bearer abc');
+  assert.deepEqual(seen.node.body, seen.fetch.body);
+});
+
+for (const httpClient of ['node', 'fetch']) {
+  test(`[${httpClient}] an SSE answer streams its progress, and an abort mid-stream ends the request at once`, async (t) => {
+    const unhandled = unhandledRejections(t);
+    const server = await serverFor(t, TS);
+    const pool = poolFor(t, { httpClient });
+    pool.registerHttp('s', server.url);
+    const c = await pool.get('s');
+    const seen = [];
+    const result = await c.callTool('progress', { steps: 3, ms: 10 }, { onProgress: (p) => seen.push(p.progress) });
+    assert.deepEqual(seen, [1, 2, 3]);
+    assert.ok(result.content.length > 0);
+    const controller = new AbortController();
+    const started = Date.now();
+    const slow = c.callTool('slow', { ms: 5000 }, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await rejectsWith(slow, 'ABORTED');
+    assert.ok(Date.now() - started < 3000, 'the abort did not wait for the server');
+    assert.deepEqual(await c.callTool('echo', { message: 'after' }), { content: [{ type: 'text', text: 'after' }] });
+    c.release();
+    await sleep(50);
+    assert.deepEqual(unhandled.describe(), [], 'no unhandled promise rejection');
+  });
+
+  test(`[${httpClient}] a refused connection is CONNECT_FAILED naming the cause; obs-text header values go out`, async (t) => {
+    const closed = http.createServer();
+    await new Promise((r) => closed.listen(0, '127.0.0.1', r));
+    const port = closed.address().port;
+    await new Promise((r) => closed.close(r));
+    const pool = poolFor(t, { httpClient, circuitBreakerThreshold: 0 });
+    pool.registerHttp('down', `http://127.0.0.1:${port}/mcp`);
+    const down = await rejectsWith(pool.get('down'), 'CONNECT_FAILED', { server: 'down' });
+    assert.match(down.message, /ECONNREFUSED/);
+    const server = await serverFor(t, TS);
+    const proxy = await recordingProxy(server.url);
+    defer(t, () => proxy.close());
+    pool.registerHttp('latin1', proxy.url, { headers: { 'x-name': 'caf\u00e9\tok' } });
+    const c = await pool.get('latin1');
+    c.release();
+    const sent = proxy.requests[0].headers['x-name'];
+    assert.equal(sent, 'caf\u00e9\tok', 'sent as the bytes of latin-1, as fetch sends a ByteString');
+  });
+}
