@@ -11,6 +11,8 @@
 //          `get` -> call -> `release` for every call (the pooled pattern)
 //   sdk    the official TS SDK Client + StreamableHTTPClientTransport, connected once, shared
 //   nopool each agent connects its own SDK client, calls, terminates its session and closes
+// Diagnostics: the pool on fetch (`httpClient: "fetch"`; in Node the pool sends through node:http
+// by default), the pool with one lease held, and the raw floor over node:http.
 // Servers: bench/fast_server.mjs (JSON and --sse) and tests/servers/ts_server.mjs (SDK; --json and SSE).
 //
 // Usage: node --no-warnings --expose-gc bench/run.mjs [--runs N] [--quick] [--out FILE] [--tarball PATH]
@@ -20,6 +22,7 @@
 // process and prints one JSON line.
 import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -278,31 +281,94 @@ class RawClient {
   }
 }
 
+/** The same floor over node:http with a keep-alive agent (diagnostic: what the pool's Node client is built on). */
+class RawHttpClient extends RawClient {
+  async connect() {
+    await super.connect();
+    this.agent = new http.Agent({ keepAlive: true });
+    this.target = new URL(this.url);
+    return this;
+  }
+  rpc(method, params) {
+    const id = ++this.id;
+    const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        this.target,
+        { method: "POST", agent: this.agent, headers: { ...this.headers, "content-length": Buffer.byteLength(body) } },
+        (res) => {
+          const chunks = [];
+          res.on("data", (c) => chunks.push(c));
+          res.on("error", reject);
+          res.on("end", () => {
+            try {
+              if (res.statusCode !== 200) throw new Error(`raw http: HTTP ${res.statusCode}`);
+              const text = Buffer.concat(chunks).toString("utf8");
+              const type = res.headers["content-type"] || "";
+              const msg = type.startsWith("text/event-stream") ? RawHttpClient.fromSse(text, id) : JSON.parse(text);
+              if (msg.error) throw new Error(`raw http: ${msg.error.message}`);
+              resolve(msg.result);
+            } catch (e) {
+              reject(e);
+            }
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+  static fromSse(text, id) {
+    for (const event of text.split(/\r?\n\r?\n/)) {
+      let data = "";
+      for (const line of event.split(/\r?\n/)) {
+        if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(line[5] === " " ? 6 : 5);
+      }
+      if (!data) continue;
+      const msg = JSON.parse(data);
+      if (msg.id === id) return msg;
+    }
+    throw new Error("raw http: no response in the SSE stream");
+  }
+  async close() {
+    await super.close();
+    this.agent?.destroy();
+  }
+}
+
 function makeClients(P, S) {
+  /** This package: `await pool.get()` → call → `release()` around every call. */
+  async function pooled(url, options) {
+    const pool = new P.McpPool(options);
+    pool.registerHttp("s", url);
+    const use = async (fn) => {
+      const c = await pool.get("s");
+      try {
+        return await fn(c);
+      } finally {
+        c.release();
+      }
+    };
+    await use((c) => c.ping()); // opens the first session
+    return {
+      pool,
+      ping: () => use((c) => c.ping()),
+      echo: (message) => use((c) => c.callTool("echo", { message })),
+      big: () => use((c) => c.callTool("big", {})),
+      close: () => pool.close(),
+    };
+  }
   return {
     async raw(url) {
       return new RawClient(url).connect();
     },
-    async pool(url) {
-      const pool = new P.McpPool(POOL_OPTIONS);
-      pool.registerHttp("s", url);
-      const use = async (fn) => {
-        const c = await pool.get("s");
-        try {
-          return await fn(c);
-        } finally {
-          c.release();
-        }
-      };
-      await use((c) => c.ping()); // opens the first session
-      return {
-        pool,
-        ping: () => use((c) => c.ping()),
-        echo: (message) => use((c) => c.callTool("echo", { message })),
-        big: () => use((c) => c.callTool("big", {})),
-        close: () => pool.close(),
-      };
+    // Diagnostic: the same floor over node:http.
+    async rawHttp(url) {
+      return new RawHttpClient(url).connect();
     },
+    pool: (url) => pooled(url, POOL_OPTIONS),
+    // Diagnostic: the pool on Node's global fetch (`httpClient: "fetch"`), as before it had its node:http client.
+    poolFetch: (url) => pooled(url, { ...POOL_OPTIONS, httpClient: "fetch" }),
     // Diagnostic: one lease taken once and held; calls go straight to it (no get/release per call).
     async poolHeld(url) {
       const pool = new P.McpPool(POOL_OPTIONS);
@@ -656,7 +722,15 @@ async function sectionParse(bigBodyBytes, bigBody) {
 // --- latency, CPU per call -----------------------------------------------------------------------
 const OPS = ["ping", "echo"];
 const CONCS = [1, 32];
-const LAT_CLIENTS = ["raw", "pool", "sdk", "poolHeld"];
+const LAT_CLIENTS = ["raw", "pool", "sdk", "poolHeld", "poolFetch", "rawHttp"];
+const CLIENT_LABEL = {
+  raw: "raw",
+  pool: "pool",
+  sdk: "sdk",
+  poolHeld: "pool, lease held (diagnostic)",
+  poolFetch: "pool on fetch (diagnostic)",
+  rawHttp: "raw over node:http (diagnostic)",
+};
 
 async function sectionLatency(servers, clients, S) {
   const callsFor = (conc) => (QUICK ? (conc === 1 ? 150 : 640) : conc === 1 ? 300 : 1280);
@@ -713,7 +787,7 @@ const CALLS_PER_AGENT = 20;
 
 async function sectionThroughput(servers, clients, S) {
   const out = {}; // server -> client -> [{perSec, inits, wallMs, cpuUsPerCall}]
-  const names = ["raw", "pool", "sdk", "nopool", "nopoolCall"];
+  const names = ["raw", "pool", "sdk", "nopool", "nopoolCall", "poolFetch"];
   for (let run = 0; run < RUNS; run++) {
     const t = now();
     for (const srv of servers) {
@@ -1276,9 +1350,9 @@ function report(meta) {
   ]));
   p();
   p("Clients: **raw** = `fetch` POSTing the same JSON-RPC with the session headers (one session, the floor); **pool** =");
-  p("this package, `await pool.get()` → call → `release()` around every call; **sdk** = official `Client` +");
+  p("this package, `await pool.get()` → call → `release()` around every call, sending through `node:http` (its default `httpClient` in Node); **sdk** = official `Client` +");
   p("`StreamableHTTPClientTransport`, connected once and shared; **no pool** = each agent connects its own SDK client,");
-  p("calls, terminates its session (`DELETE`) and closes.");
+  p("calls, terminates its session (`DELETE`) and closes. Diagnostics: **pool on fetch** = the pool with `httpClient: \"fetch\"` (Node's global fetch, the client it uses in browsers and Workers); **raw over node:http** = the raw client on `node:http` with a keep-alive agent.");
   p();
 
   // ---- latency
@@ -1303,7 +1377,7 @@ function report(meta) {
             rows.push([
               op === "ping" ? "ping" : "tools/call echo",
               String(conc),
-              name === "poolHeld" ? "pool, lease held (diagnostic)" : name,
+              CLIENT_LABEL[name],
               fmtM(mmm(a.map((x) => x.median)), 3),
               fmtM(mmm(a.map((x) => x.p99)), 3),
               name === "raw" ? "1" : fmtM(ratioRuns(a, raw), 2),
@@ -1357,13 +1431,13 @@ function report(meta) {
     p();
     const rows = [];
     for (const srv of Object.keys(TP)) {
-      for (const name of ["raw", "pool", "sdk", "nopool", "nopoolCall"]) {
+      for (const name of ["raw", "pool", "sdk", "nopool", "nopoolCall", "poolFetch"]) {
         const a = TP[srv][name];
         if (!a) continue;
         const inits = a.map((x) => x.inits);
         rows.push([
           SERVER_LABEL[srv],
-          { nopool: "no pool (connect per agent)", nopoolCall: "no pool (connect per call)" }[name] ?? name,
+          { nopool: "no pool (connect per agent)", nopoolCall: "no pool (connect per call)", poolFetch: CLIENT_LABEL.poolFetch }[name] ?? name,
           fmtM(mmm(a.map((x) => x.perSec)), 0),
           `${Math.min(...inits)}–${Math.max(...inits)}`,
           fmt(median(a.map((x) => x.cpuUsPerCall)), 0),
