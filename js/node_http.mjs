@@ -9,10 +9,12 @@
 //   `reader` alone, any other body is read up to `maxBuffered` bytes first.
 // - errors look like fetch's: TypeError("fetch failed", { cause }) for the network, a
 //   DOMException "AbortError" after `controller.abort()`, TypeError("terminated") for a body cut short.
-// - redirects are not followed (fetch's redirect: "manual"); nothing is decompressed (no
-//   Accept-Encoding is sent unless the caller's headers ask for it).
+// - redirects are not followed (fetch's redirect: "manual"). No Accept-Encoding is sent unless
+//   the server's headers ask for one; a gzip, deflate or br body is decompressed, as fetch does.
 import http from "node:http";
 import https from "node:https";
+import { pipeline } from "node:stream";
+import zlib from "node:zlib";
 
 /** Keep-alive connections idle longer than this are closed by us first (the usual server
  * keep-alive is 5 s; reusing a socket the server is closing fails the request). */
@@ -128,13 +130,28 @@ function respond(res, controller, maxBuffered, resolve) {
     null,
     g["dpop-nonce"] ?? null,
   ];
-  const body = new Body(res, maxBuffered);
+  const body = new Body(decoded(res), maxBuffered);
   if (type !== null && EVENT_STREAM.test(type)) {
     head[6] = body;
     resolve(head);
     return;
   }
   body.collect(head, resolve);
+}
+
+/** The body stream of `res`, decompressed when its content-encoding is one fetch decodes. */
+function decoded(res) {
+  const encoding = res.headers["content-encoding"];
+  if (encoding === undefined) return res;
+  const make = {
+    gzip: zlib.createGunzip,
+    "x-gzip": zlib.createGunzip,
+    deflate: zlib.createInflate,
+    br: zlib.createBrotliDecompress,
+  }[encoding.trim().toLowerCase()];
+  if (make === undefined) return res;
+  // Errors of either stream reach the decoder, and destroying the decoder destroys the response.
+  return pipeline(res, make(), () => {});
 }
 
 /**

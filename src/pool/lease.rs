@@ -39,6 +39,11 @@ impl Lease {
         &self.server
     }
 
+    /// The name of the server this lease is for, shared.
+    pub fn server_name(&self) -> Rc<str> {
+        Rc::clone(&self.server)
+    }
+
     /// True once released.
     pub fn is_released(&self) -> bool {
         self.released.get()

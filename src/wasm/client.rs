@@ -24,7 +24,11 @@ use crate::session::{ProgressOptions, RequestOptions};
 #[derive(Debug)]
 #[wasm_bindgen(js_name = McpClient)]
 pub struct JsClient {
-    lease: Rc<Lease>,
+    /// The lease until `release()` gives it back and drops it. JS frees this wrapper only when its
+    /// garbage collector gets to it, which with thousands of get/release pairs between two
+    /// collections would keep as many leases alive and push up the wasm memory's high-water mark.
+    lease: RefCell<Option<Rc<Lease>>>,
+    server: Rc<str>,
     id: u64,
     /// The pool's record of handed-out clients, to forget this one once released.
     handed: Weak<RefCell<Handed>>,
@@ -32,7 +36,21 @@ pub struct JsClient {
 
 impl JsClient {
     pub(crate) fn new(lease: Rc<Lease>, id: u64, handed: Weak<RefCell<Handed>>) -> JsClient {
-        JsClient { lease, id, handed }
+        JsClient {
+            server: lease.server_name(),
+            lease: RefCell::new(Some(lease)),
+            id,
+            handed,
+        }
+    }
+
+    /// The lease, unless released.
+    fn lease(&self) -> Option<Rc<Lease>> {
+        self.lease
+            .borrow()
+            .as_ref()
+            .filter(|lease| !lease.is_released())
+            .cloned()
     }
 }
 
@@ -49,14 +67,14 @@ impl JsClient {
     /// The server this client talks to.
     #[wasm_bindgen(getter)]
     pub fn server(&self) -> String {
-        self.lease.server().to_owned()
+        self.server.as_ref().to_owned()
     }
 
     /// The protocol version spoken with the server: `"2026-07-28"` in the stateless era, the
     /// negotiated one (e.g. `"2025-11-25"`) in the session era; undefined once released.
     #[wasm_bindgen(getter, js_name = protocolVersion)]
     pub fn protocol_version(&self) -> Option<String> {
-        self.lease.session().ok()?.protocol_version()
+        self.lease()?.session().ok()?.protocol_version()
     }
 
     /// The server's description: its `initialize` result, or in the stateless era its
@@ -64,10 +82,8 @@ impl JsClient {
     /// released.
     #[wasm_bindgen(getter, js_name = serverInfo, unchecked_return_type = "any")]
     pub fn server_info(&self) -> JsValue {
-        self.lease
-            .session()
-            .ok()
-            .and_then(|s| s.initialize_result())
+        self.lease()
+            .and_then(|lease| lease.session().ok().and_then(|s| s.initialize_result()))
             .and_then(|init| jsonrpc::to_raw(&*init).ok())
             .map_or(JsValue::UNDEFINED, |raw| from_json(&raw))
     }
@@ -81,12 +97,13 @@ impl JsClient {
     /// True once released.
     #[wasm_bindgen(getter)]
     pub fn released(&self) -> bool {
-        self.lease.is_released()
+        self.lease().is_none()
     }
 
     /// Gives the lease back; the session stays open. Throws `LEASE_RELEASED` the second time.
     pub fn release(&self) -> Result<(), JsValue> {
-        js_result(self.lease.release())?;
+        let lease = self.lease.borrow_mut().take();
+        js_result(lease.map_or(Err(Error::LeaseReleased), |lease| lease.release()))?;
         if let Some(handed) = self.handed.upgrade() {
             handed.borrow_mut().remove(self.id);
         }
@@ -198,13 +215,13 @@ impl JsClient {
     }
 
     fn run(&self, call: Call, options: &JsValue) -> Promise {
-        let lease = self.lease.clone();
+        let lease = self.lease();
         let options = call_options(options);
         future_to_promise(async move {
             let options = options.map_err(|e| to_js(&e))?;
-            if lease.is_released() {
+            let Some(lease) = lease.filter(|lease| !lease.is_released()) else {
                 return Err(to_js(&Error::LeaseReleased));
-            }
+            };
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
                 return Err(to_js(&Error::Aborted));
             }

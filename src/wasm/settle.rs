@@ -69,6 +69,7 @@ fn settle(id: u32, kind: u32, value: JsValue) {
     let waker = SLOTS.with(|slots| {
         let mut slots = slots.try_borrow_mut().ok()?;
         let slot = slots.get_mut(&id)?;
+        // The slot's outcome is always empty here: a settlement comes once per id.
         slot.outcome = Some(outcome);
         slot.waker.take()
     });
@@ -123,37 +124,47 @@ impl Future for Pending {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Settled> {
         let id = self.id;
-        SLOTS.with(|slots| {
+        // What leaves the table (a slot, a replaced waker) is dropped only after the borrow ends:
+        // dropping a waker can drop the last reference to a task, whose futures then drop their
+        // own `Pending`s, which must find the table free or their slots would never be removed.
+        let (poll, released) = SLOTS.with(|slots| {
             let Ok(mut slots) = slots.try_borrow_mut() else {
                 // Not reachable (no borrow is held across a poll); never hang on it: retry.
                 cx.waker().wake_by_ref();
-                return Poll::Pending;
+                return (Poll::Pending, None);
             };
             let Some(slot) = slots.get_mut(&id) else {
-                return Poll::Ready(Settled::Error(JsValue::from_str(
-                    "the awaited promise was forgotten",
-                )));
+                let forgotten = JsValue::from_str("the awaited promise was forgotten");
+                return (Poll::Ready(Settled::Error(forgotten)), None);
             };
             match slot.outcome.take() {
-                Some(outcome) => {
-                    slots.remove(&id);
-                    Poll::Ready(outcome)
-                }
+                Some(outcome) => (Poll::Ready(outcome), slots.remove(&id)),
                 None => {
-                    slot.waker = Some(cx.waker().clone());
-                    Poll::Pending
+                    let old = slot.waker.replace(cx.waker().clone());
+                    (
+                        Poll::Pending,
+                        old.map(|waker| Slot {
+                            outcome: None,
+                            waker: Some(waker),
+                        }),
+                    )
                 }
             }
-        })
+        });
+        drop(released);
+        poll
     }
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        SLOTS.with(|slots| {
-            if let Ok(mut slots) = slots.try_borrow_mut() {
-                slots.remove(&self.id);
-            }
+        // The slot is dropped after the borrow ends (see `poll`).
+        let removed = SLOTS.with(|slots| {
+            slots
+                .try_borrow_mut()
+                .ok()
+                .and_then(|mut slots| slots.remove(&self.id))
         });
+        drop(removed);
     }
 }

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { McpPool } from 'mcp-edge-pool';
 import { poolFor, rejectsWith, throwsWith, serverFor, startTsServer, recordingProxy, defer, sleep, unhandledRejections } from './helpers.mjs';
 
@@ -112,5 +113,39 @@ for (const httpClient of ['node', 'fetch']) {
     c.release();
     const sent = proxy.requests[0].headers['x-name'];
     assert.equal(sent, 'caf\u00e9\tok', 'sent as the bytes of latin-1, as fetch sends a ByteString');
+  });
+}
+
+for (const httpClient of ['node', 'fetch']) {
+  test(`[${httpClient}] a gzip body (the caller asked for it with Accept-Encoding) is decompressed`, async (t) => {
+    let gzipped = 0;
+    const server = http.createServer(async (req, res) => {
+      if (req.method === 'DELETE') { res.writeHead(200); return res.end(); }
+      const chunks = [];
+      for await (const c of req) chunks.push(c);
+      const msg = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      if (msg.id === undefined) { res.writeHead(202); return res.end(); }
+      const result = msg.method === 'initialize'
+        ? { protocolVersion: msg.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'gz', version: '0' } }
+        : { content: [{ type: 'text', text: 'z'.repeat(50_000) }] };
+      const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
+      const headers = { 'content-type': 'application/json', 'mcp-session-id': 'gz-1' };
+      if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+        gzipped++;
+        res.writeHead(200, { ...headers, 'content-encoding': 'gzip' });
+        return res.end(gzipSync(body));
+      }
+      res.writeHead(200, headers);
+      res.end(body);
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    defer(t, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    const pool = poolFor(t, { httpClient });
+    pool.registerHttp('s', `http://127.0.0.1:${server.address().port}/mcp`, { headers: { 'Accept-Encoding': 'gzip' } });
+    const c = await pool.get('s');
+    const result = await c.callTool('big', {});
+    c.release();
+    assert.equal(result.content[0].text, 'z'.repeat(50_000));
+    assert.ok(gzipped >= 2, `the server sent gzip (${gzipped} times)`);
   });
 }
