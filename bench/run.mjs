@@ -1704,6 +1704,57 @@ function report(meta) {
   // ---- history: what was changed for issue #5 and what it did (static text, kept by hand)
   for (const line of PER_CALL_HISTORY) p(line);
 
+  // ---- node:http vs fetch, from this run's diagnostic client
+  if (LT && Object.keys(LT.lat).some((k) => k.endsWith("|poolFetch"))) {
+    p("### Then: node:http instead of Node's fetch (measured in this run)");
+    p();
+    p("In Node the pool now sends through `node:http`/`node:https` with a keep-alive agent (`js/node_http.mjs`, installed by");
+    p("the package's Node entry, same contract as the fetch helper: the core and the wasm face are unchanged). Undici's");
+    p("`fetch` spends most of a small request in its own machinery (a `Request`, `Headers`, an `AbortSignal`, a web stream");
+    p("per body; the profile above). \"Before\" is the pool with `httpClient: \"fetch\"`, measured in the same runs:");
+    p();
+    const rows = [];
+    for (const srv of meta.servers) {
+      for (const op of OPS) {
+        for (const conc of CONCS) {
+          const pool = LT.lat[`${srv}|${op}|${conc}|pool`];
+          const before = LT.lat[`${srv}|${op}|${conc}|poolFetch`];
+          const raw = LT.lat[`${srv}|${op}|${conc}|raw`];
+          const sdk = LT.lat[`${srv}|${op}|${conc}|sdk`];
+          if (!pool || !before) continue;
+          const med = (r) => (r ? fmt(r.med, 2) : "–");
+          rows.push([
+            SERVER_LABEL[srv],
+            op === "ping" ? "ping" : "tools/call echo",
+            String(conc),
+            `${med(ratioRuns(before, raw))} → **${med(ratioRuns(pool, raw))}**`,
+            `${med(ratioRuns(before, sdk))} → **${med(ratioRuns(pool, sdk))}**`,
+            fmtM(ratioRuns(pool, before), 2),
+          ]);
+        }
+      }
+    }
+    p(table(["server", "call", "conc.", "median ÷ raw fetch", "median ÷ sdk", "pool ÷ pool on fetch"], rows));
+    p();
+    if (TP) {
+      const trows = [];
+      for (const srv of Object.keys(TP)) {
+        const pool = TP[srv].pool;
+        const before = TP[srv].poolFetch;
+        if (!pool || !before) continue;
+        trows.push([
+          SERVER_LABEL[srv],
+          `${fmt(median(before.map((x) => x.perSec)), 0)} → **${fmt(median(pool.map((x) => x.perSec)), 0)}**`,
+          `${fmt(median(before.map((x) => x.cpuUsPerCall)), 0)} → **${fmt(median(pool.map((x) => x.cpuUsPerCall)), 0)}**`,
+        ]);
+      }
+      p(`100 agents × 20 calls (medians of the runs): calls/s and client CPU µs per call, fetch → node:http:`);
+      p();
+      p(table(["server", "calls/s", "CPU µs per call"], trows));
+      p();
+    }
+  }
+
   // ---- goals
   const G = [];
   for (const r of latencyGoalRows.filter((r) => r.srv.startsWith("fast"))) {

@@ -5,8 +5,8 @@
 // Same contract as `mcp_fetch` in src/wasm/host.js, so the wasm side cannot tell them apart:
 // - `fetch(url, method, headers, body, controller, maxBuffered)` returns the name of a header
 //   Node refuses (a string), or a promise of the head [status, content-type, mcp-session-id,
-//   www-authenticate, location, chunks, reader, error, dpop-nonce]; an event stream comes as
-//   `reader` alone, any other body is read up to `maxBuffered` bytes first.
+//   www-authenticate, location, chunks, reader, error, dpop-nonce]; an event stream comes with
+//   what arrived with its head, any other body is read up to `maxBuffered` bytes first.
 // - errors look like fetch's: TypeError("fetch failed", { cause }) for the network, a
 //   DOMException "AbortError" after `controller.abort()`, TypeError("terminated") for a body cut short.
 // - redirects are not followed (fetch's redirect: "manual"). No Accept-Encoding is sent unless
@@ -132,8 +132,11 @@ function respond(res, controller, maxBuffered, resolve) {
   ];
   const body = new Body(decoded(res), maxBuffered);
   if (type !== null && EVENT_STREAM.test(type)) {
-    head[6] = body;
-    resolve(head);
+    // An event stream is handed over as it is one tick later: the events that came in the same
+    // socket read as the head (a short answer often comes whole) go with the head, which spares
+    // the core a read per chunk; the rest streams through the reader.
+    // When the whole response is in (`complete`), its end is only ticks away: wait for it.
+    process.nextTick(() => (res.complete ? body.collect(head, resolve) : body.handOver(head, resolve)));
     return;
   }
   body.collect(head, resolve);
@@ -204,19 +207,21 @@ class Body {
   /** Reads into head[5] until the end, an error (head[7]), or past `high` bytes (head[6] = this, for the rest). */
   collect(head, resolve) {
     const check = () => {
-      if (this.ended || this.error !== null || this.bytes > this.high) {
-        head[5] = this.queue;
-        this.queue = [];
-        this.bytes = 0;
-        if (this.error !== null) head[7] = this.error;
-        else if (!this.ended) head[6] = this;
-        this.resume();
-        resolve(head);
-      } else {
-        this.notify = check;
-      }
+      if (this.ended || this.error !== null || this.bytes > this.high) this.handOver(head, resolve);
+      else this.notify = check;
     };
     check();
+  }
+
+  /** Resolves the head with what has come so far (head[5]), then the error (head[7]) or this reader for the rest (head[6]). */
+  handOver(head, resolve) {
+    if (this.queue.length > 0) head[5] = this.queue;
+    this.queue = [];
+    this.bytes = 0;
+    if (this.error !== null) head[7] = this.error;
+    else if (!this.ended) head[6] = this;
+    this.resume();
+    resolve(head);
   }
 
   resume() {
