@@ -238,20 +238,21 @@ class RawClient {
   }
   static async read(res, id) {
     const type = res.headers.get("content-type") || "";
-    if (type.startsWith("text/event-stream")) {
-      const text = await res.text();
-      for (const event of text.split(/\r?\n\r?\n/)) {
-        let data = "";
-        for (const line of event.split(/\r?\n/)) {
-          if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(line[5] === " " ? 6 : 5);
-        }
-        if (!data) continue;
-        const msg = JSON.parse(data);
-        if (msg.id === id) return msg;
-      }
-      throw new Error("raw: no response in the SSE stream");
-    }
+    if (type.startsWith("text/event-stream")) return RawClient.fromSse(await res.text(), id);
     return res.json();
+  }
+  /** The JSON-RPC message answering `id` in an SSE body. */
+  static fromSse(text, id) {
+    for (const event of text.split(/\r?\n\r?\n/)) {
+      let data = "";
+      for (const line of event.split(/\r?\n/)) {
+        if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(line[5] === " " ? 6 : 5);
+      }
+      if (!data) continue;
+      const msg = JSON.parse(data);
+      if (msg.id === id) return msg;
+    }
+    throw new Error("raw: no response in the SSE stream");
   }
   async rpc(method, params) {
     const id = ++this.id;
@@ -317,18 +318,6 @@ class RawHttpClient extends RawClient {
       req.on("error", reject);
       req.end(body);
     });
-  }
-  static fromSse(text, id) {
-    for (const event of text.split(/\r?\n\r?\n/)) {
-      let data = "";
-      for (const line of event.split(/\r?\n/)) {
-        if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(line[5] === " " ? 6 : 5);
-      }
-      if (!data) continue;
-      const msg = JSON.parse(data);
-      if (msg.id === id) return msg;
-    }
-    throw new Error("raw http: no response in the SSE stream");
   }
   async close() {
     await super.close();
