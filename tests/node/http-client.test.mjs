@@ -6,11 +6,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { tmpdir } from 'node:os';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { McpPool } from 'mcp-edge-pool';
 import { poolFor, rejectsWith, throwsWith, serverFor, startTsServer, recordingProxy, defer, sleep, unhandledRejections } from './helpers.mjs';
 
 const TS = { start: () => startTsServer() };
+const execFileP = promisify(execFile);
 
 test('httpClient: node:http by default in Node, fetch on request, and a clear error for anything else', (t) => {
   assert.equal(poolFor(t).httpClient, 'node');
@@ -149,3 +156,60 @@ for (const httpClient of ['node', 'fetch']) {
     assert.ok(gzipped >= 2, `the server sent gzip (${gzipped} times)`);
   });
 }
+
+/** A self-signed certificate for 127.0.0.1 made with the openssl CLI, or null without one. */
+function selfSignedCert(dir) {
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  return r.status === 0 ? { key: readFileSync(key), cert: readFileSync(cert), certFile: cert } : null;
+}
+
+test('https: both clients reach an MCP server over TLS (trusting its certificate through NODE_EXTRA_CA_CERTS)', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mcp-edge-pool-tls-'));
+  defer(t, () => rmSync(dir, { recursive: true, force: true }));
+  const tls = selfSignedCert(dir);
+  if (!tls) return t.skip('no openssl CLI to make a certificate');
+  const server = https.createServer({ key: tls.key, cert: tls.cert }, async (req, res) => {
+    if (req.method === 'DELETE') { res.writeHead(200); return res.end(); }
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const msg = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (msg.id === undefined) { res.writeHead(202); return res.end(); }
+    const result = msg.method === 'initialize'
+      ? { protocolVersion: msg.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'tls', version: '0' } }
+      : { content: [{ type: 'text', text: `over tls: ${msg.params?.arguments?.message}` }] };
+    res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'tls-1' });
+    res.end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  defer(t, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const url = `https://127.0.0.1:${server.address().port}/mcp`;
+  // A child process, since NODE_EXTRA_CA_CERTS is read at startup; it imports the package as a user does.
+  const script = `
+    import { McpPool } from 'mcp-edge-pool';
+    const out = {};
+    for (const httpClient of ['node', 'fetch']) {
+      const pool = new McpPool({ httpClient });
+      pool.registerHttp('s', ${JSON.stringify(url)});
+      const c = await pool.get('s');
+      out[httpClient] = (await c.callTool('echo', { message: httpClient })).content[0].text;
+      c.release();
+      await pool.close();
+    }
+    const untrusted = new McpPool({ circuitBreakerThreshold: 0 });
+    untrusted.registerHttp('s', ${JSON.stringify(url)}, { headers: { 'x-case': 'untrusted' } });
+    out.code = process.env.NODE_EXTRA_CA_CERTS ? 'trusted' : await untrusted.get('s').then(() => 'no error', (e) => e.code);
+    console.log(JSON.stringify(out));`;
+  // Asynchronously: the server lives in this process, so its event loop must keep running.
+  const run = (source, env) => execFileP(process.execPath, ['--input-type=module', '-e', source], {
+    cwd: new URL('.', import.meta.url), env, encoding: 'utf8', timeout: 20000,
+  }).then(({ stdout }) => JSON.parse(stdout.trim().split('\n').pop()));
+  const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+  const out = await run(script, { ...env, NODE_EXTRA_CA_CERTS: tls.certFile });
+  assert.equal(out.node, 'over tls: node');
+  assert.equal(out.fetch, 'over tls: fetch');
+  const refused = await run(script.replace(/for \(const httpClient[\s\S]*?\n    }\n/, ''), env);
+  assert.equal(refused.code, 'CONNECT_FAILED', 'an untrusted certificate is refused');
+});
