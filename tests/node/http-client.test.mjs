@@ -123,19 +123,29 @@ for (const httpClient of ['node', 'fetch']) {
   });
 }
 
+/**
+ * The request handler of a minimal MCP server: initialize, 202 for notifications, `answer(msg)` as
+ * the result of any other request; `send(req, res, body)` writes each JSON-RPC answer.
+ */
+function mcpHandler(name, answer, send) {
+  return async (req, res) => {
+    if (req.method === 'DELETE') { res.writeHead(200); return res.end(); }
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const msg = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (msg.id === undefined) { res.writeHead(202); return res.end(); }
+    const result = msg.method === 'initialize'
+      ? { protocolVersion: msg.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name, version: '0' } }
+      : answer(msg);
+    send(req, res, Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result })));
+  };
+}
+
 for (const httpClient of ['node', 'fetch']) {
   test(`[${httpClient}] a gzip body (the caller asked for it with Accept-Encoding) is decompressed`, async (t) => {
     let gzipped = 0;
-    const server = http.createServer(async (req, res) => {
-      if (req.method === 'DELETE') { res.writeHead(200); return res.end(); }
-      const chunks = [];
-      for await (const c of req) chunks.push(c);
-      const msg = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      if (msg.id === undefined) { res.writeHead(202); return res.end(); }
-      const result = msg.method === 'initialize'
-        ? { protocolVersion: msg.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'gz', version: '0' } }
-        : { content: [{ type: 'text', text: 'z'.repeat(50_000) }] };
-      const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
+    const answer = () => ({ content: [{ type: 'text', text: 'z'.repeat(50_000) }] });
+    const server = http.createServer(mcpHandler('gz', answer, (req, res, body) => {
       const headers = { 'content-type': 'application/json', 'mcp-session-id': 'gz-1' };
       if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
         gzipped++;
@@ -144,7 +154,7 @@ for (const httpClient of ['node', 'fetch']) {
       }
       res.writeHead(200, headers);
       res.end(body);
-    });
+    }));
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     defer(t, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
     const pool = poolFor(t, { httpClient });
@@ -171,18 +181,11 @@ test('https: both clients reach an MCP server over TLS (trusting its certificate
   defer(t, () => rmSync(dir, { recursive: true, force: true }));
   const tls = selfSignedCert(dir);
   if (!tls) return t.skip('no openssl CLI to make a certificate');
-  const server = https.createServer({ key: tls.key, cert: tls.cert }, async (req, res) => {
-    if (req.method === 'DELETE') { res.writeHead(200); return res.end(); }
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    const msg = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (msg.id === undefined) { res.writeHead(202); return res.end(); }
-    const result = msg.method === 'initialize'
-      ? { protocolVersion: msg.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'tls', version: '0' } }
-      : { content: [{ type: 'text', text: `over tls: ${msg.params?.arguments?.message}` }] };
+  const answer = (msg) => ({ content: [{ type: 'text', text: `over tls: ${msg.params?.arguments?.message}` }] });
+  const server = https.createServer({ key: tls.key, cert: tls.cert }, mcpHandler('tls', answer, (req, res, body) => {
     res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'tls-1' });
-    res.end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
-  });
+    res.end(body);
+  }));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   defer(t, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
   const url = `https://127.0.0.1:${server.address().port}/mcp`;
