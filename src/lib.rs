@@ -33,6 +33,7 @@ pub mod jsonrpc;
 pub mod limit;
 pub mod pool;
 pub mod protocol;
+pub mod raw_object;
 pub mod runtime;
 pub mod session;
 pub mod sse;

@@ -15,7 +15,6 @@
 //! other request.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
@@ -40,8 +39,8 @@ type Outcome = Result<Box<RawValue>, Error>;
 pub(super) struct Channel {
     /// Where messages are `POST`ed (absolute, same origin as the server's URL).
     endpoint: String,
-    /// Requests waiting for their response, by id.
-    pending: RefCell<BTreeMap<i64, oneshot::Sender<Outcome>>>,
+    /// Requests waiting for their response, by id (few at a time: a `Vec` is enough).
+    pending: RefCell<Vec<(i64, oneshot::Sender<Outcome>)>>,
     /// Why the stream ended; `Some` once it did.
     ended: RefCell<Option<Error>>,
     /// Stops the reader (and so aborts the `GET`).
@@ -70,10 +69,17 @@ impl Channel {
 
     /// Hands a response to the request waiting for it (a response nobody waits for is dropped).
     fn deliver(&self, id: i64, outcome: Outcome) {
-        let waiting = self.pending.borrow_mut().remove(&id);
+        let waiting = self.take(id);
         if let Some(tx) = waiting {
             let _ = tx.send(outcome);
         }
+    }
+
+    /// Takes request `id` off the waiting list.
+    fn take(&self, id: i64) -> Option<oneshot::Sender<Outcome>> {
+        let mut pending = self.pending.borrow_mut();
+        let at = pending.iter().position(|(k, _)| *k == id)?;
+        Some(pending.swap_remove(at).1)
     }
 }
 
@@ -91,7 +97,7 @@ struct PendingGuard<'a> {
 
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
-        self.channel.pending.borrow_mut().remove(&self.id);
+        self.channel.take(self.id);
     }
 }
 
@@ -387,7 +393,8 @@ impl Session {
             return Err(Failure::Fatal(error));
         }
         let (tx, rx) = oneshot::channel();
-        channel.pending.borrow_mut().insert(id, tx);
+        channel.take(id);
+        channel.pending.borrow_mut().push((id, tx));
         let _guard = PendingGuard {
             channel: channel.as_ref(),
             id,

@@ -138,7 +138,7 @@ struct Inner {
     initializes: Cell<u64>,
     on_notification: RefCell<Option<NotificationHandler>>,
     /// Requests waiting for progress, by progress token (their request id).
-    progress: RefCell<std::collections::BTreeMap<i64, Rc<progress::ProgressSink>>>,
+    progress: RefCell<Vec<(i64, Rc<progress::ProgressSink>)>>,
     /// The bearer token from the provider.
     auth: auth::AuthState,
     /// The event stream and message endpoint of an HTTP+SSE session.

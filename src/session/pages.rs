@@ -1,13 +1,12 @@
 //! Paginated lists: follow `nextCursor` to the end and hand back one merged result.
 
-use std::collections::BTreeMap;
-
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{RequestOptions, Session};
 use crate::error::Error;
 use crate::jsonrpc;
+use crate::raw_object::RawObject;
 
 /// A server that keeps sending cursors is cut off after this many pages.
 const MAX_PAGES: usize = 1000;
@@ -56,10 +55,9 @@ impl Session {
                 progress: None,
             };
             let page = self.request(method, raw_params, options).await?;
-            let mut fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(page.get())
-                .map_err(|e| {
-                    self.protocol_error(format!("{method} result is not an object: {e}"))
-                })?;
+            let mut fields = RawObject::parse(page.get()).map_err(|e| {
+                self.protocol_error(format!("{method} result is not an object: {e}"))
+            })?;
             if let Some(list) = fields.remove(items_key) {
                 let page_items: Vec<Box<RawValue>> =
                     serde_json::from_str(list.get()).map_err(|e| {
@@ -97,27 +95,19 @@ impl Session {
         &self,
         items_key: &str,
         items: &[Box<RawValue>],
-        rest: &BTreeMap<String, Box<RawValue>>,
+        rest: &RawObject,
     ) -> Result<Box<RawValue>, Error> {
-        let mut out =
-            String::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 64);
-        out.push('{');
-        out.push_str(&jsonrpc::to_json(&items_key));
-        out.push_str(":[");
+        let mut list =
+            String::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 2);
+        list.push('[');
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                list.push(',');
             }
-            out.push_str(item.get());
+            list.push_str(item.get());
         }
-        out.push(']');
-        for (key, value) in rest {
-            out.push(',');
-            out.push_str(&jsonrpc::to_json(key));
-            out.push(':');
-            out.push_str(value.get());
-        }
-        out.push('}');
-        RawValue::from_string(out).map_err(|e| self.protocol_error(e.to_string()))
+        list.push(']');
+        RawValue::from_string(rest.write(&[(items_key, &list)]))
+            .map_err(|e| self.protocol_error(e.to_string()))
     }
 }

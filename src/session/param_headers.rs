@@ -53,7 +53,8 @@ fn is_token(text: &str) -> bool {
 /// The header map of `schema`, or why its annotations are invalid.
 pub(super) fn header_map(schema: &Value) -> Result<HeaderMap, String> {
     let mut found = HeaderMap::new();
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    // (header token, lower case → where it was found)
+    let mut seen: Vec<(String, String)> = Vec::new();
     // (path from the root through `properties` only; None once another keyword was crossed)
     let mut stack: Vec<(Option<Vec<String>>, &Value)> = vec![(Some(Vec::new()), schema)];
     while let Some((path, node)) = stack.pop() {
@@ -75,11 +76,13 @@ pub(super) fn header_map(schema: &Value) -> Result<HeaderMap, String> {
                     "{KEYWORD} on '{where_}' is allowed on string, integer and boolean properties only"
                 ));
             }
-            if let Some(other) = seen.insert(token.to_ascii_lowercase(), where_.clone()) {
+            let lower = token.to_ascii_lowercase();
+            if let Some((_, other)) = seen.iter().find(|(t, _)| *t == lower) {
                 return Err(format!(
                     "{KEYWORD} '{token}' on '{where_}' duplicates the one on '{other}'"
                 ));
             }
+            seen.push((lower, where_.clone()));
             found.push((path, token.to_owned()));
         }
         for (keyword, value) in object {

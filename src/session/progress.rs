@@ -2,7 +2,6 @@
 //! delivered to its own handler, and have its timeout reset by each one, up to a hard cap.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -10,8 +9,9 @@ use serde_json::value::RawValue;
 
 use super::Session;
 use crate::error::Error;
-use crate::jsonrpc::{self, Notification};
+use crate::jsonrpc::Notification;
 use crate::protocol::methods;
+use crate::raw_object::RawObject;
 
 /// Receives the params of each `notifications/progress` of one request.
 pub type ProgressHandler = Rc<dyn Fn(&RawValue)>;
@@ -49,21 +49,25 @@ pub(super) fn with_progress_token(
     params: Option<Box<RawValue>>,
     token: i64,
 ) -> Result<Box<RawValue>, Error> {
-    let mut fields: BTreeMap<String, Box<RawValue>> = match &params {
-        Some(raw) => serde_json::from_str(raw.get()).map_err(|_| {
+    let mut fields = match &params {
+        Some(raw) => RawObject::parse(raw.get()).map_err(|_| {
             Error::invalid_argument("params", "must be an object to carry a progress token")
         })?,
-        None => BTreeMap::new(),
+        None => RawObject::default(),
     };
-    let mut meta: BTreeMap<String, serde_json::Value> = match fields.remove("_meta") {
-        Some(raw) => serde_json::from_str(raw.get())
+    let mut meta = match fields.remove("_meta") {
+        Some(raw) => RawObject::parse(raw.get())
             .map_err(|_| Error::invalid_argument("params._meta", "must be an object"))?,
-        None => BTreeMap::new(),
+        None => RawObject::default(),
     };
-    meta.insert("progressToken".to_owned(), serde_json::Value::from(token));
-    let meta = jsonrpc::to_raw(&meta).map_err(|e| session.protocol_error(e))?;
-    fields.insert("_meta".to_owned(), meta);
-    jsonrpc::to_raw(&fields).map_err(|e| session.protocol_error(e))
+    let token = RawValue::from_string(token.to_string())
+        .map_err(|e| session.protocol_error(e.to_string()))?;
+    meta.insert("progressToken", token);
+    fields.insert(
+        "_meta",
+        meta.to_raw().map_err(|e| session.protocol_error(e))?,
+    );
+    fields.to_raw().map_err(|e| session.protocol_error(e))
 }
 
 impl Session {
@@ -73,7 +77,7 @@ impl Session {
             handler,
             last_ms: Cell::new(0),
         });
-        self.inner.progress.borrow_mut().insert(token, sink.clone());
+        self.inner.progress.borrow_mut().push((token, sink.clone()));
         ProgressGuard {
             session: self,
             token,
@@ -100,7 +104,9 @@ impl Session {
         let Some(token) = token.progress_token.as_i64() else {
             return;
         };
-        let sink = self.inner.progress.borrow().get(&token).cloned();
+        let sink = (self.inner.progress.borrow().iter())
+            .find(|(t, _)| *t == token)
+            .map(|(_, sink)| sink.clone());
         if let Some(sink) = sink {
             sink.last_ms.set(self.inner.rt.clock.now_ms().max(1));
             (sink.handler)(params);
@@ -117,6 +123,9 @@ pub(super) struct ProgressGuard<'a> {
 
 impl Drop for ProgressGuard<'_> {
     fn drop(&mut self) {
-        self.session.inner.progress.borrow_mut().remove(&self.token);
+        let mut sinks = self.session.inner.progress.borrow_mut();
+        if let Some(at) = sinks.iter().position(|(t, _)| *t == self.token) {
+            sinks.swap_remove(at);
+        }
     }
 }
