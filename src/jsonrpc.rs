@@ -9,13 +9,38 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// The id of a JSON-RPC request: a number or a string.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum RequestId {
     /// A numeric id (what this client sends).
     Number(i64),
     /// A string id (servers may use these for their own requests).
     String(String),
+}
+
+// Read by hand: an `untagged` derive would pull serde's buffering deserializer into the .wasm.
+impl<'de> Deserialize<'de> for RequestId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Id;
+        impl serde::de::Visitor<'_> for Id {
+            type Value = RequestId;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an integer or a string")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<RequestId, E> {
+                Ok(RequestId::Number(n))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<RequestId, E> {
+                i64::try_from(n)
+                    .map(RequestId::Number)
+                    .map_err(|_| E::custom("request id out of range"))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RequestId, E> {
+                Ok(RequestId::String(s.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(Id)
+    }
 }
 
 /// A JSON-RPC error object.
@@ -224,6 +249,18 @@ mod tests {
         let mut all = parse_messages(text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(all.len(), 1);
         all.remove(0)
+    }
+
+    #[test]
+    fn request_ids_are_integers_or_strings() {
+        let id = |text: &str| serde_json::from_str::<RequestId>(text).map_err(|e| e.to_string());
+        assert_eq!(id("7"), Ok(RequestId::Number(7)));
+        assert_eq!(id("-3"), Ok(RequestId::Number(-3)));
+        assert_eq!(id(r#""a""#), Ok(RequestId::String("a".into())));
+        assert_eq!(id(r#""\u0041""#), Ok(RequestId::String("A".into())));
+        for bad in ["1.5", "18446744073709551615", "null", "[]", "{}", "true"] {
+            assert!(id(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

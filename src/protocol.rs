@@ -90,7 +90,7 @@ pub mod methods {
 }
 
 /// A name and version, for `clientInfo` and `serverInfo`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Implementation {
     /// The name.
     pub name: String,
@@ -125,7 +125,7 @@ pub struct InitializeParams {
 }
 
 /// Result of `initialize`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InitializeResult {
     /// The version the server chose.
@@ -141,6 +141,58 @@ pub struct InitializeResult {
     /// Other fields.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+// `Implementation` and `InitializeResult` are read by hand, through the JSON object map the
+// crate uses anyway: the derive's `flatten` would pull serde's buffering deserializer into the
+// .wasm for these two types alone.
+
+impl<'de> Deserialize<'de> for Implementation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut extra = Map::<String, Value>::deserialize(deserializer)?;
+        Ok(Implementation {
+            name: take_string(&mut extra, "name")?,
+            version: take_string(&mut extra, "version")?,
+            extra,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for InitializeResult {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut extra = Map::<String, Value>::deserialize(deserializer)?;
+        let protocol_version = take_string(&mut extra, "protocolVersion")?;
+        let capabilities = extra.remove("capabilities").unwrap_or_default();
+        let server_info = match extra.remove("serverInfo") {
+            Some(info) => Implementation::deserialize(info).map_err(D::Error::custom)?,
+            None => return Err(D::Error::missing_field("serverInfo")),
+        };
+        let instructions = match extra.remove("instructions") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(text),
+            Some(_) => return Err(D::Error::custom("field `instructions` must be a string")),
+        };
+        Ok(InitializeResult {
+            protocol_version,
+            capabilities,
+            server_info,
+            instructions,
+            extra,
+        })
+    }
+}
+
+/// Takes the string field `key` out of `map`.
+fn take_string<E: serde::de::Error>(
+    map: &mut Map<String, Value>,
+    key: &'static str,
+) -> Result<String, E> {
+    match map.remove(key) {
+        Some(Value::String(text)) => Ok(text),
+        Some(_) => Err(E::custom(format_args!("field `{key}` must be a string"))),
+        None => Err(E::missing_field(key)),
+    }
 }
 
 /// Hints about a tool's behaviour.
@@ -303,5 +355,63 @@ mod tests {
         assert!(!is_supported("2024-11-05"));
         assert!(!sends_version_header("2025-03-26"));
         assert!(sends_version_header(LATEST_VERSION));
+    }
+
+    #[test]
+    fn initialize_result_reads_known_fields_and_keeps_the_rest() {
+        let text = r#"{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},
+            "serverInfo":{"name":"s","version":"1","title":"S"},"instructions":"be nice","x":[1]}"#;
+        let parsed: InitializeResult = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.protocol_version, "2025-06-18");
+        assert_eq!(parsed.capabilities, serde_json::json!({"tools": {}}));
+        assert_eq!(parsed.server_info.name, "s");
+        assert_eq!(
+            parsed.server_info.extra.get("title"),
+            Some(&Value::from("S"))
+        );
+        assert_eq!(parsed.instructions.as_deref(), Some("be nice"));
+        assert_eq!(parsed.extra.len(), 1, "{:?}", parsed.extra);
+        let back: Value = serde_json::to_value(&parsed).unwrap_or_else(|e| panic!("{e}"));
+        let original: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, original);
+
+        let bare: InitializeResult = serde_json::from_str(
+            r#"{"protocolVersion":"v","serverInfo":{"name":"n","version":""},"instructions":null}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((bare.capabilities, bare.instructions), (Value::Null, None));
+    }
+
+    #[test]
+    fn initialize_result_refuses_missing_and_mistyped_fields() {
+        for (text, needle) in [
+            (
+                r#"{"serverInfo":{"name":"n","version":"1"}}"#,
+                "protocolVersion",
+            ),
+            (r#"{"protocolVersion":"v"}"#, "serverInfo"),
+            (
+                r#"{"protocolVersion":1,"serverInfo":{"name":"n","version":"1"}}"#,
+                "protocolVersion",
+            ),
+            (
+                r#"{"protocolVersion":"v","serverInfo":{"version":"1"}}"#,
+                "name",
+            ),
+            (
+                r#"{"protocolVersion":"v","serverInfo":{"name":"n","version":2}}"#,
+                "version",
+            ),
+            (
+                r#"{"protocolVersion":"v","serverInfo":{"name":"n","version":"1"},"instructions":3}"#,
+                "instructions",
+            ),
+            (r#"[]"#, "map"),
+        ] {
+            let Err(e) = serde_json::from_str::<InitializeResult>(text) else {
+                panic!("{text} was accepted");
+            };
+            assert!(e.to_string().contains(needle), "{text}: {e}");
+        }
     }
 }

@@ -13,7 +13,6 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -103,23 +102,6 @@ struct Discovery {
 pub type EraSlot = Rc<RefCell<EraMemory>>;
 
 /// The wire shape of a `server/discover` result (other fields are kept in the converted result).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DiscoverResult {
-    #[serde(default)]
-    supported_versions: Vec<String>,
-    #[serde(default)]
-    capabilities: Value,
-    #[serde(default)]
-    instructions: Option<String>,
-    #[serde(default)]
-    ttl_ms: Option<u64>,
-    #[serde(default, rename = "_meta")]
-    meta: Map<String, Value>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
 /// What the probe found.
 enum Probe {
     Modern(Rc<InitializeResult>, u64),
@@ -218,36 +200,53 @@ impl Session {
 
     /// A modern answer, or [`Probe::Legacy`] for anything else.
     fn parse_discovery(&self, raw: &RawValue) -> Probe {
-        let Ok(found) = serde_json::from_str::<DiscoverResult>(raw.get()) else {
+        // Read through the object map (no derive: its `flatten` would cost the .wasm a buffering
+        // deserializer); a field of the wrong type makes the answer not a modern one.
+        let Ok(mut extra) = serde_json::from_str::<Map<String, Value>>(raw.get()) else {
             return Probe::Legacy;
         };
-        if !found
-            .supported_versions
-            .iter()
-            .any(|v| protocol::is_modern(v))
-        {
+        let versions: Vec<String> = match extra.remove("supportedVersions") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(v) => match serde_json::from_value(v) {
+                Ok(versions) => versions,
+                Err(_) => return Probe::Legacy,
+            },
+        };
+        if !versions.iter().any(|v| protocol::is_modern(v)) {
             return Probe::Legacy;
         }
-        let server_info = found
-            .meta
+        let capabilities = extra.remove("capabilities").unwrap_or_default();
+        let instructions = match extra.remove("instructions") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(text),
+            Some(_) => return Probe::Legacy,
+        };
+        let ttl = match extra.remove("ttlMs") {
+            None | Some(Value::Null) => 0,
+            Some(v) => match v.as_u64() {
+                Some(ttl) => ttl,
+                None => return Probe::Legacy,
+            },
+        };
+        let meta = match extra.remove("_meta") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(meta)) => meta,
+            Some(_) => return Probe::Legacy,
+        };
+        let server_info = meta
             .get(meta_keys::SERVER_INFO)
             .and_then(|v| serde_json::from_value::<Implementation>(v.clone()).ok())
             .unwrap_or_else(|| Implementation::new(self.server(), ""));
-        let mut extra = found.extra;
-        extra.insert(
-            "supportedVersions".into(),
-            Value::from(found.supported_versions),
-        );
-        if !found.meta.is_empty() {
-            extra.insert("_meta".into(), Value::Object(found.meta));
+        extra.insert("supportedVersions".into(), Value::from(versions));
+        if !meta.is_empty() {
+            extra.insert("_meta".into(), Value::Object(meta));
         }
-        let ttl = found.ttl_ms.unwrap_or(0);
         extra.insert("ttlMs".into(), Value::from(ttl));
         let result = InitializeResult {
             protocol_version: protocol::MODERN_VERSION.to_owned(),
-            capabilities: found.capabilities,
+            capabilities,
             server_info,
-            instructions: found.instructions,
+            instructions,
             extra,
         };
         Probe::Modern(Rc::new(result), ttl)
