@@ -33,6 +33,15 @@ impl RawObject {
         found
     }
 
+    /// Field `key` (its last copy, as JSON parsers read it).
+    pub fn get(&self, key: &str) -> Option<&RawValue> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| &**v)
+    }
+
     /// Sets field `key` to `value`, in place of any field of that name.
     pub fn insert(&mut self, key: &str, value: Box<RawValue>) {
         self.remove(key);

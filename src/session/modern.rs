@@ -6,7 +6,6 @@
 //! requests, SEP-2322). Tool arguments marked `x-mcp-header` travel as `Mcp-Param-*` headers too.
 
 use futures_util::future;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -23,14 +22,8 @@ const STATE_ONLY_FIRST_MS: u64 = 50;
 const STATE_ONLY_CAP_MS: u64 = 250;
 
 /// The parts of an `InputRequiredResult` the client acts on.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct InputRequired {
-    #[serde(default)]
-    result_type: Option<String>,
-    #[serde(default)]
     input_requests: Option<Map<String, Value>>,
-    #[serde(default)]
     request_state: Option<String>,
 }
 
@@ -282,8 +275,26 @@ fn input_required(raw: &RawValue) -> Option<InputRequired> {
     if !raw.get().contains("input_required") {
         return None;
     }
-    let parsed: InputRequired = serde_json::from_str(raw.get()).ok()?;
-    (parsed.result_type.as_deref() == Some("input_required")).then_some(parsed)
+    // Read through the object map (a derive costs the .wasm a deserializer of its own); a field
+    // of the wrong type makes it not an `InputRequiredResult`, as before.
+    let mut fields: Map<String, Value> = serde_json::from_str(raw.get()).ok()?;
+    if fields.get("resultType").and_then(Value::as_str) != Some("input_required") {
+        return None;
+    }
+    let input_requests = match fields.remove("inputRequests") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(requests)) => Some(requests),
+        Some(_) => return None,
+    };
+    let request_state = match fields.remove("requestState") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(state)) => Some(state),
+        Some(_) => return None,
+    };
+    Some(InputRequired {
+        input_requests,
+        request_state,
+    })
 }
 
 #[cfg(test)]

@@ -136,9 +136,14 @@ pub(super) fn param_headers(map: &HeaderMap, arguments: Option<&Value>) -> Vec<(
 /// annotations are invalid (`None`: nothing dropped, use the page as it is).
 pub(super) fn absorb_tools(page: &RawValue, known: &mut ToolHeaders) -> Option<Box<RawValue>> {
     if !page.get().contains(KEYWORD) {
-        if let Ok(listed) = serde_json::from_str::<Listed>(page.get()) {
-            for tool in listed.tools {
-                known.remove(&tool.name);
+        if let Ok(page) = serde_json::from_str::<Value>(page.get()) {
+            let tools = page.get("tools").and_then(Value::as_array);
+            for name in tools
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.get("name")?.as_str())
+            {
+                known.remove(name);
             }
         }
         return None;
@@ -171,17 +176,6 @@ pub(super) fn absorb_tools(page: &RawValue, known: &mut ToolHeaders) -> Option<B
     }
     result.insert("tools".into(), Value::Array(kept));
     crate::jsonrpc::to_raw(&result).ok()
-}
-
-#[derive(serde::Deserialize)]
-struct Listed {
-    #[serde(default)]
-    tools: Vec<Named>,
-}
-
-#[derive(serde::Deserialize)]
-struct Named {
-    name: String,
 }
 
 #[cfg(test)]

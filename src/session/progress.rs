@@ -93,15 +93,11 @@ impl Session {
         let Some(params) = &notification.params else {
             return;
         };
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Token {
-            progress_token: serde_json::Value,
-        }
-        let Ok(token) = serde_json::from_str::<Token>(params.get()) else {
-            return;
-        };
-        let Some(token) = token.progress_token.as_i64() else {
+        // Only integer tokens are ours (see `with_progress_token`).
+        let Some(token) = RawObject::parse(params.get())
+            .ok()
+            .and_then(|fields| fields.get("progressToken")?.get().parse::<i64>().ok())
+        else {
             return;
         };
         let sink = (self.inner.progress.borrow().iter())
