@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::raw_object::RawObject;
+
 /// The id of a JSON-RPC request: a number or a string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -110,20 +112,46 @@ pub enum Message {
     Response(Response),
 }
 
-#[derive(Deserialize)]
+/// One message's fields as sent, read through [`RawObject`] (one parser for every object the
+/// crate reads, where a derive would cost the .wasm a deserializer of its own). `null` reads as
+/// absent, as the derive's `Option`s read it.
 struct WireMessage {
-    #[serde(default)]
     jsonrpc: Option<String>,
-    #[serde(default)]
     id: Option<RequestId>,
-    #[serde(default)]
     method: Option<String>,
-    #[serde(default)]
     params: Option<Box<RawValue>>,
-    #[serde(default)]
     result: Option<Box<RawValue>>,
-    #[serde(default)]
     error: Option<ErrorObject>,
+}
+
+impl WireMessage {
+    fn read(mut fields: RawObject) -> Result<Self, String> {
+        let mut raw = |key: &str| fields.remove(key).filter(|v| v.get() != "null");
+        let (jsonrpc, id, method) = (raw("jsonrpc"), raw("id"), raw("method"));
+        let (params, result, error) = (raw("params"), raw("result"), raw("error"));
+        Ok(WireMessage {
+            jsonrpc: match jsonrpc {
+                // The common case, without a parse.
+                Some(v) if v.get() == "\"2.0\"" => Some("2.0".to_owned()),
+                v => typed(v, "jsonrpc")?,
+            },
+            id: typed(id, "id")?,
+            method: typed(method, "method")?,
+            params,
+            result,
+            error: typed(error, "error")?,
+        })
+    }
+}
+
+/// Field `key`'s raw value read as a `T`.
+fn typed<T: serde::de::DeserializeOwned>(
+    raw: Option<Box<RawValue>>,
+    key: &str,
+) -> Result<Option<T>, String> {
+    raw.map(|v| serde_json::from_str(v.get()))
+        .transpose()
+        .map_err(|e| format!("malformed JSON-RPC message: field '{key}': {e}"))
 }
 
 impl WireMessage {
@@ -161,13 +189,16 @@ impl WireMessage {
 pub fn parse_messages(text: &str) -> Result<Vec<Message>, String> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
-        let batch: Vec<WireMessage> =
+        let batch: Vec<RawObject> =
             serde_json::from_str(trimmed).map_err(|e| format!("malformed JSON-RPC batch: {e}"))?;
-        batch.into_iter().map(WireMessage::classify).collect()
+        batch
+            .into_iter()
+            .map(|fields| WireMessage::read(fields)?.classify())
+            .collect()
     } else {
-        let one: WireMessage = serde_json::from_str(trimmed)
+        let one: RawObject = serde_json::from_str(trimmed)
             .map_err(|e| format!("malformed JSON-RPC message: {e}"))?;
-        Ok(vec![one.classify()?])
+        Ok(vec![WireMessage::read(one)?.classify()?])
     }
 }
 
@@ -260,6 +291,35 @@ mod tests {
         assert_eq!(id(r#""\u0041""#), Ok(RequestId::String("A".into())));
         for bad in ["1.5", "18446744073709551615", "null", "[]", "{}", "true"] {
             assert!(id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn null_fields_read_as_absent_and_mistyped_ones_are_refused() {
+        match one(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"m"}}"#) {
+            Message::Response(Response {
+                id: None,
+                outcome: Err(e),
+            }) => assert_eq!(e.code, -32600),
+            other => panic!("{other:?}"),
+        }
+        match one(r#"{"method":"notifications/x","params":null,"jsonrpc":"2.0"}"#) {
+            Message::Notification(n) => assert!(n.params.is_none()),
+            other => panic!("{other:?}"),
+        }
+        for (bad, needle) in [
+            (r#"{"jsonrpc":"2.0","id":{},"result":{}}"#, "'id'"),
+            (r#"{"jsonrpc":"2.0","id":1,"error":"no"}"#, "'error'"),
+            (r#"{"jsonrpc":"2.0","method":7}"#, "'method'"),
+            (r#"{"jsonrpc":2,"id":1,"result":{}}"#, "'jsonrpc'"),
+            (r#"{"jsonrpc":"1.0","id":1,"result":{}}"#, "JSON-RPC 2.0"),
+            (r#"{"jsonrpc":"2.0","id":1,"result":null}"#, "neither"),
+            (r#"[{"jsonrpc":"2.0","id":1,"result":{}},3]"#, "batch"),
+        ] {
+            let Err(e) = parse_messages(bad) else {
+                panic!("{bad} was accepted");
+            };
+            assert!(e.contains(needle), "{bad}: {e}");
         }
     }
 
