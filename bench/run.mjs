@@ -116,6 +116,18 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   });
 }
 
+// CPU time (user + system, µs) a child process has used so far, from /proc (Linux; null elsewhere).
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim()) || 100;
+function childCpuUs(child) {
+  try {
+    const stat = fs.readFileSync(`/proc/${child.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1e6; // utime, stime
+  } catch {
+    return null;
+  }
+}
+
 async function startServer(label, script, args) {
   const child = spawn(process.execPath, [script, "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -816,6 +828,7 @@ async function sectionThroughput(servers, clients, S) {
       for (const name of order) {
         const before = await srv.stats();
         const cpu0 = process.cpuUsage();
+        const serverCpu0 = childCpuUs(srv.child);
         const t0 = now();
         const deadline = t0 + 60000;
         let done = 0;
@@ -862,12 +875,15 @@ async function sectionThroughput(servers, clients, S) {
           cpu = process.cpuUsage(cpu0);
           await c.close().catch(() => {});
         }
+        const serverCpu1 = childCpuUs(srv.child);
         const after = await srv.stats();
         ((out[srv.key] ??= {})[name] ??= []).push({
           perSec: (done / wallMs) * 1000,
           inits: after.initialize - before.initialize,
           calls: done,
           cpuUsPerCall: (cpu.user + cpu.system) / Math.max(1, done),
+          // The server's CPU over the same region (includes its two /__stats answers; /proc counts in ticks).
+          serverCpuUsPerCall: serverCpu0 === null || serverCpu1 === null ? null : (serverCpu1 - serverCpu0) / Math.max(1, done),
         });
       }
     }
@@ -1460,6 +1476,8 @@ function report(meta) {
     p("All agents start at once; every client starts cold inside the timed region (raw: one initialize; pool: a fresh");
     p(`\`McpPool\`; sdk: one connect; no pool: ${AGENTS} connects, one per agent, or one per call, ${AGENTS * CALLS_PER_AGENT} in all,`);
     p("bounded at 12 s). Initializes counted by the server. \"pool ÷ this\" is the pool's calls/s over this client's, per run.");
+    p(`"server CPU" is the server process's CPU time over the same region (from /proc, in ${1000 / CLK_TCK} ms ticks) per call: with client and`);
+    p("server each on a core of their own, calls/s cannot exceed 10⁶ ÷ the larger of the two CPU figures.");
     p();
     const rows = [];
     for (const srv of Object.keys(TP)) {
@@ -1473,6 +1491,7 @@ function report(meta) {
           fmtM(mmm(a.map((x) => x.perSec)), 0),
           `${Math.min(...inits)}–${Math.max(...inits)}`,
           fmt(median(a.map((x) => x.cpuUsPerCall)), 0),
+          a.some((x) => x.serverCpuUsPerCall == null) ? "" : fmt(median(a.map((x) => x.serverCpuUsPerCall)), 0),
           name === "pool" ? "1" : fmtM(mmm(TP[srv].pool.map((x, i) => x.perSec / a[i].perSec)), 2),
           `${Math.min(...a.map((x) => x.calls))}`,
         ]);
@@ -1489,7 +1508,7 @@ function report(meta) {
         });
       }
     }
-    p(table(["server", "client", "calls/s", "initializes", "CPU µs/call (median)", "pool ÷ this (calls/s)", "calls done (min)"], rows));
+    p(table(["server", "client", "calls/s", "initializes", "CPU µs/call (median)", "server CPU µs/call (median)", "pool ÷ this (calls/s)", "calls done (min)"], rows));
     p();
   }
 
