@@ -17,7 +17,7 @@ mod stats;
 mod tools;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +37,7 @@ use crate::error::Error;
 use crate::limit::{LimitedTransport, Limiter};
 use crate::runtime::Runtime;
 use crate::session::{NotificationHandler, Session, SessionConfig};
+use crate::vecmap::VecMap;
 use server::{Counters, Grant, Limits, Server, Waiter};
 
 /// Distinguishes pools, so a lease from another pool is recognised.
@@ -78,12 +79,12 @@ pub(crate) struct PoolInner {
     state: RefCell<PoolState>,
     on_notification: RefCell<Option<NotificationHandler>>,
     /// Qualified tool name → (server, tool), from the last `list_all_tools`.
-    routes: RefCell<BTreeMap<String, (String, String)>>,
+    routes: RefCell<VecMap<String, (String, String)>>,
 }
 
 #[derive(Default)]
 struct PoolState {
-    servers: BTreeMap<String, Server>,
+    servers: VecMap<String, Server>,
     closed: bool,
     next_id: u64,
     health: Option<AbortHandle>,
@@ -92,7 +93,7 @@ struct PoolState {
     /// Counters of servers that were unregistered.
     retired: Counters,
     /// Snapshot parts for servers not registered yet, applied when they register.
-    pending_restore: BTreeMap<String, snapshot::ServerSnapshot>,
+    pending_restore: VecMap<String, snapshot::ServerSnapshot>,
 }
 
 impl PoolState {

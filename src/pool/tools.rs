@@ -2,8 +2,6 @@
 //! qualified names, collisions reported (never silently dropped or renamed by load order), and
 //! calls routed by qualified name.
 
-use std::collections::BTreeMap;
-
 use futures_util::future;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -14,6 +12,7 @@ use crate::error::Error;
 use crate::jsonrpc;
 use crate::protocol::methods;
 use crate::session::RequestOptions;
+use crate::vecmap::VecMap;
 
 /// A tool in the pool-wide catalog.
 #[derive(Debug, Clone)]
@@ -43,7 +42,7 @@ pub struct AllTools {
     /// Names that collided (and how they were resolved).
     pub collisions: Vec<Collision>,
     /// Servers that could not be listed, with why.
-    pub errors: BTreeMap<String, Error>,
+    pub errors: VecMap<String, Error>,
 }
 
 #[derive(Deserialize)]
@@ -87,11 +86,17 @@ impl Pool {
                 }
             }
         }
-        let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut by_name: VecMap<String, Vec<usize>> = VecMap::new();
         for (i, (server, tool, _)) in entries.iter().enumerate() {
-            by_name.entry(qualify(server, tool)).or_default().push(i);
+            let name = qualify(server, tool);
+            match by_name.get_mut(&name) {
+                Some(members) => members.push(i),
+                None => {
+                    by_name.insert(name, vec![i]);
+                }
+            }
         }
-        let mut routes = BTreeMap::new();
+        let mut routes = VecMap::new();
         for (name, members) in by_name {
             let collided = members.len() > 1;
             if collided {
