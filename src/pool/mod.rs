@@ -17,7 +17,6 @@ mod stats;
 mod tools;
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -210,7 +209,7 @@ impl Pool {
             conns: Vec::new(),
             opening: Vec::new(),
             next_open_id: 0,
-            waiters: VecDeque::new(),
+            waiters: Vec::new(),
             counters: Counters::default(),
             breaker: Default::default(),
             catalog: Default::default(),
@@ -484,7 +483,7 @@ impl PoolInner {
         let waiter_id = state.next_id();
         let server = state.servers.get_mut(server_name)?;
         let (tx, rx) = oneshot::channel();
-        server.waiters.push_back(Waiter {
+        server.waiters.push(Waiter {
             id: waiter_id,
             tx,
             open_pending: false,
