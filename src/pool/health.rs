@@ -10,6 +10,7 @@ use futures_util::future::{self, AbortHandle, Abortable, FutureExt};
 
 use super::breaker::{Allow, CircuitState};
 use super::dispatch::close_bounded;
+use super::join::join_all;
 use super::PoolInner;
 use crate::session::Session;
 use crate::time::expired;
@@ -128,12 +129,12 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     // Closes are awaited, not spawned: a pass handed to a Worker's `ctx.waitUntil()` then covers
     // every DELETE it issues.
     let close_timeout = pool.options.request_timeout_ms;
-    let closing = future::join_all(
+    let closing = join_all(
         evicted
             .into_iter()
             .map(|s| close_bounded(s, &pool.rt, close_timeout)),
     );
-    let pings = future::join_all(checks.into_iter().map(|check| async move {
+    let pings = join_all(checks.into_iter().map(|check| async move {
         let ok = check.session.ping(Some(ping_timeout)).await.is_ok();
         (check, ok)
     }));
@@ -172,7 +173,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
             }
         }
     }
-    future::join_all(
+    join_all(
         dead.into_iter()
             .map(|s| close_bounded(s, &pool.rt, ping_timeout)),
     )

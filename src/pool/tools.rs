@@ -2,10 +2,10 @@
 //! qualified names, collisions reported (never silently dropped or renamed by load order), and
 //! calls routed by qualified name.
 
-use futures_util::future;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::join::join_all;
 use super::naming::{hashed, qualify};
 use super::Pool;
 use crate::error::Error;
@@ -55,7 +55,7 @@ impl Pool {
     /// qualified names, and remembers the routes for [`Pool::call_tool`].
     pub async fn list_all_tools(&self) -> AllTools {
         let names = self.servers();
-        let listings = future::join_all(names.iter().map(|server| async move {
+        let listings = join_all(names.iter().map(|server| async move {
             let lease = self.get(server).await?;
             let raw = lease.list_tools_raw(false, None).await?;
             #[derive(Deserialize)]
