@@ -120,14 +120,18 @@ impl Pool {
                     name.clone()
                 };
                 routes.insert(qualified.clone(), (server.clone(), tool.clone()));
-                all.tools.push(QualifiedTool {
-                    name: qualified,
-                    server: server.clone(),
-                    tool: raw.clone(),
-                });
+                // Sorted by name as they come (after any equal name: stable), with no sort code.
+                let at = all.tools.partition_point(|t| t.name <= qualified);
+                all.tools.insert(
+                    at,
+                    QualifiedTool {
+                        name: qualified,
+                        server: server.clone(),
+                        tool: raw.clone(),
+                    },
+                );
             }
         }
-        all.tools.sort_by(|a, b| a.name.cmp(&b.name));
         *self.inner.routes.borrow_mut() = routes;
         all
     }
