@@ -86,23 +86,23 @@ impl Pool {
                 }
             }
         }
-        let mut by_name: VecMap<String, Vec<usize>> = VecMap::new();
+        // (plain qualified name, entry), sorted by name; entries of one name in listing order.
+        let mut by_name: Vec<(String, usize)> = Vec::with_capacity(entries.len());
         for (i, (server, tool, _)) in entries.iter().enumerate() {
             let name = qualify(server, tool);
-            match by_name.get_mut(&name) {
-                Some(members) => members.push(i),
-                None => {
-                    by_name.insert(name, vec![i]);
-                }
-            }
+            let at = by_name.partition_point(|(n, _)| *n <= name);
+            by_name.insert(at, (name, i));
         }
         let mut routes = VecMap::new();
-        for (name, members) in by_name {
+        for members in by_name.chunk_by(|a, b| a.0 == b.0) {
+            let Some((name, _)) = members.first() else {
+                continue;
+            };
             let collided = members.len() > 1;
             if collided {
                 let tools = members
                     .iter()
-                    .filter_map(|&i| entries.get(i))
+                    .filter_map(|&(_, i)| entries.get(i))
                     .map(|(s, t, _)| (s.clone(), t.clone()))
                     .collect();
                 all.collisions.push(Collision {
@@ -110,7 +110,7 @@ impl Pool {
                     tools,
                 });
             }
-            for i in members {
+            for &(_, i) in members {
                 let Some((server, tool, raw)) = entries.get(i) else {
                     continue;
                 };
