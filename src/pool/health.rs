@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use futures_util::future::{self, AbortHandle, Abortable, FutureExt};
+use futures_util::future::{AbortHandle, Abortable, FutureExt};
 
 use super::breaker::{Allow, CircuitState};
 use super::dispatch::close_bounded;
@@ -129,16 +129,20 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     // Closes are awaited, not spawned: a pass handed to a Worker's `ctx.waitUntil()` then covers
     // every DELETE it issues.
     let close_timeout = pool.options.request_timeout_ms;
-    let closing = join_all(
-        evicted
-            .into_iter()
-            .map(|s| close_bounded(s, &pool.rt, close_timeout)),
-    );
-    let pings = join_all(checks.into_iter().map(|check| async move {
-        let ok = check.session.ping(Some(ping_timeout)).await.is_ok();
-        (check, ok)
-    }));
-    let (_, results) = future::join(closing, pings).await;
+    // One join for both, closes and pings (boxed to one type): they run concurrently.
+    let closing = evicted.into_iter().map(|s| {
+        close_bounded(s, &pool.rt, close_timeout)
+            .map(|()| None)
+            .boxed_local()
+    });
+    let pings = checks.into_iter().map(|check| {
+        async move {
+            let ok = check.session.ping(Some(ping_timeout)).await.is_ok();
+            Some((check, ok))
+        }
+        .boxed_local()
+    });
+    let results = join_all(closing.chain(pings)).await.into_iter().flatten();
     let mut dead: Vec<Session> = Vec::new();
     {
         let mut state = pool.state.borrow_mut();
