@@ -39,6 +39,7 @@ pub mod session;
 pub mod sse;
 pub mod time;
 pub mod transport;
+pub mod vecmap;
 
 pub use config::{PoolOptions, ServerOptions, TransportMode};
 pub use error::Error;

@@ -6,7 +6,6 @@
 //! queues them itself instead, fairly, under the callers' own timeouts.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -26,7 +25,7 @@ struct LimiterState {
     capacity: usize,
     in_use: usize,
     /// Waiters in arrival order: (ticket, waker, granted).
-    queue: VecDeque<Rc<RefCell<Ticket>>>,
+    queue: Vec<Rc<RefCell<Ticket>>>,
 }
 
 #[derive(Default)]
@@ -42,7 +41,7 @@ impl Limiter {
             state: RefCell::new(LimiterState {
                 capacity: capacity.max(1),
                 in_use: 0,
-                queue: VecDeque::new(),
+                queue: Vec::new(),
             }),
         })
     }
@@ -130,7 +129,7 @@ impl Future for Acquire {
             None => {
                 let ticket = Rc::new(RefCell::new(Ticket::default()));
                 let mut state = limiter.state.borrow_mut();
-                state.queue.push_back(ticket.clone());
+                state.queue.push(ticket.clone());
                 Limiter::grant(&mut state);
                 drop(state);
                 self.ticket = Some(ticket.clone());

@@ -115,9 +115,7 @@ impl PoolInner {
                         let Some(at) = server.waiters.iter().position(|w| !w.open_pending) else {
                             break;
                         };
-                        let Some(waiter) = server.waiters.remove(at) else {
-                            break;
-                        };
+                        let waiter = server.waiters.remove(at);
                         match self.lease_on(server, i, now) {
                             Some(lease) => grants.push((waiter.tx, Grant::Lease(lease))),
                             None => break,

@@ -6,10 +6,11 @@
 
 use std::rc::Rc;
 
-use futures_util::future::{self, AbortHandle, Abortable, FutureExt};
+use futures_util::future::{AbortHandle, Abortable, FutureExt};
 
 use super::breaker::{Allow, CircuitState};
 use super::dispatch::close_bounded;
+use super::join::join_all;
 use super::PoolInner;
 use crate::session::Session;
 use crate::time::expired;
@@ -128,16 +129,20 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     // Closes are awaited, not spawned: a pass handed to a Worker's `ctx.waitUntil()` then covers
     // every DELETE it issues.
     let close_timeout = pool.options.request_timeout_ms;
-    let closing = future::join_all(
-        evicted
-            .into_iter()
-            .map(|s| close_bounded(s, &pool.rt, close_timeout)),
-    );
-    let pings = future::join_all(checks.into_iter().map(|check| async move {
-        let ok = check.session.ping(Some(ping_timeout)).await.is_ok();
-        (check, ok)
-    }));
-    let (_, results) = future::join(closing, pings).await;
+    // One join for both, closes and pings (boxed to one type): they run concurrently.
+    let closing = evicted.into_iter().map(|s| {
+        close_bounded(s, &pool.rt, close_timeout)
+            .map(|()| None)
+            .boxed_local()
+    });
+    let pings = checks.into_iter().map(|check| {
+        async move {
+            let ok = check.session.ping(Some(ping_timeout)).await.is_ok();
+            Some((check, ok))
+        }
+        .boxed_local()
+    });
+    let results = join_all(closing.chain(pings)).await.into_iter().flatten();
     let mut dead: Vec<Session> = Vec::new();
     {
         let mut state = pool.state.borrow_mut();
@@ -172,7 +177,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
             }
         }
     }
-    future::join_all(
+    join_all(
         dead.into_iter()
             .map(|s| close_bounded(s, &pool.rt, ping_timeout)),
     )

@@ -9,6 +9,7 @@ mod breaker;
 mod catalog;
 mod dispatch;
 mod health;
+mod join;
 mod lease;
 mod naming;
 mod server;
@@ -17,7 +18,6 @@ mod stats;
 mod tools;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +37,7 @@ use crate::error::Error;
 use crate::limit::{LimitedTransport, Limiter};
 use crate::runtime::Runtime;
 use crate::session::{NotificationHandler, Session, SessionConfig};
+use crate::vecmap::VecMap;
 use server::{Counters, Grant, Limits, Server, Waiter};
 
 /// Distinguishes pools, so a lease from another pool is recognised.
@@ -78,12 +79,12 @@ pub(crate) struct PoolInner {
     state: RefCell<PoolState>,
     on_notification: RefCell<Option<NotificationHandler>>,
     /// Qualified tool name → (server, tool), from the last `list_all_tools`.
-    routes: RefCell<BTreeMap<String, (String, String)>>,
+    routes: RefCell<VecMap<String, (String, String)>>,
 }
 
 #[derive(Default)]
 struct PoolState {
-    servers: BTreeMap<String, Server>,
+    servers: VecMap<String, Server>,
     closed: bool,
     next_id: u64,
     health: Option<AbortHandle>,
@@ -92,7 +93,7 @@ struct PoolState {
     /// Counters of servers that were unregistered.
     retired: Counters,
     /// Snapshot parts for servers not registered yet, applied when they register.
-    pending_restore: BTreeMap<String, snapshot::ServerSnapshot>,
+    pending_restore: VecMap<String, snapshot::ServerSnapshot>,
 }
 
 impl PoolState {
@@ -209,7 +210,7 @@ impl Pool {
             conns: Vec::new(),
             opening: Vec::new(),
             next_open_id: 0,
-            waiters: VecDeque::new(),
+            waiters: Vec::new(),
             counters: Counters::default(),
             breaker: Default::default(),
             catalog: Default::default(),
@@ -431,7 +432,7 @@ fn drain_server(mut server: Server, error: &Error) -> Vec<(Session, u64)> {
 
 /// Closes sessions concurrently, each bounded by its timeout.
 async fn close_all(sessions: Vec<(Session, u64)>, rt: &Runtime) {
-    future::join_all(
+    join::join_all(
         sessions
             .into_iter()
             .map(|(s, ms)| dispatch::close_bounded(s, rt, ms)),
@@ -483,7 +484,7 @@ impl PoolInner {
         let waiter_id = state.next_id();
         let server = state.servers.get_mut(server_name)?;
         let (tx, rx) = oneshot::channel();
-        server.waiters.push_back(Waiter {
+        server.waiters.push(Waiter {
             id: waiter_id,
             tx,
             open_pending: false,

@@ -1,7 +1,6 @@
 //! One registered server's state: its sessions, its wait queue, its counters, and the pure
 //! decision of what a getter gets next.
 
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use futures_channel::oneshot;
@@ -101,7 +100,8 @@ pub(super) struct Server {
     pub(super) opening: Vec<Opening>,
     /// Ids for [`Opening`]s.
     pub(super) next_open_id: u64,
-    pub(super) waiters: VecDeque<Waiter>,
+    /// Getters waiting, in arrival order.
+    pub(super) waiters: Vec<Waiter>,
     pub(super) counters: Counters,
     pub(super) breaker: Breaker,
     pub(super) catalog: CatalogSlot,
@@ -227,7 +227,10 @@ impl Server {
 
     /// Takes the waiter at the head of the queue.
     pub(super) fn pop_waiter(&mut self) -> Option<Waiter> {
-        let waiter = self.waiters.pop_front()?;
+        if self.waiters.is_empty() {
+            return None;
+        }
+        let waiter = self.waiters.remove(0);
         if waiter.open_pending {
             self.hand_over_open(waiter.id);
         }
@@ -255,7 +258,7 @@ impl Server {
     /// Removes the waiter with this id, if it is still queued.
     pub(super) fn remove_waiter(&mut self, waiter_id: u64) -> Option<Waiter> {
         let at = self.waiters.iter().position(|w| w.id == waiter_id)?;
-        let waiter = self.waiters.remove(at)?;
+        let waiter = self.waiters.remove(at);
         if waiter.open_pending {
             self.hand_over_open(waiter.id);
         }

@@ -1,7 +1,6 @@
 //! Snapshots: what a new process or Worker isolate needs to start warm (sessions it can resume
 //! without a handshake), never headers or tokens.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +10,7 @@ use super::catalog::Catalog;
 use super::{Pool, PoolInner, PoolState};
 use crate::error::Error;
 use crate::session::{Session, SessionSnapshot};
+use crate::vecmap::VecMap;
 
 /// The current snapshot format.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -24,7 +24,7 @@ pub struct PoolSnapshot {
     /// When it was taken, on the pool's clock (ms).
     pub taken_at_ms: u64,
     /// Per server name.
-    pub servers: BTreeMap<String, ServerSnapshot>,
+    pub servers: VecMap<String, ServerSnapshot>,
 }
 
 /// The resumable sessions of one server.

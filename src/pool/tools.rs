@@ -2,18 +2,17 @@
 //! qualified names, collisions reported (never silently dropped or renamed by load order), and
 //! calls routed by qualified name.
 
-use std::collections::BTreeMap;
-
-use futures_util::future;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::join::join_all;
 use super::naming::{hashed, qualify};
 use super::Pool;
 use crate::error::Error;
 use crate::jsonrpc;
 use crate::protocol::methods;
 use crate::session::RequestOptions;
+use crate::vecmap::VecMap;
 
 /// A tool in the pool-wide catalog.
 #[derive(Debug, Clone)]
@@ -43,7 +42,7 @@ pub struct AllTools {
     /// Names that collided (and how they were resolved).
     pub collisions: Vec<Collision>,
     /// Servers that could not be listed, with why.
-    pub errors: BTreeMap<String, Error>,
+    pub errors: VecMap<String, Error>,
 }
 
 #[derive(Deserialize)]
@@ -56,7 +55,7 @@ impl Pool {
     /// qualified names, and remembers the routes for [`Pool::call_tool`].
     pub async fn list_all_tools(&self) -> AllTools {
         let names = self.servers();
-        let listings = future::join_all(names.iter().map(|server| async move {
+        let listings = join_all(names.iter().map(|server| async move {
             let lease = self.get(server).await?;
             let raw = lease.list_tools_raw(false, None).await?;
             #[derive(Deserialize)]
@@ -87,17 +86,23 @@ impl Pool {
                 }
             }
         }
-        let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        // (plain qualified name, entry), sorted by name; entries of one name in listing order.
+        let mut by_name: Vec<(String, usize)> = Vec::with_capacity(entries.len());
         for (i, (server, tool, _)) in entries.iter().enumerate() {
-            by_name.entry(qualify(server, tool)).or_default().push(i);
+            let name = qualify(server, tool);
+            let at = by_name.partition_point(|(n, _)| *n <= name);
+            by_name.insert(at, (name, i));
         }
-        let mut routes = BTreeMap::new();
-        for (name, members) in by_name {
+        let mut routes = VecMap::new();
+        for members in by_name.chunk_by(|a, b| a.0 == b.0) {
+            let Some((name, _)) = members.first() else {
+                continue;
+            };
             let collided = members.len() > 1;
             if collided {
                 let tools = members
                     .iter()
-                    .filter_map(|&i| entries.get(i))
+                    .filter_map(|&(_, i)| entries.get(i))
                     .map(|(s, t, _)| (s.clone(), t.clone()))
                     .collect();
                 all.collisions.push(Collision {
@@ -105,7 +110,7 @@ impl Pool {
                     tools,
                 });
             }
-            for i in members {
+            for &(_, i) in members {
                 let Some((server, tool, raw)) = entries.get(i) else {
                     continue;
                 };
@@ -115,14 +120,18 @@ impl Pool {
                     name.clone()
                 };
                 routes.insert(qualified.clone(), (server.clone(), tool.clone()));
-                all.tools.push(QualifiedTool {
-                    name: qualified,
-                    server: server.clone(),
-                    tool: raw.clone(),
-                });
+                // Sorted by name as they come (after any equal name: stable), with no sort code.
+                let at = all.tools.partition_point(|t| t.name <= qualified);
+                all.tools.insert(
+                    at,
+                    QualifiedTool {
+                        name: qualified,
+                        server: server.clone(),
+                        tool: raw.clone(),
+                    },
+                );
             }
         }
-        all.tools.sort_by(|a, b| a.name.cmp(&b.name));
         *self.inner.routes.borrow_mut() = routes;
         all
     }
