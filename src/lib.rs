@@ -29,6 +29,7 @@
 
 pub mod config;
 pub mod error;
+mod join;
 pub mod jsonrpc;
 pub mod limit;
 pub mod pool;

@@ -17,7 +17,7 @@ fn options() -> PoolOptions {
 }
 
 fn circuit(pool: &mcp_edge_pool::Pool) -> CircuitState {
-    pool.stats().servers[NAME].circuit
+    pool.stats().servers.get(NAME).expect("listed").circuit
 }
 
 #[test]
@@ -46,7 +46,7 @@ fn repeated_connect_failures_open_the_circuit_and_getters_fail_fast() {
     );
     let stats = pool.stats();
     assert_eq!((stats.connection_errors, stats.waiting), (3, 0));
-    assert_eq!(stats.servers[NAME].circuit_opens, 1);
+    assert_eq!(stats.servers.get(NAME).expect("listed").circuit_opens, 1);
 }
 
 #[test]

@@ -83,7 +83,15 @@ fn a_stateless_session_is_snapshotted_and_resumed_without_discovery() {
     fresh
         .register_http("s", URL, ServerOptions::default())
         .expect("register");
-    assert_eq!(fresh.stats().servers["s"].restored_connections, 1);
+    assert_eq!(
+        fresh
+            .stats()
+            .servers
+            .get("s")
+            .expect("listed")
+            .restored_connections,
+        1
+    );
     let p = fresh.clone();
     let lease = h.block_on(async move { p.get("s").await }).expect("lease");
     assert_eq!(lease.session().expect("session").era(), Era::Modern);

@@ -76,7 +76,7 @@ fn a_new_session_is_opened_while_under_the_cap_then_sessions_are_shared() {
     );
     let stats = pool.stats();
     assert_eq!(counts(&stats), (2, 0, 0, 4, 2));
-    assert_eq!(stats.servers[NAME].max_connections, 2);
+    assert_eq!(stats.servers.get(NAME).expect("listed").max_connections, 2);
 }
 
 #[test]

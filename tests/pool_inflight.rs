@@ -204,7 +204,14 @@ fn a_per_server_cap_leaves_other_servers_free() {
     h.advance(1_000);
     assert!(b.output("b").is_ok(), "b was not held up by a's queue");
     assert!(a[0].is_done() && !a[1].is_done());
-    assert_eq!(pool.stats().servers["a"].queued_requests, 1);
+    assert_eq!(
+        pool.stats()
+            .servers
+            .get("a")
+            .expect("listed")
+            .queued_requests,
+        1
+    );
     h.advance(2_000);
     assert!(a.iter().all(|t| t.output("a").is_ok()));
     assert!(counting.max.get() <= 2);

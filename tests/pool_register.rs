@@ -228,7 +228,14 @@ fn per_server_overrides_apply() {
         ..Default::default()
     };
     pool.register_http("one", URL, options).expect("register");
-    assert_eq!(pool.stats().servers["one"].max_connections, 1);
+    assert_eq!(
+        pool.stats()
+            .servers
+            .get("one")
+            .expect("listed")
+            .max_connections,
+        1
+    );
     let p = pool.clone();
     let lease = h
         .block_on(async move { p.get("one").await })

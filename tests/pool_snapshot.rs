@@ -73,7 +73,7 @@ fn a_restored_pool_skips_the_handshake_while_the_server_keeps_the_session() {
     assert_eq!(
         (
             stats.idle_connections,
-            stats.servers["s"].restored_connections
+            stats.servers.get("s").expect("listed").restored_connections
         ),
         (1, 1)
     );

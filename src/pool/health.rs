@@ -10,8 +10,8 @@ use futures_util::future::{AbortHandle, Abortable, FutureExt};
 
 use super::breaker::{Allow, CircuitState};
 use super::dispatch::close_bounded;
-use super::join::join_all;
 use super::PoolInner;
+use crate::join::join_all;
 use crate::session::Session;
 use crate::time::expired;
 

@@ -9,7 +9,6 @@ mod breaker;
 mod catalog;
 mod dispatch;
 mod health;
-mod join;
 mod lease;
 mod naming;
 mod server;
@@ -432,7 +431,7 @@ fn drain_server(mut server: Server, error: &Error) -> Vec<(Session, u64)> {
 
 /// Closes sessions concurrently, each bounded by its timeout.
 async fn close_all(sessions: Vec<(Session, u64)>, rt: &Runtime) {
-    join::join_all(
+    crate::join::join_all(
         sessions
             .into_iter()
             .map(|(s, ms)| dispatch::close_bounded(s, rt, ms)),

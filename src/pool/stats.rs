@@ -1,6 +1,6 @@
 //! Statistics: a `Copy`-cheap snapshot of the pool, totals and per server.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use super::breaker::CircuitState;
 use super::server::{Counters, Server};
@@ -71,7 +71,7 @@ pub struct Stats {
     /// HTTP requests waiting for a concurrency permit, all servers.
     pub queued_requests: usize,
     /// Per server, by name.
-    pub servers: BTreeMap<String, ServerStats>,
+    pub servers: VecMap<String, ServerStats>,
 }
 
 fn server_stats(server: &Server) -> ServerStats {

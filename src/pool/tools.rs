@@ -5,10 +5,10 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::join::join_all;
 use super::naming::{hashed, qualify};
 use super::Pool;
 use crate::error::Error;
+use crate::join::join_all;
 use crate::jsonrpc;
 use crate::protocol::methods;
 use crate::session::RequestOptions;

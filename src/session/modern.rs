@@ -5,7 +5,6 @@
 //! answers with an `InputRequiredResult` that the client fulfils and re-sends (multi round-trip
 //! requests, SEP-2322). Tool arguments marked `x-mcp-header` travel as `Mcp-Param-*` headers too.
 
-use futures_util::future;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -217,7 +216,7 @@ impl Session {
             calls.push(async move { (key, handler(params).await) });
         }
         let mut answers = Map::new();
-        for (key, outcome) in future::join_all(calls).await {
+        for (key, outcome) in crate::join::join_all(calls).await {
             let result = outcome.map_err(|e| Error::Rpc {
                 server: self.server().to_owned(),
                 code: e.code,

@@ -3,8 +3,6 @@
 //! those arguments into `Mcp-Param-<token>` headers, so gateways can route without parsing the
 //! body. Tools whose annotations are invalid are dropped from listings, as the spec requires.
 
-use std::collections::BTreeMap;
-
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -19,7 +17,7 @@ const PREFIX: &str = "Mcp-Param-";
 pub(super) type HeaderMap = Vec<(Vec<String>, String)>;
 
 /// Every tool's [`HeaderMap`], by tool name.
-pub(super) type ToolHeaders = BTreeMap<String, HeaderMap>;
+pub(super) type ToolHeaders = crate::vecmap::VecMap<String, HeaderMap>;
 
 /// Schema keywords whose values are schemas (leaving the pure `properties` chain).
 const SINGLE: [&str; 11] = [
