@@ -33,22 +33,13 @@ impl Catalog {
     }
 }
 
-/// The `ttlMs` a stateless-era list result carries.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListTtl {
-    #[serde(default)]
-    ttl_ms: Option<u64>,
-}
-
 /// The `ttlMs` of a list result, if it has one.
 fn server_ttl(tools: &RawValue) -> Option<u64> {
     if !tools.get().contains("\"ttlMs\"") {
         return None;
     }
-    serde_json::from_str::<ListTtl>(tools.get())
-        .ok()
-        .and_then(|l| l.ttl_ms)
+    let list = crate::raw_object::RawObject::parse(tools.get()).ok()?;
+    list.get("ttlMs")?.get().parse().ok()
 }
 
 /// A server's catalog state: the cached result and an epoch bumped by every invalidation, so a

@@ -2,7 +2,7 @@
 //! qualified names, collisions reported (never silently dropped or renamed by load order), and
 //! calls routed by qualified name.
 
-use serde::Deserialize;
+use crate::raw_object::RawObject;
 use serde_json::value::RawValue;
 
 use super::naming::{hashed, qualify};
@@ -45,11 +45,6 @@ pub struct AllTools {
     pub errors: VecMap<String, Error>,
 }
 
-#[derive(Deserialize)]
-struct ToolName {
-    name: String,
-}
-
 impl Pool {
     /// Lists every registered server's tools (from each server's catalog when fresh) under
     /// qualified names, and remembers the routes for [`Pool::call_tool`].
@@ -58,15 +53,16 @@ impl Pool {
         let listings = join_all(names.iter().map(|server| async move {
             let lease = self.get(server).await?;
             let raw = lease.list_tools_raw(false, None).await?;
-            #[derive(Deserialize)]
-            struct Listing {
-                #[serde(default)]
-                tools: Vec<Box<RawValue>>,
+            let malformed =
+                |e: String| Error::protocol(server, format!("malformed tools/list result: {e}"));
+            let tools = RawObject::parse(raw.get())
+                .map_err(malformed)?
+                .remove("tools");
+            match tools.filter(|t| t.get() != "null") {
+                None => Ok(Vec::new()),
+                Some(tools) => serde_json::from_str::<Vec<Box<RawValue>>>(tools.get())
+                    .map_err(|e| malformed(e.to_string())),
             }
-            let listing: Listing = serde_json::from_str(raw.get()).map_err(|e| {
-                Error::protocol(server, format!("malformed tools/list result: {e}"))
-            })?;
-            Ok::<_, Error>(listing.tools)
         }))
         .await;
         let mut all = AllTools::default();
@@ -75,8 +71,9 @@ impl Pool {
             match listing {
                 Ok(tools) => {
                     for tool in tools {
-                        let name = serde_json::from_str::<ToolName>(tool.get())
-                            .map(|t| t.name)
+                        let name = RawObject::parse(tool.get())
+                            .ok()
+                            .and_then(|t| serde_json::from_str(t.get("name")?.get()).ok())
                             .unwrap_or_default();
                         entries.push((server.clone(), name, tool));
                     }
