@@ -3,15 +3,15 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use super::task::spawn_promise as future_to_promise;
 use js_sys::Promise;
 use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 use super::abort::{from_json, on_abort, to_json};
-use super::errors::{js_result, to_js};
+use super::errors::js_result;
 use super::options::{call_options, string_arg};
 use super::pool::Handed;
+use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PromptArgsArg};
 use crate::error::Error;
 use crate::jsonrpc;
@@ -217,13 +217,13 @@ impl JsClient {
     fn run(&self, call: Call, options: &JsValue) -> Promise {
         let lease = self.lease();
         let options = call_options(options);
-        future_to_promise(async move {
-            let options = options.map_err(|e| to_js(&e))?;
+        spawn_promise(Box::pin(async move {
+            let options = options?;
             let Some(lease) = lease.filter(|lease| !lease.is_released()) else {
-                return Err(to_js(&Error::LeaseReleased));
+                return Err(Error::LeaseReleased);
             };
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
-                return Err(to_js(&Error::Aborted));
+                return Err(Error::Aborted);
             }
             let progress = options.on_progress.clone().map(|callback| ProgressOptions {
                 on_progress: Rc::new(move |params: &RawValue| {
@@ -239,12 +239,12 @@ impl JsClient {
             };
             let result = match call {
                 Call::One(method, params) => {
-                    let params = params.map_err(|e| to_js(&e))?;
+                    let params = params?;
                     lease.request(method, params, request).await
                 }
                 Call::Any(method, params) => {
-                    let method = method.map_err(|e| to_js(&e))?;
-                    let params = params.map_err(|e| to_js(&e))?;
+                    let method = method?;
+                    let params = params?;
                     lease.request(&method, params, request).await
                 }
                 Call::Tools => {
@@ -258,8 +258,8 @@ impl JsClient {
                         .await
                 }
             };
-            result.map(|raw| from_json(&raw)).map_err(|e| to_js(&e))
-        })
+            result.map(|raw| from_json(&raw))
+        }))
     }
 }
 

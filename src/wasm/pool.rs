@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use super::task::spawn_promise as future_to_promise;
 use js_sys::{Object, Promise, Reflect, WeakRef};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -13,6 +12,7 @@ use super::abort::{on_abort, to_json};
 use super::client::JsClient;
 use super::errors::{js_result, to_js};
 use super::options::{call_options, node_http, pool_options, server_options, string_arg};
+use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
 use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
@@ -119,16 +119,16 @@ impl JsPool {
         let prepared = string_arg(&name, "name", 64)
             .map_err(|_| name_error(&name))
             .and_then(|name| Ok((name, call_options(&options)?)));
-        future_to_promise(async move {
-            let (name, options) = prepared.map_err(|e| to_js(&e))?;
+        spawn_promise(Box::pin(async move {
+            let (name, options) = prepared?;
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
-                return Err(to_js(&Error::Aborted));
+                return Err(Error::Aborted);
             }
             let get = GetOptions {
                 timeout_ms: options.timeout_ms,
                 cancel: options.signal.as_ref().map(on_abort),
             };
-            let lease = Rc::new(pool.get_with(&name, get).await.map_err(|e| to_js(&e))?);
+            let lease = Rc::new(pool.get_with(&name, get).await?);
             let id = next_lease.get() + 1;
             next_lease.set(id);
             let weak = Rc::downgrade(&lease);
@@ -137,7 +137,7 @@ impl JsPool {
                 .borrow_mut()
                 .insert(id, weak, WeakRef::new(client.unchecked_ref::<Object>()));
             Ok(client)
-        })
+        }))
     }
 
     /// Gives a client back to the pool (the session stays open). Throws `LEASE_RELEASED` the
@@ -235,7 +235,7 @@ impl JsPool {
     #[wasm_bindgen(js_name = listAllTools, unchecked_return_type = "Promise<AllTools>")]
     pub fn list_all_tools(&self) -> Promise {
         let pool = self.pool.clone();
-        future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             let all = pool.list_all_tools().await;
             let mut text = String::from("{\"tools\":[");
             for (i, tool) in all.tools.iter().enumerate() {
@@ -277,8 +277,8 @@ impl JsPool {
                 crate::jsonrpc::to_json(&errors)
             ));
             js_sys::JSON::parse(&text)
-                .map_err(|_| to_js(&Error::protocol("pool", "could not build the catalog")))
-        })
+                .map_err(|_| Error::protocol("pool", "could not build the catalog"))
+        }))
     }
 
     /// Calls a tool listed by `listAllTools` by its qualified name, through a lease of its own.
@@ -300,19 +300,16 @@ impl JsPool {
             let options: JsValue = options.map(JsValue::from).unwrap_or_default();
             Ok((name, args, call_options(&options)?))
         });
-        future_to_promise(async move {
-            let (name, args, options) = prepared.map_err(|e| to_js(&e))?;
+        spawn_promise(Box::pin(async move {
+            let (name, args, options) = prepared?;
             let request = crate::session::RequestOptions {
                 timeout_ms: options.timeout_ms,
                 cancel: options.signal.as_ref().map(on_abort),
                 progress: None,
             };
-            let raw = pool
-                .call_tool(&name, args, request)
-                .await
-                .map_err(|e| to_js(&e))?;
+            let raw = pool.call_tool(&name, args, request).await?;
             Ok(super::abort::from_json(&raw))
-        })
+        }))
     }
 
     /// A serialisable snapshot of the live sessions (session ids, versions, server info; never
@@ -368,21 +365,21 @@ impl JsPool {
     ) -> Promise {
         let pool = self.pool.clone();
         let name = string_arg(&name, "name", 64).map_err(|_| name_error(&name));
-        future_to_promise(async move {
-            let name = name.map_err(|e| to_js(&e))?;
-            pool.unregister(&name).await.map_err(|e| to_js(&e))?;
+        spawn_promise(Box::pin(async move {
+            let name = name?;
+            pool.unregister(&name).await?;
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
 
     /// One health and eviction pass now; hand the promise to `ctx.waitUntil()` in a Worker.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn maintain(&self) -> Promise {
         let pool = self.pool.clone();
-        future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             pool.maintain().await;
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
 
     /// Closes every session, rejects waiters, stops the health loop. Idempotent.
@@ -390,10 +387,10 @@ impl JsPool {
     pub fn close(&self) -> Promise {
         // Closed now (`closed` is true, registrations refused); the promise waits for the DELETEs.
         let closing = self.pool.close();
-        future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             closing.await;
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
 
     /// True once `close()` was called.

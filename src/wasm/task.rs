@@ -12,7 +12,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
@@ -20,6 +19,9 @@ use std::task::{Context, Wake, Waker};
 use futures_util::future::LocalBoxFuture;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+
+use super::errors::to_js;
+use crate::error::Error;
 
 #[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
@@ -92,26 +94,29 @@ fn register(future: LocalBoxFuture<'static, ()>) -> u64 {
     id
 }
 
-/// Runs `future` as a task and returns a promise of its outcome (the replacement of
-/// `future_to_promise`).
-pub(crate) fn spawn_promise<F>(future: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, JsValue>> + 'static,
-{
-    let mut future = Some(future);
+/// An exported async method's work: its value, or the error its promise rejects with.
+pub(crate) type Work = LocalBoxFuture<'static, Result<JsValue, Error>>;
+
+/// Runs `work` as a task and returns a promise of its outcome (the replacement of
+/// `future_to_promise`). Not generic: every exported method shares this one driver.
+pub(crate) fn spawn_promise(work: Work) -> Promise {
+    let mut work = Some(work);
     Promise::new(&mut |resolve: Function, reject: Function| {
-        let Some(future) = future.take() else { return };
-        let id = register(Box::pin(async move {
-            let _ = match future.await {
-                Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
-                Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
-            };
-        }));
+        let Some(work) = work.take() else { return };
+        let id = register(Box::pin(settle_promise(work, resolve, reject)));
         // First poll now, in the caller's own context (an exported method called from JS, with
         // no Rust borrow held): a call that completes at once (a warm `get`) costs no extra
         // microtask or reaction.
         run(id);
     })
+}
+
+/// Awaits `work`, then resolves or rejects its promise (an [`Error`] as a JS `McpPoolError`).
+async fn settle_promise(work: Work, resolve: Function, reject: Function) {
+    let _ = match work.await {
+        Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
+        Err(error) => reject.call1(&JsValue::UNDEFINED, &to_js(&error)),
+    };
 }
 
 /// Polls task `id` until it is done or waits on something; then arms its resume promise.
