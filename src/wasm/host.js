@@ -1,5 +1,5 @@
 // JS helpers of the wasm face (documented where they are bound: src/wasm/fetch.rs, settle.rs,
-// task.rs). Callbacks passed in are long-lived closures that take a numeric id.
+// task.rs). Callbacks passed in are long-lived closures that take a table key (slot, stamp).
 
 // The HTTP client over node:http that the package's Node entry installs (js/node_http.mjs):
 // { fetch, Abort }, with the same contract as mcp_fetch and AbortController. Browsers and
@@ -88,18 +88,21 @@ async function readUpTo(reader, max, head) {
   return head;
 }
 
-export function mcp_settle(promise, id, settle) {
-  promise.then((v) => settle(id, 1, v), (e) => settle(id, 0, e));
+export function mcp_settle(promise, slot, stamp, settle) {
+  promise.then((v) => settle(slot, stamp, 1, v), (e) => settle(slot, stamp, 0, e));
 }
 
-export function mcp_read(reader, id, settle) {
-  reader.read().then((r) => (r.done ? settle(id, 2, undefined) : settle(id, 1, r.value)), (e) => settle(id, 0, e));
+export function mcp_read(reader, slot, stamp, settle) {
+  reader.read().then(
+    (r) => (r.done ? settle(slot, stamp, 2, undefined) : settle(slot, stamp, 1, r.value)),
+    (e) => settle(slot, stamp, 0, e),
+  );
 }
 
-export function mcp_timer(ms, id, settle, unref) {
+export function mcp_timer(ms, slot, stamp, settle, unref) {
   let handle;
   try {
-    handle = setTimeout(() => settle(id, 1, undefined), ms);
+    handle = setTimeout(() => settle(slot, stamp, 1, undefined), ms);
   } catch (_) {
     return undefined;
   }
@@ -107,14 +110,14 @@ export function mcp_timer(ms, id, settle, unref) {
   return handle;
 }
 
-export function mcp_sleep(id, run) {
+export function mcp_sleep(slot, stamp, run) {
   let wake;
   new Promise((resolve) => {
     wake = resolve;
-  }).then(() => run(id));
+  }).then(() => run(slot, stamp));
   return wake;
 }
 
-export function mcp_soon(id, run) {
-  Promise.resolve().then(() => run(id));
+export function mcp_soon(slot, stamp, run) {
+  Promise.resolve().then(() => run(slot, stamp));
 }

@@ -9,6 +9,7 @@ mod handlers;
 mod options;
 mod pool;
 mod settle;
+mod table;
 mod task;
 mod timers;
 mod types;

@@ -1,7 +1,6 @@
 //! The exported `McpPool` class.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Object, Promise, Reflect, WeakRef};
@@ -22,8 +21,9 @@ use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
 /// clients: a plain object with a matching `leaseId`, or a client of another pool, is refused.
 #[derive(Debug, Default)]
 pub(crate) struct Handed {
-    map: HashMap<u64, (Weak<Lease>, WeakRef)>,
-    /// Entries of clients the JS garbage collector freed are dropped when the map reaches this
+    /// Sorted by lease id (ids only grow, so a new one goes last): found by binary search.
+    list: Vec<(u64, Weak<Lease>, WeakRef)>,
+    /// Entries of clients the JS garbage collector freed are dropped when the list reaches this
     /// size, which then doubles: amortised O(1) per `get`, even while the GC lags behind.
     prune_at: usize,
 }
@@ -31,15 +31,28 @@ pub(crate) struct Handed {
 impl Handed {
     /// Forgets a released client.
     pub(crate) fn remove(&mut self, id: u64) {
-        self.map.remove(&id);
+        if let Ok(i) = self.find(id) {
+            self.list.remove(i);
+        }
+    }
+
+    fn find(&self, id: u64) -> Result<usize, usize> {
+        self.list.binary_search_by_key(&id, |entry| entry.0)
+    }
+
+    fn get(&self, id: u64) -> Option<(Weak<Lease>, WeakRef)> {
+        let (_, lease, client) = self.list.get(self.find(id).ok()?)?;
+        Some((lease.clone(), client.clone()))
     }
 
     fn insert(&mut self, id: u64, lease: Weak<Lease>, client: WeakRef) {
-        if self.map.len() >= self.prune_at.max(1024) {
-            self.map.retain(|_, (lease, _)| lease.strong_count() > 0);
-            self.prune_at = self.map.len() * 2;
+        if self.list.len() >= self.prune_at.max(1024) {
+            self.list.retain(|(_, lease, _)| lease.strong_count() > 0);
+            self.prune_at = self.list.len() * 2;
         }
-        self.map.insert(id, (lease, client));
+        if let Err(i) = self.find(id) {
+            self.list.insert(i, (id, lease, client));
+        }
     }
 }
 
@@ -162,7 +175,7 @@ impl JsPool {
             )));
         };
         let id = id as u64;
-        let entry = self.handed.borrow().map.get(&id).cloned();
+        let entry = self.handed.borrow().get(id);
         let mine =
             entry.filter(|(_, object)| object.deref().is_some_and(|o| Object::is(&o, &client)));
         let Some(lease) = mine.and_then(|(weak, _)| weak.upgrade()) else {
