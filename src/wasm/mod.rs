@@ -6,6 +6,7 @@ mod client;
 mod errors;
 mod fetch;
 mod handlers;
+mod json;
 mod options;
 mod pool;
 mod settle;

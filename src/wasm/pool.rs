@@ -4,12 +4,12 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Object, Promise, Reflect, WeakRef};
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
 use super::abort::{on_abort, to_json};
 use super::client::JsClient;
 use super::errors::{js_result, to_js};
+use super::json::{array, JsonObject};
 use super::options::{call_options, node_http, pool_options, server_options, string_arg};
 use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
@@ -198,8 +198,7 @@ impl JsPool {
     /// A snapshot of the pool's statistics, totals and per server.
     #[wasm_bindgen(unchecked_return_type = "PoolStats")]
     pub fn stats(&self) -> JsValue {
-        let text = crate::jsonrpc::to_json(&stats_json(&self.pool.stats()));
-        js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+        js_sys::JSON::parse(&stats_json(&self.pool.stats())).unwrap_or(JsValue::NULL)
     }
 
     /// Calls `handler(server, { method, params })` for every notification a server sends
@@ -250,45 +249,50 @@ impl JsPool {
         let pool = self.pool.clone();
         spawn_promise(Box::pin(async move {
             let all = pool.list_all_tools().await;
-            let mut text = String::from("{\"tools\":[");
-            for (i, tool) in all.tools.iter().enumerate() {
-                if i > 0 {
-                    text.push(',');
-                }
-                text.push_str(&format!(
-                    "{{\"name\":{},\"server\":{},\"tool\":{}}}",
-                    crate::jsonrpc::to_json(&tool.name),
-                    crate::jsonrpc::to_json(&tool.server),
-                    tool.tool.get()
-                ));
-            }
-            let collisions: Vec<Value> = all
+            let tools: Vec<String> = all
+                .tools
+                .iter()
+                .map(|tool| {
+                    JsonObject::new()
+                        .string("name", &tool.name)
+                        .string("server", &tool.server)
+                        .raw("tool", tool.tool.get())
+                        .finish()
+                })
+                .collect();
+            let collisions: Vec<String> = all
                 .collisions
                 .iter()
                 .map(|c| {
-                    let tools: Vec<Value> = c
+                    let tools: Vec<String> = c
                         .tools
                         .iter()
-                        .map(|(s, t)| json!({ "server": s, "tool": t }))
+                        .map(|(server, tool)| {
+                            JsonObject::new()
+                                .string("server", server)
+                                .string("tool", tool)
+                                .finish()
+                        })
                         .collect();
-                    json!({ "name": c.name, "tools": tools })
+                    JsonObject::new()
+                        .string("name", &c.name)
+                        .raw("tools", &array(&tools))
+                        .finish()
                 })
                 .collect();
-            let errors: serde_json::Map<String, Value> = all
-                .errors
-                .iter()
-                .map(|(server, e)| {
-                    (
-                        server.clone(),
-                        json!({ "code": e.code(), "message": e.to_string() }),
-                    )
-                })
-                .collect();
-            text.push_str(&format!(
-                "],\"collisions\":{},\"errors\":{}}}",
-                crate::jsonrpc::to_json(&collisions),
-                crate::jsonrpc::to_json(&errors)
-            ));
+            let mut errors = JsonObject::new();
+            for (server, e) in &all.errors {
+                let error = JsonObject::new()
+                    .string("code", e.code())
+                    .string("message", &e.to_string())
+                    .finish();
+                errors.raw(server, &error);
+            }
+            let text = JsonObject::new()
+                .raw("tools", &array(&tools))
+                .raw("collisions", &array(&collisions))
+                .raw("errors", &errors.finish())
+                .finish();
             js_sys::JSON::parse(&text)
                 .map_err(|_| Error::protocol("pool", "could not build the catalog"))
         }))
@@ -423,45 +427,52 @@ fn name_error(name: &JsValue) -> Error {
     }
 }
 
-fn server_json(s: &ServerStats) -> Value {
-    json!({
-        "activeConnections": s.active_connections,
-        "idleConnections": s.idle_connections,
-        "openingConnections": s.opening_connections,
-        "leases": s.leases,
-        "waiting": s.waiting,
-        "totalConnections": s.total_connections,
-        "connectionErrors": s.connection_errors,
-        "healthChecksPassed": s.health_checks_passed,
-        "healthChecksFailed": s.health_checks_failed,
-        "maxConnections": s.max_connections,
-        "restoredConnections": s.restored_connections,
-        "inFlightRequests": s.in_flight_requests,
-        "queuedRequests": s.queued_requests,
-        "circuit": s.circuit.as_str(),
-        "circuitOpens": s.circuit_opens,
-    })
+/// `pool.stats()` of one server; members in alphabetical order (as they always were).
+fn server_json(s: &ServerStats) -> String {
+    JsonObject::new()
+        .number("activeConnections", s.active_connections as u64)
+        .string("circuit", s.circuit.as_str())
+        .numbers(&[
+            ("circuitOpens", s.circuit_opens),
+            ("connectionErrors", s.connection_errors),
+            ("healthChecksFailed", s.health_checks_failed),
+            ("healthChecksPassed", s.health_checks_passed),
+            ("idleConnections", s.idle_connections as u64),
+            ("inFlightRequests", s.in_flight_requests as u64),
+            ("leases", s.leases as u64),
+            ("maxConnections", s.max_connections as u64),
+            ("openingConnections", s.opening_connections as u64),
+            ("queuedRequests", s.queued_requests as u64),
+            ("restoredConnections", s.restored_connections),
+            ("totalConnections", s.total_connections),
+            ("waiting", s.waiting as u64),
+        ])
+        .finish()
 }
 
-fn stats_json(s: &Stats) -> Value {
-    let servers: serde_json::Map<String, Value> = s
-        .servers
-        .iter()
-        .map(|(k, v)| (k.clone(), server_json(v)))
-        .collect();
-    json!({
-        "registeredServers": s.registered_servers,
-        "activeConnections": s.active_connections,
-        "idleConnections": s.idle_connections,
-        "openingConnections": s.opening_connections,
-        "leases": s.leases,
-        "waiting": s.waiting,
-        "totalConnections": s.total_connections,
-        "connectionErrors": s.connection_errors,
-        "healthChecksPassed": s.health_checks_passed,
-        "healthChecksFailed": s.health_checks_failed,
-        "inFlightRequests": s.in_flight_requests,
-        "queuedRequests": s.queued_requests,
-        "servers": servers,
-    })
+/// `pool.stats()`; members in alphabetical order (as they always were).
+fn stats_json(s: &Stats) -> String {
+    let mut servers = JsonObject::new();
+    for (name, server) in &s.servers {
+        servers.raw(name, &server_json(server));
+    }
+    JsonObject::new()
+        .numbers(&[
+            ("activeConnections", s.active_connections as u64),
+            ("connectionErrors", s.connection_errors),
+            ("healthChecksFailed", s.health_checks_failed),
+            ("healthChecksPassed", s.health_checks_passed),
+            ("idleConnections", s.idle_connections as u64),
+            ("inFlightRequests", s.in_flight_requests as u64),
+            ("leases", s.leases as u64),
+            ("openingConnections", s.opening_connections as u64),
+            ("queuedRequests", s.queued_requests as u64),
+            ("registeredServers", s.registered_servers as u64),
+        ])
+        .raw("servers", &servers.finish())
+        .numbers(&[
+            ("totalConnections", s.total_connections),
+            ("waiting", s.waiting as u64),
+        ])
+        .finish()
 }
