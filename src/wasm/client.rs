@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::abort::{from_json, on_abort, to_json};
 use super::errors::js_result;
+use super::json::JsonObject;
 use super::options::{call_options, string_arg};
 use super::pool::Handed;
 use super::task::spawn_promise;
@@ -158,11 +159,8 @@ impl JsClient {
         options: Option<CallOptionsArg>,
     ) -> Promise {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
-        let params = string_arg(&uri, "uri", 64 * 1024).and_then(|uri| {
-            jsonrpc::to_raw(&serde_json::json!({ "uri": uri }))
-                .map(Some)
-                .map_err(|e| Error::invalid_argument("uri", e))
-        });
+        let params = string_arg(&uri, "uri", 64 * 1024)
+            .and_then(|uri| raw_params("uri", JsonObject::new().string("uri", &uri).finish()));
         self.run(Call::One(methods::RESOURCES_READ, params), &options)
     }
 
@@ -270,21 +268,19 @@ fn named_params(
     args_key: &str,
     args: &JsValue,
 ) -> Result<Option<Box<RawValue>>, Error> {
-    let mut text = String::from("{");
-    text.push_str(&jsonrpc::to_json(&key));
-    text.push(':');
-    text.push_str(&jsonrpc::to_json(&value));
+    let mut params = JsonObject::new();
+    params.string(key, value);
     if !args.is_undefined() && !args.is_null() {
-        let args = object_json(args, args_key)?;
-        text.push(',');
-        text.push_str(&jsonrpc::to_json(&args_key));
-        text.push(':');
-        text.push_str(args.get());
+        params.raw(args_key, object_json(args, args_key)?.get());
     }
-    text.push('}');
+    raw_params(args_key, params.finish())
+}
+
+/// Params written by hand, checked as JSON.
+fn raw_params(argument: &str, text: String) -> Result<Option<Box<RawValue>>, Error> {
     RawValue::from_string(text)
         .map(Some)
-        .map_err(|e| Error::invalid_argument(args_key, e.to_string()))
+        .map_err(|e| Error::invalid_argument(argument, e.to_string()))
 }
 
 /// JSON of a plain object argument (not an array, function or primitive).
