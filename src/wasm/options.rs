@@ -258,20 +258,21 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
             ))
         }
     };
-    let out = ServerOptions {
-        headers: headers(&o.raw("headers"))?,
-        max_connections: o.count("maxConnections")?,
-        max_leases_per_connection: o.count("maxLeasesPerConnection")?,
-        request_timeout_ms: o.ms("requestTimeoutMs", 1)?,
-        acquire_timeout_ms: o.ms("acquireTimeoutMs", 1)?,
-        allow_cross_origin_redirects: o.flag("allowCrossOriginRedirects")?,
-        handlers: super::handlers::client_handlers(&o.raw("handlers"))?,
-        token_provider: super::handlers::token_provider(&o.raw("tokenProvider"))?,
-        dpop: super::handlers::dpop(&o.raw("dpop"))?,
+    let mut out = ServerOptions {
         era,
         transport,
-        server_stream: o.flag("serverStream")?,
+        headers: headers(&o.raw("headers"))?,
+        ..ServerOptions::default()
     };
+    out.max_connections = o.count("maxConnections")?;
+    out.max_leases_per_connection = o.count("maxLeasesPerConnection")?;
+    out.request_timeout_ms = o.ms("requestTimeoutMs", 1)?;
+    out.acquire_timeout_ms = o.ms("acquireTimeoutMs", 1)?;
+    out.allow_cross_origin_redirects = o.flag("allowCrossOriginRedirects")?;
+    out.handlers = super::handlers::client_handlers(&o.raw("handlers"))?;
+    out.token_provider = super::handlers::token_provider(&o.raw("tokenProvider"))?;
+    out.dpop = super::handlers::dpop(&o.raw("dpop"))?;
+    out.server_stream = o.flag("serverStream")?;
     out.validate()?;
     Ok(out)
 }
