@@ -147,9 +147,11 @@ const POOL_KEYS: [&str; 14] = [
     "clientInfo",
 ];
 
-/// Reads the options of `new McpPool(options)`.
-pub(crate) fn pool_options(value: &JsValue) -> Result<PoolOptions, Error> {
+/// Reads the options of `new McpPool(options)`, and whether to send through node:http (see
+/// [`node_http`]; `available`: the package's Node entry installed it).
+pub(crate) fn pool_options(value: &JsValue, available: bool) -> Result<(PoolOptions, bool), Error> {
     let o = Options::new(value, "options", &POOL_KEYS)?;
+    let node = node_http(&o, available)?;
     let mut out = PoolOptions::default();
     if let Some(n) = o.count("maxConnectionsPerServer")? {
         out.max_connections_per_server = n;
@@ -195,14 +197,13 @@ pub(crate) fn pool_options(value: &JsValue) -> Result<PoolOptions, Error> {
         out.client_info = Implementation::new(name, version);
     }
     out.validate()?;
-    Ok(out)
+    Ok((out, node))
 }
 
 /// Reads `httpClient` of `new McpPool(options)`: whether to send through node:http (`true`) or
 /// the global `fetch`. "auto" (the default) takes node:http where the package's Node entry
 /// installed it.
-pub(crate) fn node_http(value: &JsValue, available: bool) -> Result<bool, Error> {
-    let o = Options::new(value, "options", &POOL_KEYS)?;
+fn node_http(o: &Options, available: bool) -> Result<bool, Error> {
     match o.string("httpClient")?.as_deref() {
         None | Some("auto") => Ok(available),
         Some("fetch") => Ok(false),

@@ -10,7 +10,7 @@ use super::abort::{on_abort, to_json};
 use super::client::JsClient;
 use super::errors::{js_result, to_js};
 use super::json::{array, JsonObject};
-use super::options::{call_options, node_http, pool_options, server_options, string_arg};
+use super::options::{call_options, pool_options, server_options, string_arg};
 use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
@@ -76,8 +76,8 @@ impl JsPool {
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<PoolOptionsArg>) -> Result<JsPool, JsValue> {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
-        let node_http = js_result(node_http(&options, super::fetch::node_http_available()))?;
-        let options = js_result(pool_options(&options))?;
+        let available = super::fetch::node_http_available();
+        let (options, node_http) = js_result(pool_options(&options, available))?;
         let pool = js_result(Pool::new(options, super::js_runtime(node_http)))?;
         Ok(JsPool {
             pool,
