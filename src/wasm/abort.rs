@@ -44,23 +44,16 @@ impl Drop for Listener {
     }
 }
 
-thread_local! {
-    /// A `JSON.stringify` replacer that refuses what JSON would silently drop.
-    static STRICT: Closure<dyn FnMut(JsValue, JsValue) -> Result<JsValue, JsValue>> =
-        Closure::new(|_key: JsValue, value: JsValue| {
-            if value.is_function() || value.is_symbol() {
-                Err(js_sys::TypeError::new("functions and symbols cannot be sent as JSON").into())
-            } else {
-                Ok(value)
-            }
-        });
+#[wasm_bindgen(module = "/src/wasm/host.js")]
+extern "C" {
+    /// `JSON.stringify(value)` with a replacer that throws on functions and symbols.
+    #[wasm_bindgen(catch)]
+    fn mcp_to_json(value: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// Serialises a JS value to JSON text, refusing cycles, `BigInt`, functions and symbols.
 pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Error> {
-    let text = STRICT.with(|replacer| {
-        js_sys::JSON::stringify_with_replacer(value, replacer.as_ref().unchecked_ref())
-    });
+    let text = mcp_to_json(value);
     let text = match text {
         Ok(text) => text.as_string(),
         Err(e) => {

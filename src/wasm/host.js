@@ -88,6 +88,23 @@ async function readUpTo(reader, max, head) {
   return head;
 }
 
+// JSON.stringify refusing what JSON would silently drop (functions, symbols); cycles and BigInt
+// throw as usual. Undefined when there is no JSON text (e.g. for undefined).
+export function mcp_to_json(value) {
+  return JSON.stringify(value, (_key, v) => {
+    if (typeof v === "function" || typeof v === "symbol") {
+      throw new TypeError("functions and symbols cannot be sent as JSON");
+    }
+    return v;
+  });
+}
+
+// reader.cancel(), whose rejection (the stream already errored) nobody awaits: handled here, or
+// Node exits on an unhandled rejection and browsers and Workers log one.
+export function mcp_cancel(reader) {
+  reader.cancel().catch(() => {});
+}
+
 export function mcp_settle(promise, slot, stamp, settle) {
   promise.then((v) => settle(slot, stamp, 1, v), (e) => settle(slot, stamp, 0, e));
 }
