@@ -1,46 +1,42 @@
 //! An `AbortSignal` as a future, and JSON conversions across the boundary.
 
-use futures_channel::oneshot;
-use futures_util::future::{FutureExt, LocalBoxFuture};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::future::LocalBoxFuture;
+use js_sys::Function;
 use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
+use super::settle::{self, Pending};
 use crate::error::Error;
 
 /// Listens for `abort` on `signal`. The future completes when the signal aborts; dropping it
 /// removes the listener.
 pub(crate) fn on_abort(signal: &AbortSignal) -> LocalBoxFuture<'static, ()> {
-    let (tx, rx) = oneshot::channel::<()>();
-    let mut tx = Some(tx);
-    let callback = Closure::<dyn FnMut()>::new(move || {
-        if let Some(tx) = tx.take() {
-            let _ = tx.send(());
-        }
-    });
-    let _ = signal.add_event_listener_with_callback("abort", callback.as_ref().unchecked_ref());
-    let listener = Listener {
-        signal: signal.clone(),
-        callback,
-    };
-    async move {
-        let _ = rx.await;
-        drop(listener);
+    let (fired, stop) = settle::abort(signal);
+    Box::pin(Aborted { fired, stop })
+}
+
+/// The abort of a signal to come; removes its listener when dropped.
+struct Aborted {
+    fired: Pending,
+    stop: Function,
+}
+
+impl Future for Aborted {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.fired).poll(cx).map(drop)
     }
-    .boxed_local()
 }
 
-/// Removes the `abort` listener when dropped.
-struct Listener {
-    signal: AbortSignal,
-    callback: Closure<dyn FnMut()>,
-}
-
-impl Drop for Listener {
+impl Drop for Aborted {
     fn drop(&mut self) {
-        let _ = self
-            .signal
-            .remove_event_listener_with_callback("abort", self.callback.as_ref().unchecked_ref());
+        let _ = self.stop.call0(&JsValue::UNDEFINED);
     }
 }
 

@@ -116,6 +116,12 @@ export function mcp_read(reader, slot, stamp, settle) {
   );
 }
 
+export function mcp_on_abort(signal, slot, stamp, settle) {
+  const listener = () => settle(slot, stamp, 1, undefined);
+  signal.addEventListener("abort", listener);
+  return () => signal.removeEventListener("abort", listener);
+}
+
 export function mcp_timer(ms, slot, stamp, settle, unref) {
   let handle;
   try {

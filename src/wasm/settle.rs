@@ -11,8 +11,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use js_sys::Promise;
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
 
 use super::table::{Key, Table};
 
@@ -22,6 +23,9 @@ extern "C" {
     fn mcp_settle(promise: &Promise, slot: u32, stamp: u32, settle: &JsValue);
     /// `reader.read()`, settling with 1 and the chunk, 2 at the end of the stream, 0 and the error.
     fn mcp_read(reader: &JsValue, slot: u32, stamp: u32, settle: &JsValue);
+    /// `signal.addEventListener("abort", () => settle(slot, stamp, 1))`; returns the function
+    /// that removes the listener.
+    fn mcp_on_abort(signal: &AbortSignal, slot: u32, stamp: u32, settle: &JsValue) -> Function;
     /// `setTimeout(() => settle(slot, stamp, 1), ms)`, `unref()`'d in Node when asked; undefined
     /// where the host refuses timers.
     fn mcp_timer(ms: f64, slot: u32, stamp: u32, settle: &JsValue, unref: bool) -> JsValue;
@@ -114,6 +118,15 @@ pub(crate) fn read(reader: &JsValue) -> Pending {
     let key = pending.key;
     SETTLE.with(|f| mcp_read(reader, key.slot, key.stamp, f.as_ref()));
     pending
+}
+
+/// Listens for `abort` on `signal`: the settlement comes when it aborts. Returns the function
+/// that stops listening.
+pub(crate) fn abort(signal: &AbortSignal) -> (Pending, Function) {
+    let pending = register();
+    let key = pending.key;
+    let stop = SETTLE.with(|f| mcp_on_abort(signal, key.slot, key.stamp, f.as_ref()));
+    (pending, stop)
 }
 
 /// Arms a timer (see host.js `mcp_timer`): the settlement comes when it fires. Returns the
