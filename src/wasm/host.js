@@ -105,6 +105,24 @@ export function mcp_cancel(reader) {
   reader.cancel().catch(() => {});
 }
 
+// The McpPoolError of an error of the pool (see src/wasm/errors.rs); absent properties are left out.
+export function mcp_error(message, code, server, status, rpcCode, data) {
+  const e = new Error(message);
+  e.name = "McpPoolError";
+  e.code = code;
+  if (server !== undefined) e.server = server;
+  if (status !== undefined) e.status = status;
+  if (rpcCode !== undefined) e.rpcCode = rpcCode;
+  if (data !== undefined) {
+    try {
+      e.data = JSON.parse(data);
+    } catch (_) {
+      e.data = null;
+    }
+  }
+  return e;
+}
+
 export function mcp_settle(promise, slot, stamp, settle) {
   promise.then((v) => settle(slot, stamp, 1, v), (e) => settle(slot, stamp, 0, e));
 }
