@@ -96,7 +96,7 @@ impl JsPool {
         options: Option<ServerOptionsArg>,
     ) -> Result<(), JsValue> {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
-        let name = js_result(string_arg(&name, "name", 64).map_err(|_| name_error(&name)))?;
+        let name = js_result(server_name(&name))?;
         let url = js_result(
             string_arg(&url, "url", 8192).map_err(|e| Error::InvalidUrl {
                 reason: e.to_string(),
@@ -129,9 +129,7 @@ impl JsPool {
         let pool = self.pool.clone();
         let handed = self.handed.clone();
         let next_lease = self.next_lease.clone();
-        let prepared = string_arg(&name, "name", 64)
-            .map_err(|_| name_error(&name))
-            .and_then(|name| Ok((name, call_options(&options)?)));
+        let prepared = server_name(&name).and_then(|name| Ok((name, call_options(&options)?)));
         spawn_promise(Box::pin(async move {
             let (name, options) = prepared?;
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
@@ -160,7 +158,7 @@ impl JsPool {
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "McpClient")] client: JsValue,
     ) -> Result<(), JsValue> {
-        let name = js_result(string_arg(&name, "name", 64).map_err(|_| name_error(&name)))?;
+        let name = js_result(server_name(&name))?;
         let id = if client.is_object() {
             Reflect::get(&client, &JsValue::from_str("leaseId"))
                 .ok()
@@ -381,7 +379,7 @@ impl JsPool {
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
     ) -> Promise {
         let pool = self.pool.clone();
-        let name = string_arg(&name, "name", 64).map_err(|_| name_error(&name));
+        let name = server_name(&name);
         spawn_promise(Box::pin(async move {
             let name = name?;
             pool.unregister(&name).await?;
@@ -417,13 +415,15 @@ impl JsPool {
     }
 }
 
-/// The error for a server name that is not a valid name string.
-fn name_error(name: &JsValue) -> Error {
+/// A server name argument: a string of 1 to 64 bytes, else `INVALID_SERVER_NAME` (shortened), or
+/// `INVALID_ARGUMENT` when it is no string.
+fn server_name(name: &JsValue) -> Result<String, Error> {
     match name.as_string() {
-        Some(name) => Error::InvalidServerName {
+        Some(name) if !name.is_empty() && name.len() <= 64 => Ok(name),
+        Some(name) => Err(Error::InvalidServerName {
             name: crate::error::snippet(&name, 80),
-        },
-        None => Error::invalid_argument("name", "must be a string"),
+        }),
+        None => Err(Error::invalid_argument("name", "must be a string")),
     }
 }
 
