@@ -42,9 +42,9 @@ impl JsonObject {
         self.raw(key, &text)
     }
 
-    /// Adds numbers, one member each.
-    pub(crate) fn numbers(&mut self, members: &[(&str, u64)]) -> &mut Self {
-        for (key, value) in members {
+    /// Adds numbers, one member each: `keys[i]` with `values[i]`.
+    pub(crate) fn numbers(&mut self, keys: &[&str], values: &[u64]) -> &mut Self {
+        for (key, value) in keys.iter().zip(values) {
             self.number(key, *value);
         }
         self

@@ -427,28 +427,60 @@ fn server_name(name: &JsValue) -> Result<String, Error> {
     }
 }
 
+/// The number members of a server's stats after `circuit`, in alphabetical order (as always).
+const SERVER_NUMBERS: [&str; 13] = [
+    "circuitOpens",
+    "connectionErrors",
+    "healthChecksFailed",
+    "healthChecksPassed",
+    "idleConnections",
+    "inFlightRequests",
+    "leases",
+    "maxConnections",
+    "openingConnections",
+    "queuedRequests",
+    "restoredConnections",
+    "totalConnections",
+    "waiting",
+];
+
 /// `pool.stats()` of one server; members in alphabetical order (as they always were).
 fn server_json(s: &ServerStats) -> String {
+    let values: [u64; SERVER_NUMBERS.len()] = [
+        s.circuit_opens,
+        s.connection_errors,
+        s.health_checks_failed,
+        s.health_checks_passed,
+        s.idle_connections as u64,
+        s.in_flight_requests as u64,
+        s.leases as u64,
+        s.max_connections as u64,
+        s.opening_connections as u64,
+        s.queued_requests as u64,
+        s.restored_connections,
+        s.total_connections,
+        s.waiting as u64,
+    ];
     JsonObject::new()
         .number("activeConnections", s.active_connections as u64)
         .string("circuit", s.circuit.as_str())
-        .numbers(&[
-            ("circuitOpens", s.circuit_opens),
-            ("connectionErrors", s.connection_errors),
-            ("healthChecksFailed", s.health_checks_failed),
-            ("healthChecksPassed", s.health_checks_passed),
-            ("idleConnections", s.idle_connections as u64),
-            ("inFlightRequests", s.in_flight_requests as u64),
-            ("leases", s.leases as u64),
-            ("maxConnections", s.max_connections as u64),
-            ("openingConnections", s.opening_connections as u64),
-            ("queuedRequests", s.queued_requests as u64),
-            ("restoredConnections", s.restored_connections),
-            ("totalConnections", s.total_connections),
-            ("waiting", s.waiting as u64),
-        ])
+        .numbers(&SERVER_NUMBERS, &values)
         .finish()
 }
+
+/// The number members of the pool's stats before `servers`, in alphabetical order (as always).
+const POOL_NUMBERS: [&str; 10] = [
+    "activeConnections",
+    "connectionErrors",
+    "healthChecksFailed",
+    "healthChecksPassed",
+    "idleConnections",
+    "inFlightRequests",
+    "leases",
+    "openingConnections",
+    "queuedRequests",
+    "registeredServers",
+];
 
 /// `pool.stats()`; members in alphabetical order (as they always were).
 fn stats_json(s: &Stats) -> String {
@@ -456,23 +488,22 @@ fn stats_json(s: &Stats) -> String {
     for (name, server) in &s.servers {
         servers.raw(name, &server_json(server));
     }
+    let values: [u64; POOL_NUMBERS.len()] = [
+        s.active_connections as u64,
+        s.connection_errors,
+        s.health_checks_failed,
+        s.health_checks_passed,
+        s.idle_connections as u64,
+        s.in_flight_requests as u64,
+        s.leases as u64,
+        s.opening_connections as u64,
+        s.queued_requests as u64,
+        s.registered_servers as u64,
+    ];
     JsonObject::new()
-        .numbers(&[
-            ("activeConnections", s.active_connections as u64),
-            ("connectionErrors", s.connection_errors),
-            ("healthChecksFailed", s.health_checks_failed),
-            ("healthChecksPassed", s.health_checks_passed),
-            ("idleConnections", s.idle_connections as u64),
-            ("inFlightRequests", s.in_flight_requests as u64),
-            ("leases", s.leases as u64),
-            ("openingConnections", s.opening_connections as u64),
-            ("queuedRequests", s.queued_requests as u64),
-            ("registeredServers", s.registered_servers as u64),
-        ])
+        .numbers(&POOL_NUMBERS, &values)
         .raw("servers", &servers.finish())
-        .numbers(&[
-            ("totalConnections", s.total_connections),
-            ("waiting", s.waiting as u64),
-        ])
+        .number("totalConnections", s.total_connections)
+        .number("waiting", s.waiting as u64)
         .finish()
 }
