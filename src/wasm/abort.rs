@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
+use super::errors::Failed;
 use super::settle::{self, Pending};
 use crate::error::Error;
 
@@ -48,7 +49,7 @@ extern "C" {
 }
 
 /// Serialises a JS value to JSON text, refusing cycles, `BigInt`, functions and symbols.
-pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Error> {
+pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Failed> {
     let text = mcp_to_json(value);
     let text = match text {
         Ok(text) => text.as_string(),
@@ -57,19 +58,20 @@ pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, 
                 .ok()
                 .and_then(|m| m.as_string())
                 .unwrap_or_else(|| "it cannot be serialised".to_owned());
-            return Err(Error::invalid_argument(
+            return Err(Box::new(Error::invalid_argument(
                 argument,
                 format!("is not JSON-serialisable: {reason}"),
-            ));
+            )));
         }
     };
     let Some(text) = text else {
-        return Err(Error::invalid_argument(
+        return Err(Box::new(Error::invalid_argument(
             argument,
             "is not JSON-serialisable",
-        ));
+        )));
     };
-    RawValue::from_string(text).map_err(|e| Error::invalid_argument(argument, e.to_string()))
+    RawValue::from_string(text)
+        .map_err(|e| Box::new(Error::invalid_argument(argument, e.to_string())))
 }
 
 /// Parses JSON text from a server into a plain JS value.

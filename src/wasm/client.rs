@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 use super::abort::{from_json, on_abort, to_json};
-use super::errors::js_result;
+use super::errors::{js_result, Failed};
 use super::json::JsonObject;
 use super::options::{call_options, string_arg};
 use super::pool::Handed;
@@ -57,8 +57,11 @@ impl JsClient {
 
 /// What a call sends: a method and its params, or a paginated list.
 enum Call {
-    One(&'static str, Result<Option<Box<RawValue>>, Error>),
-    Any(Result<String, Error>, Result<Option<Box<RawValue>>, Error>),
+    One(&'static str, Result<Option<Box<RawValue>>, Failed>),
+    Any(
+        Result<String, Failed>,
+        Result<Option<Box<RawValue>>, Failed>,
+    ),
     Pages(&'static str, &'static str),
     Tools,
 }
@@ -218,10 +221,10 @@ impl JsClient {
         spawn_promise(Box::pin(async move {
             let options = options?;
             let Some(lease) = lease.filter(|lease| !lease.is_released()) else {
-                return Err(Error::LeaseReleased);
+                return Err(Error::LeaseReleased.into());
             };
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
-                return Err(Error::Aborted);
+                return Err(Error::Aborted.into());
             }
             let progress = options.on_progress.clone().map(|callback| ProgressOptions {
                 on_progress: Rc::new(move |params: &RawValue| {
@@ -256,7 +259,7 @@ impl JsClient {
                         .await
                 }
             };
-            result.map(|raw| from_json(&raw))
+            Ok(from_json(&result?))
         }))
     }
 }
@@ -267,7 +270,7 @@ fn named_params(
     value: &str,
     args_key: &str,
     args: &JsValue,
-) -> Result<Option<Box<RawValue>>, Error> {
+) -> Result<Option<Box<RawValue>>, Failed> {
     let mut params = JsonObject::new();
     params.string(key, value);
     if !args.is_undefined() && !args.is_null() {
@@ -277,16 +280,16 @@ fn named_params(
 }
 
 /// Params written by hand, checked as JSON.
-fn raw_params(argument: &str, text: String) -> Result<Option<Box<RawValue>>, Error> {
+fn raw_params(argument: &str, text: String) -> Result<Option<Box<RawValue>>, Failed> {
     RawValue::from_string(text)
         .map(Some)
-        .map_err(|e| Error::invalid_argument(argument, e.to_string()))
+        .map_err(|e| Box::new(Error::invalid_argument(argument, e.to_string())))
 }
 
 /// JSON of a plain object argument (not an array, function or primitive).
-fn object_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Error> {
+fn object_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Failed> {
     if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
-        return Err(Error::invalid_argument(argument, "must be a plain object"));
+        return Err(Error::invalid_argument(argument, "must be a plain object").into());
     }
     to_json(value, argument)
 }

@@ -1,8 +1,14 @@
 //! Errors as real JS `Error` objects with a stable `code`, so callers can branch on `err.code`.
 
+use std::borrow::Borrow;
+
 use wasm_bindgen::prelude::*;
 
 use crate::error::Error;
+
+/// An [`Error`] on the heap: what the wasm face's fallible helpers return, so that handing one up
+/// through `?` moves a pointer rather than the whole (large) enum.
+pub(crate) type Failed = Box<Error>;
 
 #[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
@@ -32,6 +38,6 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
 }
 
 /// `Result` conversion for exported functions.
-pub(crate) fn js_result<T>(result: Result<T, Error>) -> Result<T, JsValue> {
-    result.map_err(|e| to_js(&e))
+pub(crate) fn js_result<T, E: Borrow<Error>>(result: Result<T, E>) -> Result<T, JsValue> {
+    result.map_err(|e| to_js(e.borrow()))
 }

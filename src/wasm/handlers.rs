@@ -7,6 +7,7 @@ use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 use super::abort::{from_json, to_json};
+use super::errors::Failed;
 use super::options::Options;
 use super::settle;
 use crate::error::Error;
@@ -16,9 +17,9 @@ use crate::session::{
 };
 
 /// Reads `{ elicitation?, sampling?, roots? }`, each a function `(params) => result | Promise`.
-pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Error> {
+pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Failed> {
     let o = Options::new(value, "handlers", &["elicitation", "sampling", "roots"])?;
-    let one = |key: &str| -> Result<Option<ServerRequestHandler>, Error> {
+    let one = |key: &str| -> Result<Option<ServerRequestHandler>, Failed> {
         let f = o.raw(key);
         if f.is_undefined() || f.is_null() {
             return Ok(None);
@@ -72,7 +73,7 @@ fn error_object(thrown: &JsValue) -> ErrorObject {
 /// Reads `tokenProvider`: `(challenge?) => token | Promise<token>`, where `challenge` is
 /// `{ error?, scope?, resourceMetadata? }` from the server's `WWW-Authenticate` on a `401` (or a
 /// `403 insufficient_scope`). Without a challenge it may return `null`/`undefined`: no token yet.
-pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, Error> {
+pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, Failed> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
@@ -101,7 +102,7 @@ pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, E
 
 /// Reads `dpop`: `{ proof: ({ method, url, accessToken, nonce }) => jwt | Promise<jwt> }`, called
 /// for every request to the server (`accessToken` and `nonce` absent when there is none yet).
-pub(crate) fn dpop(value: &JsValue) -> Result<Option<DpopProof>, Error> {
+pub(crate) fn dpop(value: &JsValue) -> Result<Option<DpopProof>, Failed> {
     let o = Options::new(value, "dpop", &["proof"])?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);

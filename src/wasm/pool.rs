@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::abort::{on_abort, to_json};
 use super::client::JsClient;
-use super::errors::{js_result, to_js};
+use super::errors::{js_result, to_js, Failed};
 use super::json::{array, JsonObject};
 use super::options::{call_options, pool_options, server_options, string_arg};
 use super::task::spawn_promise;
@@ -133,7 +133,7 @@ impl JsPool {
         spawn_promise(Box::pin(async move {
             let (name, options) = prepared?;
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
-                return Err(Error::Aborted);
+                return Err(Error::Aborted.into());
             }
             let get = GetOptions {
                 timeout_ms: options.timeout_ms,
@@ -292,7 +292,7 @@ impl JsPool {
                 .raw("errors", &errors.finish())
                 .finish();
             js_sys::JSON::parse(&text)
-                .map_err(|_| Error::protocol("pool", "could not build the catalog"))
+                .map_err(|_| Box::new(Error::protocol("pool", "could not build the catalog")))
         }))
     }
 
@@ -417,13 +417,14 @@ impl JsPool {
 
 /// A server name argument: a string of 1 to 64 bytes, else `INVALID_SERVER_NAME` (shortened), or
 /// `INVALID_ARGUMENT` when it is no string.
-fn server_name(name: &JsValue) -> Result<String, Error> {
+fn server_name(name: &JsValue) -> Result<String, Failed> {
     match name.as_string() {
         Some(name) if !name.is_empty() && name.len() <= 64 => Ok(name),
         Some(name) => Err(Error::InvalidServerName {
             name: crate::error::snippet(&name, 80),
-        }),
-        None => Err(Error::invalid_argument("name", "must be a string")),
+        }
+        .into()),
+        None => Err(Error::invalid_argument("name", "must be a string").into()),
     }
 }
 

@@ -19,9 +19,8 @@ use futures_util::future::LocalBoxFuture;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::errors::to_js;
+use super::errors::{to_js, Failed};
 use super::table::{Key, Table};
-use crate::error::Error;
 
 #[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
@@ -98,7 +97,7 @@ fn register(future: LocalBoxFuture<'static, ()>) -> Key {
 }
 
 /// An exported async method's work: its value, or the error its promise rejects with.
-pub(crate) type Work = LocalBoxFuture<'static, Result<JsValue, Error>>;
+pub(crate) type Work = LocalBoxFuture<'static, Result<JsValue, Failed>>;
 
 /// Runs `work` as a task and returns a promise of its outcome (the replacement of
 /// `future_to_promise`). Not generic: every exported method shares this one driver.
@@ -114,7 +113,7 @@ pub(crate) fn spawn_promise(work: Work) -> Promise {
     })
 }
 
-/// Awaits `work`, then resolves or rejects its promise (an [`Error`] as a JS `McpPoolError`).
+/// Awaits `work`, then resolves or rejects its promise (an error as a JS `McpPoolError`).
 async fn settle_promise(work: Work, resolve: Function, reject: Function) {
     let _ = match work.await {
         Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
