@@ -76,15 +76,7 @@ impl JsPool {
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<PoolOptionsArg>) -> Result<JsPool, JsValue> {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
-        let available = super::fetch::node_http_available();
-        let (options, node_http) = js_result(pool_options(&options, available))?;
-        let pool = js_result(Pool::new(options, super::js_runtime(node_http)))?;
-        Ok(JsPool {
-            pool,
-            node_http,
-            handed: Rc::default(),
-            next_lease: Rc::default(),
-        })
+        js_result(JsPool::create(&options))
     }
 
     /// Registers a remote MCP server reachable over Streamable HTTP.
@@ -96,14 +88,7 @@ impl JsPool {
         options: Option<ServerOptionsArg>,
     ) -> Result<(), JsValue> {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
-        let name = js_result(server_name(&name))?;
-        let url = js_result(
-            string_arg(&url, "url", 8192).map_err(|e| Error::InvalidUrl {
-                reason: e.to_string(),
-            }),
-        )?;
-        let options = js_result(server_options(&options))?;
-        js_result(self.pool.register_http(&name, &url, options))
+        js_result(self.register(&name, &url, &options))
     }
 
     /// Always throws `STDIO_UNSUPPORTED`: edge runtimes cannot spawn processes.
@@ -412,6 +397,30 @@ impl JsPool {
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> bool {
         self.pool.is_closed()
+    }
+}
+
+impl JsPool {
+    /// `new McpPool(options)`, its errors boxed.
+    fn create(options: &JsValue) -> Result<JsPool, Failed> {
+        let available = super::fetch::node_http_available();
+        let (options, node_http) = pool_options(options, available)?;
+        Ok(JsPool {
+            pool: Pool::new(options, super::js_runtime(node_http))?,
+            node_http,
+            handed: Rc::default(),
+            next_lease: Rc::default(),
+        })
+    }
+
+    /// `registerHttp(name, url, options)`, its errors boxed.
+    fn register(&self, name: &JsValue, url: &JsValue, options: &JsValue) -> Result<(), Failed> {
+        let name = server_name(name)?;
+        let url = string_arg(url, "url", 8192).map_err(|e| Error::InvalidUrl {
+            reason: e.to_string(),
+        })?;
+        let options = server_options(options)?;
+        Ok(self.pool.register_http(&name, &url, options)?)
     }
 }
 
