@@ -1,66 +1,56 @@
 //! An `AbortSignal` as a future, and JSON conversions across the boundary.
 
-use futures_channel::oneshot;
-use futures_util::future::{FutureExt, LocalBoxFuture};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::future::LocalBoxFuture;
+use js_sys::Function;
 use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
+use super::errors::Failed;
+use super::settle::{self, Pending};
 use crate::error::Error;
 
 /// Listens for `abort` on `signal`. The future completes when the signal aborts; dropping it
 /// removes the listener.
 pub(crate) fn on_abort(signal: &AbortSignal) -> LocalBoxFuture<'static, ()> {
-    let (tx, rx) = oneshot::channel::<()>();
-    let mut tx = Some(tx);
-    let callback = Closure::<dyn FnMut()>::new(move || {
-        if let Some(tx) = tx.take() {
-            let _ = tx.send(());
-        }
-    });
-    let _ = signal.add_event_listener_with_callback("abort", callback.as_ref().unchecked_ref());
-    let listener = Listener {
-        signal: signal.clone(),
-        callback,
-    };
-    async move {
-        let _ = rx.await;
-        drop(listener);
+    let (fired, stop) = settle::abort(signal);
+    Box::pin(Aborted { fired, stop })
+}
+
+/// The abort of a signal to come; removes its listener when dropped.
+struct Aborted {
+    fired: Pending,
+    stop: Function,
+}
+
+impl Future for Aborted {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.fired).poll(cx).map(drop)
     }
-    .boxed_local()
 }
 
-/// Removes the `abort` listener when dropped.
-struct Listener {
-    signal: AbortSignal,
-    callback: Closure<dyn FnMut()>,
-}
-
-impl Drop for Listener {
+impl Drop for Aborted {
     fn drop(&mut self) {
-        let _ = self
-            .signal
-            .remove_event_listener_with_callback("abort", self.callback.as_ref().unchecked_ref());
+        let _ = self.stop.call0(&JsValue::UNDEFINED);
     }
 }
 
-thread_local! {
-    /// A `JSON.stringify` replacer that refuses what JSON would silently drop.
-    static STRICT: Closure<dyn FnMut(JsValue, JsValue) -> Result<JsValue, JsValue>> =
-        Closure::new(|_key: JsValue, value: JsValue| {
-            if value.is_function() || value.is_symbol() {
-                Err(js_sys::TypeError::new("functions and symbols cannot be sent as JSON").into())
-            } else {
-                Ok(value)
-            }
-        });
+#[wasm_bindgen(module = "/src/wasm/host.js")]
+extern "C" {
+    /// `JSON.stringify(value)` with a replacer that throws on functions and symbols.
+    #[wasm_bindgen(catch)]
+    fn mcp_to_json(value: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// Serialises a JS value to JSON text, refusing cycles, `BigInt`, functions and symbols.
-pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Error> {
-    let text = STRICT.with(|replacer| {
-        js_sys::JSON::stringify_with_replacer(value, replacer.as_ref().unchecked_ref())
-    });
+pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Failed> {
+    let text = mcp_to_json(value);
     let text = match text {
         Ok(text) => text.as_string(),
         Err(e) => {
@@ -68,19 +58,20 @@ pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, 
                 .ok()
                 .and_then(|m| m.as_string())
                 .unwrap_or_else(|| "it cannot be serialised".to_owned());
-            return Err(Error::invalid_argument(
+            return Err(Box::new(Error::invalid_argument(
                 argument,
                 format!("is not JSON-serialisable: {reason}"),
-            ));
+            )));
         }
     };
     let Some(text) = text else {
-        return Err(Error::invalid_argument(
+        return Err(Box::new(Error::invalid_argument(
             argument,
             "is not JSON-serialisable",
-        ));
+        )));
     };
-    RawValue::from_string(text).map_err(|e| Error::invalid_argument(argument, e.to_string()))
+    RawValue::from_string(text)
+        .map_err(|e| Box::new(Error::invalid_argument(argument, e.to_string())))
 }
 
 /// Parses JSON text from a server into a plain JS value.

@@ -3,15 +3,16 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use super::task::spawn_promise as future_to_promise;
 use js_sys::Promise;
 use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 use super::abort::{from_json, on_abort, to_json};
-use super::errors::{js_result, to_js};
+use super::errors::{js_result, Failed};
+use super::json::JsonObject;
 use super::options::{call_options, string_arg};
 use super::pool::Handed;
+use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PromptArgsArg};
 use crate::error::Error;
 use crate::jsonrpc;
@@ -56,8 +57,11 @@ impl JsClient {
 
 /// What a call sends: a method and its params, or a paginated list.
 enum Call {
-    One(&'static str, Result<Option<Box<RawValue>>, Error>),
-    Any(Result<String, Error>, Result<Option<Box<RawValue>>, Error>),
+    One(&'static str, Result<Option<Box<RawValue>>, Failed>),
+    Any(
+        Result<String, Failed>,
+        Result<Option<Box<RawValue>>, Failed>,
+    ),
     Pages(&'static str, &'static str),
     Tools,
 }
@@ -158,11 +162,8 @@ impl JsClient {
         options: Option<CallOptionsArg>,
     ) -> Promise {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
-        let params = string_arg(&uri, "uri", 64 * 1024).and_then(|uri| {
-            jsonrpc::to_raw(&serde_json::json!({ "uri": uri }))
-                .map(Some)
-                .map_err(|e| Error::invalid_argument("uri", e))
-        });
+        let params = string_arg(&uri, "uri", 64 * 1024)
+            .and_then(|uri| raw_params("uri", JsonObject::new().string("uri", &uri).finish()));
         self.run(Call::One(methods::RESOURCES_READ, params), &options)
     }
 
@@ -217,13 +218,13 @@ impl JsClient {
     fn run(&self, call: Call, options: &JsValue) -> Promise {
         let lease = self.lease();
         let options = call_options(options);
-        future_to_promise(async move {
-            let options = options.map_err(|e| to_js(&e))?;
+        spawn_promise(Box::pin(async move {
+            let options = options?;
             let Some(lease) = lease.filter(|lease| !lease.is_released()) else {
-                return Err(to_js(&Error::LeaseReleased));
+                return Err(Error::LeaseReleased.into());
             };
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
-                return Err(to_js(&Error::Aborted));
+                return Err(Error::Aborted.into());
             }
             let progress = options.on_progress.clone().map(|callback| ProgressOptions {
                 on_progress: Rc::new(move |params: &RawValue| {
@@ -239,12 +240,12 @@ impl JsClient {
             };
             let result = match call {
                 Call::One(method, params) => {
-                    let params = params.map_err(|e| to_js(&e))?;
+                    let params = params?;
                     lease.request(method, params, request).await
                 }
                 Call::Any(method, params) => {
-                    let method = method.map_err(|e| to_js(&e))?;
-                    let params = params.map_err(|e| to_js(&e))?;
+                    let method = method?;
+                    let params = params?;
                     lease.request(&method, params, request).await
                 }
                 Call::Tools => {
@@ -258,8 +259,8 @@ impl JsClient {
                         .await
                 }
             };
-            result.map(|raw| from_json(&raw)).map_err(|e| to_js(&e))
-        })
+            Ok(from_json(&result?))
+        }))
     }
 }
 
@@ -269,28 +270,26 @@ fn named_params(
     value: &str,
     args_key: &str,
     args: &JsValue,
-) -> Result<Option<Box<RawValue>>, Error> {
-    let mut text = String::from("{");
-    text.push_str(&jsonrpc::to_json(&key));
-    text.push(':');
-    text.push_str(&jsonrpc::to_json(&value));
+) -> Result<Option<Box<RawValue>>, Failed> {
+    let mut params = JsonObject::new();
+    params.string(key, value);
     if !args.is_undefined() && !args.is_null() {
-        let args = object_json(args, args_key)?;
-        text.push(',');
-        text.push_str(&jsonrpc::to_json(&args_key));
-        text.push(':');
-        text.push_str(args.get());
+        params.raw(args_key, object_json(args, args_key)?.get());
     }
-    text.push('}');
+    raw_params(args_key, params.finish())
+}
+
+/// Params written by hand, checked as JSON.
+fn raw_params(argument: &str, text: String) -> Result<Option<Box<RawValue>>, Failed> {
     RawValue::from_string(text)
         .map(Some)
-        .map_err(|e| Error::invalid_argument(args_key, e.to_string()))
+        .map_err(|e| Box::new(Error::invalid_argument(argument, e.to_string())))
 }
 
 /// JSON of a plain object argument (not an array, function or primitive).
-fn object_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Error> {
+fn object_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Failed> {
     if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
-        return Err(Error::invalid_argument(argument, "must be a plain object"));
+        return Err(Error::invalid_argument(argument, "must be a plain object").into());
     }
     to_json(value, argument)
 }

@@ -52,8 +52,8 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn abort(this: &Abort);
 
-    #[wasm_bindgen(method, js_name = cancel)]
-    fn cancel_reader(this: &Reader) -> Promise;
+    /// `reader.cancel()`, its rejection handled.
+    fn mcp_cancel(reader: &Reader);
 
     /// A `ReadableStreamDefaultReader`.
     type Reader;
@@ -250,24 +250,11 @@ impl Drop for FetchBody {
         if !self.done {
             if let Some(reader) = self.reader.take() {
                 // `cancel()` rejects when the stream already errored (the server dropped the
-                // connection mid-body): nobody awaits it, so handle the rejection, or Node exits
-                // on an unhandled rejection and browsers and Workers log one.
-                ignore_rejection(&reader.cancel_reader());
+                // connection mid-body): host.js handles that rejection.
+                mcp_cancel(&reader);
             }
         }
     }
-}
-
-thread_local! {
-    /// A rejection handler that does nothing, for promises nobody awaits.
-    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
-}
-
-/// Marks `promise`'s rejection as handled.
-fn ignore_rejection(promise: &Promise) {
-    IGNORE.with(|ignore| {
-        let _ = promise.catch(ignore);
-    });
 }
 
 /// Turns what `fetch` threw into a [`TransportError`], telling refused connections apart.

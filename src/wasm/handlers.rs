@@ -7,6 +7,7 @@ use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 use super::abort::{from_json, to_json};
+use super::errors::Failed;
 use super::options::Options;
 use super::settle;
 use crate::error::Error;
@@ -16,9 +17,9 @@ use crate::session::{
 };
 
 /// Reads `{ elicitation?, sampling?, roots? }`, each a function `(params) => result | Promise`.
-pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Error> {
+pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Failed> {
     let o = Options::new(value, "handlers", &["elicitation", "sampling", "roots"])?;
-    let one = |key: &str| -> Result<Option<ServerRequestHandler>, Error> {
+    let one = |key: &str| -> Result<Option<ServerRequestHandler>, Failed> {
         let f = o.raw(key);
         if f.is_undefined() || f.is_null() {
             return Ok(None);
@@ -42,16 +43,7 @@ fn js_handler(f: Function) -> ServerRequestHandler {
         let f = f.clone();
         Box::pin(async move {
             let arg = params.as_deref().map_or(JsValue::UNDEFINED, from_json);
-            let returned = f
-                .call1(&JsValue::UNDEFINED, &arg)
-                .map_err(|e| error_object(&e))?;
-            let value = match returned.dyn_into::<Promise>() {
-                Ok(promise) => settle::promise(&promise)
-                    .await
-                    .into_result()
-                    .map_err(|e| error_object(&e))?,
-                Err(plain) => plain,
-            };
+            let value = call_settled(&f, &arg).await.map_err(|e| error_object(&e))?;
             to_json(&value, "handler result").map_err(|e| ErrorObject {
                 code: codes::INTERNAL_ERROR,
                 message: e.to_string(),
@@ -81,7 +73,7 @@ fn error_object(thrown: &JsValue) -> ErrorObject {
 /// Reads `tokenProvider`: `(challenge?) => token | Promise<token>`, where `challenge` is
 /// `{ error?, scope?, resourceMetadata? }` from the server's `WWW-Authenticate` on a `401` (or a
 /// `403 insufficient_scope`). Without a challenge it may return `null`/`undefined`: no token yet.
-pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, Error> {
+pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, Failed> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
@@ -90,31 +82,27 @@ pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, E
         .dyn_into()
         .map_err(|_| Error::invalid_config("tokenProvider", "must be a function"))?;
     Ok(Some(Rc::new(move |challenge: Option<AuthChallenge>| {
-        let f = f.clone();
-        Box::pin(async move {
-            let arg = match challenge {
-                None => JsValue::UNDEFINED,
-                Some(c) => strings_object([
-                    ("error", c.error),
-                    ("scope", c.scope),
-                    ("resourceMetadata", c.resource_metadata),
-                ]),
-            };
-            let value = call_settled(&f, &arg).await?;
-            // null/undefined: no token (yet); allowed before the first challenge only.
-            if value.is_null() || value.is_undefined() {
-                return Ok(String::new());
-            }
-            value
-                .as_string()
-                .ok_or_else(|| "the token provider did not return a string".to_owned())
-        }) as futures_util::future::LocalBoxFuture<'static, Result<String, String>>
+        let arg = match challenge {
+            None => JsValue::UNDEFINED,
+            Some(c) => strings_object([
+                ("error", c.error),
+                ("scope", c.scope),
+                ("resourceMetadata", c.resource_metadata),
+            ]),
+        };
+        // null/undefined: no token (yet); allowed before the first challenge only.
+        Box::pin(call_for_string(
+            f.clone(),
+            arg,
+            true,
+            "the token provider did not return a string",
+        ))
     })))
 }
 
 /// Reads `dpop`: `{ proof: ({ method, url, accessToken, nonce }) => jwt | Promise<jwt> }`, called
 /// for every request to the server (`accessToken` and `nonce` absent when there is none yet).
-pub(crate) fn dpop(value: &JsValue) -> Result<Option<DpopProof>, Error> {
+pub(crate) fn dpop(value: &JsValue) -> Result<Option<DpopProof>, Failed> {
     let o = Options::new(value, "dpop", &["proof"])?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -124,19 +112,18 @@ pub(crate) fn dpop(value: &JsValue) -> Result<Option<DpopProof>, Error> {
         .dyn_into()
         .map_err(|_| Error::invalid_config("dpop.proof", "must be a function"))?;
     Ok(Some(Rc::new(move |request: DpopRequest| {
-        let f = f.clone();
-        Box::pin(async move {
-            let arg = strings_object([
-                ("method", Some(request.method.as_str().to_owned())),
-                ("url", Some(request.url)),
-                ("accessToken", request.access_token),
-                ("nonce", request.nonce),
-            ]);
-            let value = call_settled(&f, &arg).await?;
-            value
-                .as_string()
-                .ok_or_else(|| "the DPoP proof maker did not return a string".to_owned())
-        }) as futures_util::future::LocalBoxFuture<'static, Result<String, String>>
+        let arg = strings_object([
+            ("method", Some(request.method.as_str().to_owned())),
+            ("url", Some(request.url)),
+            ("accessToken", request.access_token),
+            ("nonce", request.nonce),
+        ]);
+        Box::pin(call_for_string(
+            f.clone(),
+            arg,
+            false,
+            "the DPoP proof maker did not return a string",
+        ))
     })))
 }
 
@@ -151,16 +138,29 @@ fn strings_object<const N: usize>(fields: [(&str, Option<String>); N]) -> JsValu
     o.into()
 }
 
-/// Calls `f(arg)` and awaits its result if it is a promise; a throw or a rejection becomes its
-/// message.
-async fn call_settled(f: &Function, arg: &JsValue) -> Result<JsValue, String> {
-    let message = |e: &JsValue| error_object(e).message;
-    let returned = f.call1(&JsValue::UNDEFINED, arg).map_err(|e| message(&e))?;
+/// Calls `f(arg)` and awaits its result if it is a promise; `Err` is what it threw or rejected
+/// with.
+async fn call_settled(f: &Function, arg: &JsValue) -> Result<JsValue, JsValue> {
+    let returned = f.call1(&JsValue::UNDEFINED, arg)?;
     match returned.dyn_into::<Promise>() {
-        Ok(promise) => settle::promise(&promise)
-            .await
-            .into_result()
-            .map_err(|e| message(&e)),
+        Ok(promise) => settle::promise(&promise).await.into_result(),
         Err(plain) => Ok(plain),
     }
+}
+
+/// Calls `f(arg)` for a string (`optional`: null/undefined give ""); a throw or a rejection
+/// becomes its message, another value `not_string`.
+async fn call_for_string(
+    f: Function,
+    arg: JsValue,
+    optional: bool,
+    not_string: &'static str,
+) -> Result<String, String> {
+    let value = call_settled(&f, &arg)
+        .await
+        .map_err(|e| error_object(&e).message)?;
+    if optional && (value.is_null() || value.is_undefined()) {
+        return Ok(String::new());
+    }
+    value.as_string().ok_or_else(|| not_string.to_owned())
 }

@@ -1,5 +1,5 @@
 // JS helpers of the wasm face (documented where they are bound: src/wasm/fetch.rs, settle.rs,
-// task.rs). Callbacks passed in are long-lived closures that take a numeric id.
+// task.rs). Callbacks passed in are long-lived closures that take a table key (slot, stamp).
 
 // The HTTP client over node:http that the package's Node entry installs (js/node_http.mjs):
 // { fetch, Abort }, with the same contract as mcp_fetch and AbortController. Browsers and
@@ -88,18 +88,62 @@ async function readUpTo(reader, max, head) {
   return head;
 }
 
-export function mcp_settle(promise, id, settle) {
-  promise.then((v) => settle(id, 1, v), (e) => settle(id, 0, e));
+// JSON.stringify refusing what JSON would silently drop (functions, symbols); cycles and BigInt
+// throw as usual. Undefined when there is no JSON text (e.g. for undefined).
+export function mcp_to_json(value) {
+  return JSON.stringify(value, (_key, v) => {
+    if (typeof v === "function" || typeof v === "symbol") {
+      throw new TypeError("functions and symbols cannot be sent as JSON");
+    }
+    return v;
+  });
 }
 
-export function mcp_read(reader, id, settle) {
-  reader.read().then((r) => (r.done ? settle(id, 2, undefined) : settle(id, 1, r.value)), (e) => settle(id, 0, e));
+// reader.cancel(), whose rejection (the stream already errored) nobody awaits: handled here, or
+// Node exits on an unhandled rejection and browsers and Workers log one.
+export function mcp_cancel(reader) {
+  reader.cancel().catch(() => {});
 }
 
-export function mcp_timer(ms, id, settle, unref) {
+// The McpPoolError of an error of the pool (see src/wasm/errors.rs); absent properties are left out.
+export function mcp_error(message, code, server, status, rpcCode, data) {
+  const e = new Error(message);
+  e.name = "McpPoolError";
+  e.code = code;
+  if (server !== undefined) e.server = server;
+  if (status !== undefined) e.status = status;
+  if (rpcCode !== undefined) e.rpcCode = rpcCode;
+  if (data !== undefined) {
+    try {
+      e.data = JSON.parse(data);
+    } catch (_) {
+      e.data = null;
+    }
+  }
+  return e;
+}
+
+export function mcp_settle(promise, slot, stamp, settle) {
+  promise.then((v) => settle(slot, stamp, 1, v), (e) => settle(slot, stamp, 0, e));
+}
+
+export function mcp_read(reader, slot, stamp, settle) {
+  reader.read().then(
+    (r) => (r.done ? settle(slot, stamp, 2, undefined) : settle(slot, stamp, 1, r.value)),
+    (e) => settle(slot, stamp, 0, e),
+  );
+}
+
+export function mcp_on_abort(signal, slot, stamp, settle) {
+  const listener = () => settle(slot, stamp, 1, undefined);
+  signal.addEventListener("abort", listener);
+  return () => signal.removeEventListener("abort", listener);
+}
+
+export function mcp_timer(ms, slot, stamp, settle, unref) {
   let handle;
   try {
-    handle = setTimeout(() => settle(id, 1, undefined), ms);
+    handle = setTimeout(() => settle(slot, stamp, 1, undefined), ms);
   } catch (_) {
     return undefined;
   }
@@ -107,14 +151,14 @@ export function mcp_timer(ms, id, settle, unref) {
   return handle;
 }
 
-export function mcp_sleep(id, run) {
+export function mcp_sleep(slot, stamp, run) {
   let wake;
   new Promise((resolve) => {
     wake = resolve;
-  }).then(() => run(id));
+  }).then(() => run(slot, stamp));
   return wake;
 }
 
-export function mcp_soon(id, run) {
-  Promise.resolve().then(() => run(id));
+export function mcp_soon(slot, stamp, run) {
+  Promise.resolve().then(() => run(slot, stamp));
 }

@@ -5,6 +5,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
+use super::errors::Failed;
 use crate::config::{PoolOptions, ServerOptions, TransportMode, MAX_DELAY_MS};
 use crate::error::Error;
 use crate::protocol::Implementation;
@@ -22,7 +23,7 @@ impl Options {
         value: &JsValue,
         what: &'static str,
         known: &[&str],
-    ) -> Result<Options, Error> {
+    ) -> Result<Options, Failed> {
         if value.is_undefined() || value.is_null() {
             return Ok(Options { object: None, what });
         }
@@ -30,7 +31,7 @@ impl Options {
             .dyn_ref::<Object>()
             .filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
         else {
-            return Err(Error::invalid_argument(what, "must be an object"));
+            return Err(Error::invalid_argument(what, "must be an object").into());
         };
         for key in Object::keys(object).iter() {
             let key = key.as_string().unwrap_or_default();
@@ -38,7 +39,8 @@ impl Options {
                 return Err(Error::invalid_config(
                     &key,
                     format!("unknown option in {what} (known: {})", known.join(", ")),
-                ));
+                )
+                .into());
             }
         }
         Ok(Options {
@@ -57,13 +59,13 @@ impl Options {
     }
 
     /// A whole number in `min..=max`, or `None` when absent.
-    pub(crate) fn int(&self, key: &str, min: f64, max: f64) -> Result<Option<u64>, Error> {
+    pub(crate) fn int(&self, key: &str, min: f64, max: f64) -> Result<Option<u64>, Failed> {
         let value = self.get(key);
         if value.is_undefined() || value.is_null() {
             return Ok(None);
         }
         let Some(n) = value.as_f64() else {
-            return Err(Error::invalid_config(key, "must be a number"));
+            return Err(Error::invalid_config(key, "must be a number").into());
         };
         if !n.is_finite() || n.fract() != 0.0 || n < min || n > max {
             return Err(Error::invalid_config(
@@ -72,55 +74,59 @@ impl Options {
                     "must be a whole number from {} to {}",
                     min as u64, max as u64
                 ),
-            ));
+            )
+            .into());
         }
         Ok(Some(n as u64))
     }
 
     /// A timeout in ms, or `None`.
-    pub(crate) fn ms(&self, key: &str, min: u64) -> Result<Option<u64>, Error> {
+    pub(crate) fn ms(&self, key: &str, min: u64) -> Result<Option<u64>, Failed> {
         self.int(key, min as f64, MAX_DELAY_MS as f64)
     }
 
     /// A count (sessions, leases), or `None`.
-    pub(crate) fn count(&self, key: &str) -> Result<Option<usize>, Error> {
+    pub(crate) fn count(&self, key: &str) -> Result<Option<usize>, Failed> {
         Ok(self
             .int(key, 1.0, crate::config::MAX_COUNT as f64)?
             .map(|n| n as usize))
     }
 
     /// A non-empty string, or `None`.
-    fn string(&self, key: &str) -> Result<Option<String>, Error> {
+    fn string(&self, key: &str) -> Result<Option<String>, Failed> {
         let value = self.get(key);
         if value.is_undefined() || value.is_null() {
             return Ok(None);
         }
         match value.as_string() {
             Some(s) if !s.is_empty() && s.len() <= 1024 => Ok(Some(s)),
-            Some(_) => Err(Error::invalid_config(key, "must be 1 to 1024 characters")),
-            None => Err(Error::invalid_config(key, "must be a string")),
+            Some(_) => Err(Error::invalid_config(key, "must be 1 to 1024 characters").into()),
+            None => Err(Error::invalid_config(key, "must be a string").into()),
         }
     }
 
     /// A boolean, `false` when absent.
-    pub(crate) fn flag(&self, key: &str) -> Result<bool, Error> {
+    pub(crate) fn flag(&self, key: &str) -> Result<bool, Failed> {
         let value = self.get(key);
         if value.is_undefined() || value.is_null() {
             return Ok(false);
         }
         value
             .as_bool()
-            .ok_or_else(|| Error::invalid_config(key, "must be true or false"))
+            .ok_or_else(|| Box::new(Error::invalid_config(key, "must be true or false")))
     }
 
     /// The `signal` option: an `AbortSignal`, or `None`.
-    pub(crate) fn signal(&self) -> Result<Option<AbortSignal>, Error> {
+    pub(crate) fn signal(&self) -> Result<Option<AbortSignal>, Failed> {
         let value = self.get("signal");
         if value.is_undefined() || value.is_null() {
             return Ok(None);
         }
         value.dyn_into::<AbortSignal>().map(Some).map_err(|_| {
-            Error::invalid_argument(&format!("{}.signal", self.what), "must be an AbortSignal")
+            Box::new(Error::invalid_argument(
+                &format!("{}.signal", self.what),
+                "must be an AbortSignal",
+            ))
         })
     }
 
@@ -147,9 +153,14 @@ const POOL_KEYS: [&str; 14] = [
     "clientInfo",
 ];
 
-/// Reads the options of `new McpPool(options)`.
-pub(crate) fn pool_options(value: &JsValue) -> Result<PoolOptions, Error> {
+/// Reads the options of `new McpPool(options)`, and whether to send through node:http (see
+/// [`node_http`]; `available`: the package's Node entry installed it).
+pub(crate) fn pool_options(
+    value: &JsValue,
+    available: bool,
+) -> Result<(PoolOptions, bool), Failed> {
     let o = Options::new(value, "options", &POOL_KEYS)?;
+    let node = node_http(&o, available)?;
     let mut out = PoolOptions::default();
     if let Some(n) = o.count("maxConnectionsPerServer")? {
         out.max_connections_per_server = n;
@@ -195,14 +206,13 @@ pub(crate) fn pool_options(value: &JsValue) -> Result<PoolOptions, Error> {
         out.client_info = Implementation::new(name, version);
     }
     out.validate()?;
-    Ok(out)
+    Ok((out, node))
 }
 
 /// Reads `httpClient` of `new McpPool(options)`: whether to send through node:http (`true`) or
 /// the global `fetch`. "auto" (the default) takes node:http where the package's Node entry
 /// installed it.
-pub(crate) fn node_http(value: &JsValue, available: bool) -> Result<bool, Error> {
-    let o = Options::new(value, "options", &POOL_KEYS)?;
+fn node_http(o: &Options, available: bool) -> Result<bool, Failed> {
     match o.string("httpClient")?.as_deref() {
         None | Some("auto") => Ok(available),
         Some("fetch") => Ok(false),
@@ -210,16 +220,18 @@ pub(crate) fn node_http(value: &JsValue, available: bool) -> Result<bool, Error>
         Some("node") => Err(Error::invalid_config(
             "httpClient",
             "\"node\" needs the package's Node entry (node:http is not available in this runtime)",
-        )),
+        )
+        .into()),
         Some(_) => Err(Error::invalid_config(
             "httpClient",
             "must be \"auto\", \"fetch\" or \"node\"",
-        )),
+        )
+        .into()),
     }
 }
 
 /// Reads the options of `registerHttp(name, url, options)`.
-pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
+pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Failed> {
     let o = Options::new(
         value,
         "options",
@@ -255,29 +267,31 @@ pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Error> {
             return Err(Error::invalid_config(
                 "transport",
                 "must be 'auto', 'streamable-http' or 'sse'",
-            ))
+            )
+            .into())
         }
     };
-    let out = ServerOptions {
-        headers: headers(&o.raw("headers"))?,
-        max_connections: o.count("maxConnections")?,
-        max_leases_per_connection: o.count("maxLeasesPerConnection")?,
-        request_timeout_ms: o.ms("requestTimeoutMs", 1)?,
-        acquire_timeout_ms: o.ms("acquireTimeoutMs", 1)?,
-        allow_cross_origin_redirects: o.flag("allowCrossOriginRedirects")?,
-        handlers: super::handlers::client_handlers(&o.raw("handlers"))?,
-        token_provider: super::handlers::token_provider(&o.raw("tokenProvider"))?,
-        dpop: super::handlers::dpop(&o.raw("dpop"))?,
+    let mut out = ServerOptions {
         era,
         transport,
-        server_stream: o.flag("serverStream")?,
+        headers: headers(&o.raw("headers"))?,
+        ..ServerOptions::default()
     };
+    out.max_connections = o.count("maxConnections")?;
+    out.max_leases_per_connection = o.count("maxLeasesPerConnection")?;
+    out.request_timeout_ms = o.ms("requestTimeoutMs", 1)?;
+    out.acquire_timeout_ms = o.ms("acquireTimeoutMs", 1)?;
+    out.allow_cross_origin_redirects = o.flag("allowCrossOriginRedirects")?;
+    out.handlers = super::handlers::client_handlers(&o.raw("handlers"))?;
+    out.token_provider = super::handlers::token_provider(&o.raw("tokenProvider"))?;
+    out.dpop = super::handlers::dpop(&o.raw("dpop"))?;
+    out.server_stream = o.flag("serverStream")?;
     out.validate()?;
     Ok(out)
 }
 
 /// Headers given as a plain object of strings.
-fn headers(value: &JsValue) -> Result<Vec<(String, String)>, Error> {
+fn headers(value: &JsValue) -> Result<Vec<(String, String)>, Failed> {
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
     }
@@ -288,7 +302,8 @@ fn headers(value: &JsValue) -> Result<Vec<(String, String)>, Error> {
         return Err(Error::invalid_config(
             "headers",
             "must be an object of header names to string values",
-        ));
+        )
+        .into());
     };
     let mut out = Vec::new();
     for entry in Object::entries(object).iter() {
@@ -298,13 +313,15 @@ fn headers(value: &JsValue) -> Result<Vec<(String, String)>, Error> {
             return Err(Error::invalid_config(
                 "headers",
                 format!("the value of '{name}' must be a string"),
-            ));
+            )
+            .into());
         };
         if value.len() > 16 * 1024 {
             return Err(Error::invalid_config(
                 "headers",
                 format!("the value of '{name}' is longer than 16 KiB"),
-            ));
+            )
+            .into());
         }
         out.push((name, value));
     }
@@ -326,7 +343,7 @@ pub(crate) struct CallOptions {
 }
 
 /// Reads `{ signal, timeoutMs }` (a timeout of at least 1 ms).
-pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, Error> {
+pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, Failed> {
     let o = Options::new(
         value,
         "options",
@@ -360,14 +377,21 @@ pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, Error> {
 }
 
 /// A string argument (server name, tool name, URI, method).
-pub(crate) fn string_arg(value: &JsValue, argument: &str, max_len: usize) -> Result<String, Error> {
+pub(crate) fn string_arg(
+    value: &JsValue,
+    argument: &str,
+    max_len: usize,
+) -> Result<String, Failed> {
     match value.as_string() {
-        Some(s) if s.is_empty() => Err(Error::invalid_argument(argument, "must not be empty")),
+        Some(s) if s.is_empty() => {
+            Err(Error::invalid_argument(argument, "must not be empty").into())
+        }
         Some(s) if s.len() > max_len => Err(Error::invalid_argument(
             argument,
             format!("is longer than {max_len} characters"),
-        )),
+        )
+        .into()),
         Some(s) => Ok(s),
-        None => Err(Error::invalid_argument(argument, "must be a string")),
+        None => Err(Error::invalid_argument(argument, "must be a string").into()),
     }
 }

@@ -1,18 +1,17 @@
 //! The exported `McpPool` class.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use super::task::spawn_promise as future_to_promise;
 use js_sys::{Object, Promise, Reflect, WeakRef};
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
 use super::abort::{on_abort, to_json};
 use super::client::JsClient;
-use super::errors::{js_result, to_js};
-use super::options::{call_options, node_http, pool_options, server_options, string_arg};
+use super::errors::{js_result, to_js, Failed};
+use super::json::{array, JsonObject};
+use super::options::{call_options, pool_options, server_options, string_arg};
+use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
 use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
@@ -22,8 +21,9 @@ use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
 /// clients: a plain object with a matching `leaseId`, or a client of another pool, is refused.
 #[derive(Debug, Default)]
 pub(crate) struct Handed {
-    map: HashMap<u64, (Weak<Lease>, WeakRef)>,
-    /// Entries of clients the JS garbage collector freed are dropped when the map reaches this
+    /// Sorted by lease id (ids only grow, so a new one goes last): found by binary search.
+    list: Vec<(u64, Weak<Lease>, WeakRef)>,
+    /// Entries of clients the JS garbage collector freed are dropped when the list reaches this
     /// size, which then doubles: amortised O(1) per `get`, even while the GC lags behind.
     prune_at: usize,
 }
@@ -31,15 +31,28 @@ pub(crate) struct Handed {
 impl Handed {
     /// Forgets a released client.
     pub(crate) fn remove(&mut self, id: u64) {
-        self.map.remove(&id);
+        if let Ok(i) = self.find(id) {
+            self.list.remove(i);
+        }
+    }
+
+    fn find(&self, id: u64) -> Result<usize, usize> {
+        self.list.binary_search_by_key(&id, |entry| entry.0)
+    }
+
+    fn get(&self, id: u64) -> Option<(Weak<Lease>, WeakRef)> {
+        let (_, lease, client) = self.list.get(self.find(id).ok()?)?;
+        Some((lease.clone(), client.clone()))
     }
 
     fn insert(&mut self, id: u64, lease: Weak<Lease>, client: WeakRef) {
-        if self.map.len() >= self.prune_at.max(1024) {
-            self.map.retain(|_, (lease, _)| lease.strong_count() > 0);
-            self.prune_at = self.map.len() * 2;
+        if self.list.len() >= self.prune_at.max(1024) {
+            self.list.retain(|(_, lease, _)| lease.strong_count() > 0);
+            self.prune_at = self.list.len() * 2;
         }
-        self.map.insert(id, (lease, client));
+        if let Err(i) = self.find(id) {
+            self.list.insert(i, (id, lease, client));
+        }
     }
 }
 
@@ -63,15 +76,7 @@ impl JsPool {
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<PoolOptionsArg>) -> Result<JsPool, JsValue> {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
-        let node_http = js_result(node_http(&options, super::fetch::node_http_available()))?;
-        let options = js_result(pool_options(&options))?;
-        let pool = js_result(Pool::new(options, super::js_runtime(node_http)))?;
-        Ok(JsPool {
-            pool,
-            node_http,
-            handed: Rc::default(),
-            next_lease: Rc::default(),
-        })
+        js_result(JsPool::create(&options))
     }
 
     /// Registers a remote MCP server reachable over Streamable HTTP.
@@ -83,14 +88,7 @@ impl JsPool {
         options: Option<ServerOptionsArg>,
     ) -> Result<(), JsValue> {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
-        let name = js_result(string_arg(&name, "name", 64).map_err(|_| name_error(&name)))?;
-        let url = js_result(
-            string_arg(&url, "url", 8192).map_err(|e| Error::InvalidUrl {
-                reason: e.to_string(),
-            }),
-        )?;
-        let options = js_result(server_options(&options))?;
-        js_result(self.pool.register_http(&name, &url, options))
+        js_result(self.register(&name, &url, &options))
     }
 
     /// Always throws `STDIO_UNSUPPORTED`: edge runtimes cannot spawn processes.
@@ -116,19 +114,17 @@ impl JsPool {
         let pool = self.pool.clone();
         let handed = self.handed.clone();
         let next_lease = self.next_lease.clone();
-        let prepared = string_arg(&name, "name", 64)
-            .map_err(|_| name_error(&name))
-            .and_then(|name| Ok((name, call_options(&options)?)));
-        future_to_promise(async move {
-            let (name, options) = prepared.map_err(|e| to_js(&e))?;
+        let prepared = server_name(&name).and_then(|name| Ok((name, call_options(&options)?)));
+        spawn_promise(Box::pin(async move {
+            let (name, options) = prepared?;
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
-                return Err(to_js(&Error::Aborted));
+                return Err(Error::Aborted.into());
             }
             let get = GetOptions {
                 timeout_ms: options.timeout_ms,
                 cancel: options.signal.as_ref().map(on_abort),
             };
-            let lease = Rc::new(pool.get_with(&name, get).await.map_err(|e| to_js(&e))?);
+            let lease = Rc::new(pool.get_with(&name, get).await?);
             let id = next_lease.get() + 1;
             next_lease.set(id);
             let weak = Rc::downgrade(&lease);
@@ -137,7 +133,7 @@ impl JsPool {
                 .borrow_mut()
                 .insert(id, weak, WeakRef::new(client.unchecked_ref::<Object>()));
             Ok(client)
-        })
+        }))
     }
 
     /// Gives a client back to the pool (the session stays open). Throws `LEASE_RELEASED` the
@@ -147,7 +143,7 @@ impl JsPool {
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "McpClient")] client: JsValue,
     ) -> Result<(), JsValue> {
-        let name = js_result(string_arg(&name, "name", 64).map_err(|_| name_error(&name)))?;
+        let name = js_result(server_name(&name))?;
         let id = if client.is_object() {
             Reflect::get(&client, &JsValue::from_str("leaseId"))
                 .ok()
@@ -162,7 +158,7 @@ impl JsPool {
             )));
         };
         let id = id as u64;
-        let entry = self.handed.borrow().map.get(&id).cloned();
+        let entry = self.handed.borrow().get(id);
         let mine =
             entry.filter(|(_, object)| object.deref().is_some_and(|o| Object::is(&o, &client)));
         let Some(lease) = mine.and_then(|(weak, _)| weak.upgrade()) else {
@@ -185,8 +181,7 @@ impl JsPool {
     /// A snapshot of the pool's statistics, totals and per server.
     #[wasm_bindgen(unchecked_return_type = "PoolStats")]
     pub fn stats(&self) -> JsValue {
-        let text = crate::jsonrpc::to_json(&stats_json(&self.pool.stats()));
-        js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+        js_sys::JSON::parse(&stats_json(&self.pool.stats())).unwrap_or(JsValue::NULL)
     }
 
     /// Calls `handler(server, { method, params })` for every notification a server sends
@@ -235,50 +230,55 @@ impl JsPool {
     #[wasm_bindgen(js_name = listAllTools, unchecked_return_type = "Promise<AllTools>")]
     pub fn list_all_tools(&self) -> Promise {
         let pool = self.pool.clone();
-        future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             let all = pool.list_all_tools().await;
-            let mut text = String::from("{\"tools\":[");
-            for (i, tool) in all.tools.iter().enumerate() {
-                if i > 0 {
-                    text.push(',');
-                }
-                text.push_str(&format!(
-                    "{{\"name\":{},\"server\":{},\"tool\":{}}}",
-                    crate::jsonrpc::to_json(&tool.name),
-                    crate::jsonrpc::to_json(&tool.server),
-                    tool.tool.get()
-                ));
-            }
-            let collisions: Vec<Value> = all
+            let tools: Vec<String> = all
+                .tools
+                .iter()
+                .map(|tool| {
+                    JsonObject::new()
+                        .string("name", &tool.name)
+                        .string("server", &tool.server)
+                        .raw("tool", tool.tool.get())
+                        .finish()
+                })
+                .collect();
+            let collisions: Vec<String> = all
                 .collisions
                 .iter()
                 .map(|c| {
-                    let tools: Vec<Value> = c
+                    let tools: Vec<String> = c
                         .tools
                         .iter()
-                        .map(|(s, t)| json!({ "server": s, "tool": t }))
+                        .map(|(server, tool)| {
+                            JsonObject::new()
+                                .string("server", server)
+                                .string("tool", tool)
+                                .finish()
+                        })
                         .collect();
-                    json!({ "name": c.name, "tools": tools })
+                    JsonObject::new()
+                        .string("name", &c.name)
+                        .raw("tools", &array(&tools))
+                        .finish()
                 })
                 .collect();
-            let errors: serde_json::Map<String, Value> = all
-                .errors
-                .iter()
-                .map(|(server, e)| {
-                    (
-                        server.clone(),
-                        json!({ "code": e.code(), "message": e.to_string() }),
-                    )
-                })
-                .collect();
-            text.push_str(&format!(
-                "],\"collisions\":{},\"errors\":{}}}",
-                crate::jsonrpc::to_json(&collisions),
-                crate::jsonrpc::to_json(&errors)
-            ));
+            let mut errors = JsonObject::new();
+            for (server, e) in &all.errors {
+                let error = JsonObject::new()
+                    .string("code", e.code())
+                    .string("message", &e.to_string())
+                    .finish();
+                errors.raw(server, &error);
+            }
+            let text = JsonObject::new()
+                .raw("tools", &array(&tools))
+                .raw("collisions", &array(&collisions))
+                .raw("errors", &errors.finish())
+                .finish();
             js_sys::JSON::parse(&text)
-                .map_err(|_| to_js(&Error::protocol("pool", "could not build the catalog")))
-        })
+                .map_err(|_| Box::new(Error::protocol("pool", "could not build the catalog")))
+        }))
     }
 
     /// Calls a tool listed by `listAllTools` by its qualified name, through a lease of its own.
@@ -300,19 +300,16 @@ impl JsPool {
             let options: JsValue = options.map(JsValue::from).unwrap_or_default();
             Ok((name, args, call_options(&options)?))
         });
-        future_to_promise(async move {
-            let (name, args, options) = prepared.map_err(|e| to_js(&e))?;
+        spawn_promise(Box::pin(async move {
+            let (name, args, options) = prepared?;
             let request = crate::session::RequestOptions {
                 timeout_ms: options.timeout_ms,
                 cancel: options.signal.as_ref().map(on_abort),
                 progress: None,
             };
-            let raw = pool
-                .call_tool(&name, args, request)
-                .await
-                .map_err(|e| to_js(&e))?;
+            let raw = pool.call_tool(&name, args, request).await?;
             Ok(super::abort::from_json(&raw))
-        })
+        }))
     }
 
     /// A serialisable snapshot of the live sessions (session ids, versions, server info; never
@@ -367,22 +364,22 @@ impl JsPool {
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
     ) -> Promise {
         let pool = self.pool.clone();
-        let name = string_arg(&name, "name", 64).map_err(|_| name_error(&name));
-        future_to_promise(async move {
-            let name = name.map_err(|e| to_js(&e))?;
-            pool.unregister(&name).await.map_err(|e| to_js(&e))?;
+        let name = server_name(&name);
+        spawn_promise(Box::pin(async move {
+            let name = name?;
+            pool.unregister(&name).await?;
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
 
     /// One health and eviction pass now; hand the promise to `ctx.waitUntil()` in a Worker.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn maintain(&self) -> Promise {
         let pool = self.pool.clone();
-        future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             pool.maintain().await;
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
 
     /// Closes every session, rejects waiters, stops the health loop. Idempotent.
@@ -390,10 +387,10 @@ impl JsPool {
     pub fn close(&self) -> Promise {
         // Closed now (`closed` is true, registrations refused); the promise waits for the DELETEs.
         let closing = self.pool.close();
-        future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             closing.await;
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
 
     /// True once `close()` was called.
@@ -403,55 +400,120 @@ impl JsPool {
     }
 }
 
-/// The error for a server name that is not a valid name string.
-fn name_error(name: &JsValue) -> Error {
-    match name.as_string() {
-        Some(name) => Error::InvalidServerName {
-            name: crate::error::snippet(&name, 80),
-        },
-        None => Error::invalid_argument("name", "must be a string"),
+impl JsPool {
+    /// `new McpPool(options)`, its errors boxed.
+    fn create(options: &JsValue) -> Result<JsPool, Failed> {
+        let available = super::fetch::node_http_available();
+        let (options, node_http) = pool_options(options, available)?;
+        Ok(JsPool {
+            pool: Pool::new(options, super::js_runtime(node_http))?,
+            node_http,
+            handed: Rc::default(),
+            next_lease: Rc::default(),
+        })
+    }
+
+    /// `registerHttp(name, url, options)`, its errors boxed.
+    fn register(&self, name: &JsValue, url: &JsValue, options: &JsValue) -> Result<(), Failed> {
+        let name = server_name(name)?;
+        let url = string_arg(url, "url", 8192).map_err(|e| Error::InvalidUrl {
+            reason: e.to_string(),
+        })?;
+        let options = server_options(options)?;
+        Ok(self.pool.register_http(&name, &url, options)?)
     }
 }
 
-fn server_json(s: &ServerStats) -> Value {
-    json!({
-        "activeConnections": s.active_connections,
-        "idleConnections": s.idle_connections,
-        "openingConnections": s.opening_connections,
-        "leases": s.leases,
-        "waiting": s.waiting,
-        "totalConnections": s.total_connections,
-        "connectionErrors": s.connection_errors,
-        "healthChecksPassed": s.health_checks_passed,
-        "healthChecksFailed": s.health_checks_failed,
-        "maxConnections": s.max_connections,
-        "restoredConnections": s.restored_connections,
-        "inFlightRequests": s.in_flight_requests,
-        "queuedRequests": s.queued_requests,
-        "circuit": s.circuit.as_str(),
-        "circuitOpens": s.circuit_opens,
-    })
+/// A server name argument: a string of 1 to 64 bytes, else `INVALID_SERVER_NAME` (shortened), or
+/// `INVALID_ARGUMENT` when it is no string.
+fn server_name(name: &JsValue) -> Result<String, Failed> {
+    match name.as_string() {
+        Some(name) if !name.is_empty() && name.len() <= 64 => Ok(name),
+        Some(name) => Err(Error::InvalidServerName {
+            name: crate::error::snippet(&name, 80),
+        }
+        .into()),
+        None => Err(Error::invalid_argument("name", "must be a string").into()),
+    }
 }
 
-fn stats_json(s: &Stats) -> Value {
-    let servers: serde_json::Map<String, Value> = s
-        .servers
-        .iter()
-        .map(|(k, v)| (k.clone(), server_json(v)))
-        .collect();
-    json!({
-        "registeredServers": s.registered_servers,
-        "activeConnections": s.active_connections,
-        "idleConnections": s.idle_connections,
-        "openingConnections": s.opening_connections,
-        "leases": s.leases,
-        "waiting": s.waiting,
-        "totalConnections": s.total_connections,
-        "connectionErrors": s.connection_errors,
-        "healthChecksPassed": s.health_checks_passed,
-        "healthChecksFailed": s.health_checks_failed,
-        "inFlightRequests": s.in_flight_requests,
-        "queuedRequests": s.queued_requests,
-        "servers": servers,
-    })
+/// The number members of a server's stats after `circuit`, in alphabetical order (as always).
+const SERVER_NUMBERS: [&str; 13] = [
+    "circuitOpens",
+    "connectionErrors",
+    "healthChecksFailed",
+    "healthChecksPassed",
+    "idleConnections",
+    "inFlightRequests",
+    "leases",
+    "maxConnections",
+    "openingConnections",
+    "queuedRequests",
+    "restoredConnections",
+    "totalConnections",
+    "waiting",
+];
+
+/// `pool.stats()` of one server; members in alphabetical order (as they always were).
+fn server_json(s: &ServerStats) -> String {
+    let values: [u64; SERVER_NUMBERS.len()] = [
+        s.circuit_opens,
+        s.connection_errors,
+        s.health_checks_failed,
+        s.health_checks_passed,
+        s.idle_connections as u64,
+        s.in_flight_requests as u64,
+        s.leases as u64,
+        s.max_connections as u64,
+        s.opening_connections as u64,
+        s.queued_requests as u64,
+        s.restored_connections,
+        s.total_connections,
+        s.waiting as u64,
+    ];
+    JsonObject::new()
+        .number("activeConnections", s.active_connections as u64)
+        .string("circuit", s.circuit.as_str())
+        .numbers(&SERVER_NUMBERS, &values)
+        .finish()
+}
+
+/// The number members of the pool's stats before `servers`, in alphabetical order (as always).
+const POOL_NUMBERS: [&str; 10] = [
+    "activeConnections",
+    "connectionErrors",
+    "healthChecksFailed",
+    "healthChecksPassed",
+    "idleConnections",
+    "inFlightRequests",
+    "leases",
+    "openingConnections",
+    "queuedRequests",
+    "registeredServers",
+];
+
+/// `pool.stats()`; members in alphabetical order (as they always were).
+fn stats_json(s: &Stats) -> String {
+    let mut servers = JsonObject::new();
+    for (name, server) in &s.servers {
+        servers.raw(name, &server_json(server));
+    }
+    let values: [u64; POOL_NUMBERS.len()] = [
+        s.active_connections as u64,
+        s.connection_errors,
+        s.health_checks_failed,
+        s.health_checks_passed,
+        s.idle_connections as u64,
+        s.in_flight_requests as u64,
+        s.leases as u64,
+        s.opening_connections as u64,
+        s.queued_requests as u64,
+        s.registered_servers as u64,
+    ];
+    JsonObject::new()
+        .numbers(&POOL_NUMBERS, &values)
+        .raw("servers", &servers.finish())
+        .number("totalConnections", s.total_connections)
+        .number("waiting", s.waiting as u64)
+        .finish()
 }

@@ -2,28 +2,33 @@
 //!
 //! `JsFuture` makes two wasm-bindgen closures per promise (each registered with, and later
 //! unregistered from, a `FinalizationRegistry`). Here one thread-local closure receives every
-//! settlement with a numeric id, and the outcome waits in a table until its future is polled.
+//! settlement with a table key, and the outcome waits in the table until its future is polled.
 //! Dropping the future forgets its entry; a late settlement then finds nothing and is ignored
 //! (the rejection is still handled: `then` was given both reactions).
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use js_sys::Promise;
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+use super::table::{Key, Table};
 
 #[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
-    /// `promise.then(v => settle(id, 1, v), e => settle(id, 0, e))`.
-    fn mcp_settle(promise: &Promise, id: u32, settle: &JsValue);
+    /// `promise.then(v => settle(slot, stamp, 1, v), e => settle(slot, stamp, 0, e))`.
+    fn mcp_settle(promise: &Promise, slot: u32, stamp: u32, settle: &JsValue);
     /// `reader.read()`, settling with 1 and the chunk, 2 at the end of the stream, 0 and the error.
-    fn mcp_read(reader: &JsValue, id: u32, settle: &JsValue);
-    /// `setTimeout(() => settle(id, 1), ms)`, `unref()`'d in Node when asked; undefined where the
-    /// host refuses timers.
-    fn mcp_timer(ms: f64, id: u32, settle: &JsValue, unref: bool) -> JsValue;
+    fn mcp_read(reader: &JsValue, slot: u32, stamp: u32, settle: &JsValue);
+    /// `signal.addEventListener("abort", () => settle(slot, stamp, 1))`; returns the function
+    /// that removes the listener.
+    fn mcp_on_abort(signal: &AbortSignal, slot: u32, stamp: u32, settle: &JsValue) -> Function;
+    /// `setTimeout(() => settle(slot, stamp, 1), ms)`, `unref()`'d in Node when asked; undefined
+    /// where the host refuses timers.
+    fn mcp_timer(ms: f64, slot: u32, stamp: u32, settle: &JsValue, unref: bool) -> JsValue;
 }
 
 /// How a promise settled.
@@ -54,13 +59,12 @@ struct Slot {
 }
 
 thread_local! {
-    static SLOTS: RefCell<HashMap<u32, Slot>> = RefCell::new(HashMap::new());
-    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
-    static SETTLE: Closure<dyn Fn(u32, u32, JsValue)> = Closure::new(settle);
+    static SLOTS: RefCell<Table<Slot>> = const { RefCell::new(Table::new()) };
+    static SETTLE: Closure<dyn Fn(u32, u32, u32, JsValue)> = Closure::new(settle);
 }
 
 /// The one reaction of every awaited promise: 1 = fulfilled, 2 = end of stream, else rejected.
-fn settle(id: u32, kind: u32, value: JsValue) {
+fn settle(slot: u32, stamp: u32, kind: u32, value: JsValue) {
     let outcome = match kind {
         1 => Settled::Value(value),
         2 => Settled::Done,
@@ -68,8 +72,8 @@ fn settle(id: u32, kind: u32, value: JsValue) {
     };
     let waker = SLOTS.with(|slots| {
         let mut slots = slots.try_borrow_mut().ok()?;
-        let slot = slots.get_mut(&id)?;
-        // The slot's outcome is always empty here: a settlement comes once per id.
+        let slot = slots.get_mut(Key { slot, stamp })?;
+        // The slot's outcome is always empty here: a settlement comes once per key.
         slot.outcome = Some(outcome);
         slot.waker.take()
     });
@@ -80,42 +84,57 @@ fn settle(id: u32, kind: u32, value: JsValue) {
 
 /// A settlement to come; completes with [`Settled`].
 pub(crate) struct Pending {
-    id: u32,
+    key: Key,
 }
 
 fn register() -> Pending {
-    let id = NEXT_ID.with(|n| {
-        let id = n.get().wrapping_add(1);
-        n.set(id);
-        id
+    let key = SLOTS.with(|slots| {
+        slots
+            .try_borrow_mut()
+            .ok()
+            .map(|mut slots| slots.insert(Slot::default()))
     });
-    SLOTS.with(|slots| {
-        if let Ok(mut slots) = slots.try_borrow_mut() {
-            slots.insert(id, Slot::default());
-        }
-    });
-    Pending { id }
+    // A busy table (not reachable: no borrow is held across a call here) gives a key that names
+    // nothing: the future then completes with an error rather than hang.
+    Pending {
+        key: key.unwrap_or(Key {
+            slot: u32::MAX,
+            stamp: 0,
+        }),
+    }
 }
 
 /// Awaits `promise`.
 pub(crate) fn promise(promise: &Promise) -> Pending {
     let pending = register();
-    SETTLE.with(|f| mcp_settle(promise, pending.id, f.as_ref()));
+    let key = pending.key;
+    SETTLE.with(|f| mcp_settle(promise, key.slot, key.stamp, f.as_ref()));
     pending
 }
 
 /// Awaits `reader.read()`: a chunk, or [`Settled::Done`] at the end of the stream.
 pub(crate) fn read(reader: &JsValue) -> Pending {
     let pending = register();
-    SETTLE.with(|f| mcp_read(reader, pending.id, f.as_ref()));
+    let key = pending.key;
+    SETTLE.with(|f| mcp_read(reader, key.slot, key.stamp, f.as_ref()));
     pending
+}
+
+/// Listens for `abort` on `signal`: the settlement comes when it aborts. Returns the function
+/// that stops listening.
+pub(crate) fn abort(signal: &AbortSignal) -> (Pending, Function) {
+    let pending = register();
+    let key = pending.key;
+    let stop = SETTLE.with(|f| mcp_on_abort(signal, key.slot, key.stamp, f.as_ref()));
+    (pending, stop)
 }
 
 /// Arms a timer (see host.js `mcp_timer`): the settlement comes when it fires. Returns the
 /// handle for `clearTimeout`, undefined where the host refuses timers (it then never fires).
 pub(crate) fn timer(ms: u64, unref: bool) -> (Pending, JsValue) {
     let pending = register();
-    let handle = SETTLE.with(|f| mcp_timer(ms as f64, pending.id, f.as_ref(), unref));
+    let key = pending.key;
+    let handle = SETTLE.with(|f| mcp_timer(ms as f64, key.slot, key.stamp, f.as_ref(), unref));
     (pending, handle)
 }
 
@@ -123,7 +142,7 @@ impl Future for Pending {
     type Output = Settled;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Settled> {
-        let id = self.id;
+        let key = self.key;
         // What leaves the table (a slot, a replaced waker) is dropped only after the borrow ends:
         // dropping a waker can drop the last reference to a task, whose futures then drop their
         // own `Pending`s, which must find the table free or their slots would never be removed.
@@ -133,12 +152,12 @@ impl Future for Pending {
                 cx.waker().wake_by_ref();
                 return (Poll::Pending, None);
             };
-            let Some(slot) = slots.get_mut(&id) else {
+            let Some(slot) = slots.get_mut(key) else {
                 let forgotten = JsValue::from_str("the awaited promise was forgotten");
                 return (Poll::Ready(Settled::Error(forgotten)), None);
             };
             match slot.outcome.take() {
-                Some(outcome) => (Poll::Ready(outcome), slots.remove(&id)),
+                Some(outcome) => (Poll::Ready(outcome), slots.remove(key)),
                 None => {
                     let old = slot.waker.replace(cx.waker().clone());
                     (
@@ -159,11 +178,12 @@ impl Future for Pending {
 impl Drop for Pending {
     fn drop(&mut self) {
         // The slot is dropped after the borrow ends (see `poll`).
+        let key = self.key;
         let removed = SLOTS.with(|slots| {
             slots
                 .try_borrow_mut()
                 .ok()
-                .and_then(|mut slots| slots.remove(&self.id))
+                .and_then(|mut slots| slots.remove(key))
         });
         drop(removed);
     }

@@ -11,8 +11,6 @@
 //! table, which is fine on single-threaded wasm. No `unsafe`.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
@@ -21,12 +19,15 @@ use futures_util::future::LocalBoxFuture;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
+use super::errors::{to_js, Failed};
+use super::table::{Key, Table};
+
 #[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
-    /// A function that, when called, runs `run(id)` in a reaction registered now.
-    fn mcp_sleep(id: f64, run: &JsValue) -> Function;
-    /// `Promise.resolve().then(() => run(id))`.
-    fn mcp_soon(id: f64, run: &JsValue);
+    /// A function that, when called, runs `run(slot, stamp)` in a reaction registered now.
+    fn mcp_sleep(slot: u32, stamp: u32, run: &JsValue) -> Function;
+    /// `Promise.resolve().then(() => run(slot, stamp))`.
+    fn mcp_soon(slot: u32, stamp: u32, run: &JsValue);
 }
 
 /// How many times a task that wakes itself while running is polled again before it yields.
@@ -41,14 +42,14 @@ struct Task {
 }
 
 thread_local! {
-    static TASKS: RefCell<HashMap<u64, Rc<Task>>> = RefCell::new(HashMap::new());
-    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
-    /// The one reaction that polls a task, given its id (no closure per wake-up).
-    static RUN: Closure<dyn Fn(f64)> = Closure::new(|id: f64| run(id as u64));
+    static TASKS: RefCell<Table<Rc<Task>>> = const { RefCell::new(Table::new()) };
+    /// The one reaction that polls a task, given its key (no closure per wake-up).
+    static RUN: Closure<dyn Fn(u32, u32)> =
+        Closure::new(|slot: u32, stamp: u32| run(Key { slot, stamp }));
 }
 
 /// A waker that names its task.
-struct TaskWaker(u64);
+struct TaskWaker(Key);
 
 impl Wake for TaskWaker {
     fn wake(self: Arc<Self>) {
@@ -56,7 +57,7 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let Some(task) = TASKS.with(|t| t.borrow().get(&self.0).cloned()) else {
+        let Some(task) = get(self.0) else {
             return;
         };
         let resume = task.resume.borrow_mut().take();
@@ -72,54 +73,60 @@ impl Wake for TaskWaker {
 
 /// Runs `future` as a task of the current JS context; it is first polled in a microtask.
 pub(crate) fn spawn(future: LocalBoxFuture<'static, ()>) {
-    let id = register(future);
-    RUN.with(|r| mcp_soon(id as f64, r.as_ref()));
+    soon(register(future));
 }
 
-/// Adds a task to the table; returns its id.
-fn register(future: LocalBoxFuture<'static, ()>) -> u64 {
-    let id = NEXT_ID.with(|n| {
-        let id = n.get().wrapping_add(1);
-        n.set(id);
-        id
-    });
+/// Polls task `key` in a microtask.
+fn soon(key: Key) {
+    RUN.with(|r| mcp_soon(key.slot, key.stamp, r.as_ref()));
+}
+
+/// The task named `key`, unless it is done.
+fn get(key: Key) -> Option<Rc<Task>> {
+    TASKS.with(|t| t.borrow_mut().get_mut(key).cloned())
+}
+
+/// Adds a task to the table; returns its key.
+fn register(future: LocalBoxFuture<'static, ()>) -> Key {
     let task = Rc::new(Task {
         future: RefCell::new(Some(future)),
         resume: RefCell::new(None),
         woken: Cell::new(false),
     });
-    TASKS.with(|t| t.borrow_mut().insert(id, task));
-    id
+    TASKS.with(|t| t.borrow_mut().insert(task))
 }
 
-/// Runs `future` as a task and returns a promise of its outcome (the replacement of
-/// `future_to_promise`).
-pub(crate) fn spawn_promise<F>(future: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, JsValue>> + 'static,
-{
-    let mut future = Some(future);
+/// An exported async method's work: its value, or the error its promise rejects with.
+pub(crate) type Work = LocalBoxFuture<'static, Result<JsValue, Failed>>;
+
+/// Runs `work` as a task and returns a promise of its outcome (the replacement of
+/// `future_to_promise`). Not generic: every exported method shares this one driver.
+pub(crate) fn spawn_promise(work: Work) -> Promise {
+    let mut work = Some(work);
     Promise::new(&mut |resolve: Function, reject: Function| {
-        let Some(future) = future.take() else { return };
-        let id = register(Box::pin(async move {
-            let _ = match future.await {
-                Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
-                Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
-            };
-        }));
+        let Some(work) = work.take() else { return };
+        let key = register(Box::pin(settle_promise(work, resolve, reject)));
         // First poll now, in the caller's own context (an exported method called from JS, with
         // no Rust borrow held): a call that completes at once (a warm `get`) costs no extra
         // microtask or reaction.
-        run(id);
+        run(key);
     })
 }
 
-/// Polls task `id` until it is done or waits on something; then arms its resume promise.
-fn run(id: u64) {
-    let Some(task) = TASKS.with(|t| t.borrow().get(&id).cloned()) else {
+/// Awaits `work`, then resolves or rejects its promise (an error as a JS `McpPoolError`).
+async fn settle_promise(work: Work, resolve: Function, reject: Function) {
+    let _ = match work.await {
+        Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
+        Err(error) => reject.call1(&JsValue::UNDEFINED, &to_js(&error)),
+    };
+}
+
+/// Polls task `key` until it is done or waits on something; then arms its resume promise.
+fn run(key: Key) {
+    let Some(task) = get(key) else {
         return;
     };
-    let waker = Waker::from(Arc::new(TaskWaker(id)));
+    let waker = Waker::from(Arc::new(TaskWaker(key)));
     let mut cx = Context::from_waker(&waker);
     for _ in 0..MAX_SPINS {
         task.woken.set(false);
@@ -132,17 +139,17 @@ fn run(id: u64) {
         };
         if done {
             let finished = task.future.borrow_mut().take();
-            TASKS.with(|t| t.borrow_mut().remove(&id));
+            TASKS.with(|t| t.borrow_mut().remove(key));
             drop(finished);
             return;
         }
         if !task.woken.get() {
             // Sleep: the next wake-up resolves a promise whose reaction we register now.
-            let resume = RUN.with(|r| mcp_sleep(id as f64, r.as_ref()));
+            let resume = RUN.with(|r| mcp_sleep(key.slot, key.stamp, r.as_ref()));
             *task.resume.borrow_mut() = Some(resume);
             return;
         }
     }
     // Woken on every poll: yield to the event loop, still in this context.
-    RUN.with(|r| mcp_soon(id as f64, r.as_ref()));
+    soon(key);
 }
