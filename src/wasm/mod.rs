@@ -10,7 +10,6 @@ mod json;
 mod options;
 mod pool;
 mod settle;
-mod table;
 mod task;
 mod timers;
 mod types;

@@ -15,7 +15,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::table::{Key, Table};
+use crate::slab::{Key, Table};
 
 #[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {

@@ -20,7 +20,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::errors::{to_js, Failed};
-use super::table::{Key, Table};
+use crate::slab::{Key, Table};
 
 #[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {

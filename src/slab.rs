@@ -1,6 +1,7 @@
-//! A slab: values in reusable slots, for the thread-local tables of tasks and awaited promises
-//! (smaller in wasm than a `HashMap`, and no hashing). A [`Key`] names a slot and the stamp its
-//! value got when inserted, so a stale key (its value removed, the slot reused) finds nothing.
+//! A slab: values in reusable slots, for the wasm face's thread-local tables of tasks and
+//! awaited promises (smaller in wasm than a `HashMap`, and no hashing; portable, so its tests run
+//! natively). A [`Key`] names a slot and the stamp its value got when inserted, so a stale key
+//! (its value removed, the slot reused) finds nothing.
 
 /// Names a value of a [`Table`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,9 +86,8 @@ impl<T> Table<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[wasm_bindgen_test]
+    #[test]
     fn stale_keys_find_nothing_and_slots_are_reused() {
         let mut table = Table::new();
         let a = table.insert("a");
