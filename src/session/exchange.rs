@@ -2,6 +2,7 @@
 //! SSE) and reading it until our response arrives, answering and surfacing whatever the server
 //! sends before it.
 
+use futures_util::future::LocalBoxFuture;
 use serde_json::value::RawValue;
 
 use super::resume::Resumption;
@@ -413,7 +414,12 @@ impl Session {
     }
 
     /// An [`Error::Http`] for a non-success reply, with the server's explanation if it sent one.
-    pub(super) async fn http_error(&self, mut response: HttpResponse) -> Error {
+    /// Boxed: a cold path awaited from many places, compiled once and kept out of their states.
+    pub(super) fn http_error(&self, response: HttpResponse) -> LocalBoxFuture<'_, Error> {
+        Box::pin(self.http_error_unboxed(response))
+    }
+
+    async fn http_error_unboxed(&self, mut response: HttpResponse) -> Error {
         let status = response.status;
         let challenge = response
             .header("www-authenticate")

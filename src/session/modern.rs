@@ -5,6 +5,7 @@
 //! answers with an `InputRequiredResult` that the client fulfils and re-sends (multi round-trip
 //! requests, SEP-2322). Tool arguments marked `x-mcp-header` travel as `Mcp-Param-*` headers too.
 
+use futures_util::future::LocalBoxFuture;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -232,7 +233,16 @@ impl Session {
 
     /// A non-success reply in the stateless era: the JSON-RPC error it carries (servers map
     /// error codes to HTTP statuses), or an HTTP error.
-    pub(super) async fn modern_error(&self, mut response: HttpResponse, id: i64) -> Error {
+    /// Boxed: a cold path, kept out of the state of [`Session::read_answer`].
+    pub(super) fn modern_error(
+        &self,
+        response: HttpResponse,
+        id: i64,
+    ) -> LocalBoxFuture<'_, Error> {
+        Box::pin(self.modern_error_unboxed(response, id))
+    }
+
+    async fn modern_error_unboxed(&self, mut response: HttpResponse, id: i64) -> Error {
         let json = response
             .header("content-type")
             .is_some_and(|t| t.to_ascii_lowercase().starts_with("application/json"));
