@@ -283,9 +283,7 @@ impl Session {
         {
             let mut state = self.inner.state.borrow_mut();
             if state.closed {
-                return Err(Error::SessionClosed {
-                    server: self.server().to_owned(),
-                });
+                return Err(self.closed_error());
             }
             state.era = Era::Modern;
             state.protocol_version = Some(protocol::MODERN_VERSION.to_owned());

@@ -381,12 +381,26 @@ impl Session {
     }
 
     pub(super) fn outcome(&self, response: Response) -> Result<Box<RawValue>, Error> {
-        response.outcome.map_err(|e| Error::Rpc {
+        response.outcome.map_err(|e| self.rpc_error(e))
+    }
+
+    /// An [`Error::Rpc`] from the server's error object (one copy of the code, not one a caller).
+    #[inline(never)]
+    pub(super) fn rpc_error(&self, e: ErrorObject) -> Error {
+        Error::Rpc {
             server: self.server().to_owned(),
             code: e.code,
             message: e.message,
             data: e.data,
-        })
+        }
+    }
+
+    /// An [`Error::SessionClosed`] for this session.
+    #[inline(never)]
+    pub(super) fn closed_error(&self) -> Error {
+        Error::SessionClosed {
+            server: self.server().to_owned(),
+        }
     }
 
     /// Reads a whole body as UTF-8 text, up to `limit` bytes.
@@ -457,9 +471,15 @@ impl Session {
     }
 
     pub(super) fn protocol_error(&self, message: impl Into<String>) -> Error {
+        self.protocol_error_owned(message.into())
+    }
+
+    #[inline(never)]
+    fn protocol_error_owned(&self, message: String) -> Error {
         Error::protocol(self.server(), message)
     }
 
+    #[inline(never)]
     pub(super) fn network_error(&self, e: &TransportError) -> Error {
         Error::Network {
             server: self.server().to_owned(),

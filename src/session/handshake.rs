@@ -90,9 +90,7 @@ impl Session {
             if snap.session_id.is_some() {
                 let _ = self.send_delete(&snap).await;
             }
-            return Err(Error::SessionClosed {
-                server: self.server().to_owned(),
-            });
+            return Err(self.closed_error());
         }
         self.inner.initializes.set(self.inner.initializes.get() + 1);
         self.mark_ok();

@@ -149,9 +149,7 @@ impl Session {
     pub(super) fn drop_sse_channel(&self) {
         let channel = self.inner.sse.borrow_mut().take();
         if let Some(channel) = channel {
-            channel.fail(&Error::SessionClosed {
-                server: self.server().to_owned(),
-            });
+            channel.fail(&self.closed_error());
         }
     }
 
@@ -260,9 +258,7 @@ impl Session {
             state.closed
         };
         if closed {
-            return Err(Error::SessionClosed {
-                server: self.server().to_owned(),
-            });
+            return Err(self.closed_error());
         }
         self.inner.initializes.set(self.inner.initializes.get() + 1);
         self.mark_ok();
@@ -410,9 +406,7 @@ impl Session {
         self.expect_accepted(response).await?;
         match rx.await {
             Ok(outcome) => Ok(outcome?),
-            Err(_) => Err(Failure::Fatal(Error::SessionClosed {
-                server: self.server().to_owned(),
-            })),
+            Err(_) => Err(Failure::Fatal(self.closed_error())),
         }
     }
 

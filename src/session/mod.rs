@@ -240,9 +240,7 @@ impl Session {
     /// As [`Session::request`], minus timeouts.
     pub async fn notify(&self, method: &str, params: Option<Box<RawValue>>) -> Result<(), Error> {
         if self.is_closed() {
-            return Err(Error::SessionClosed {
-                server: self.server().to_owned(),
-            });
+            return Err(self.closed_error());
         }
         let snap = self.snapshot();
         if snap.era == Era::Modern {
@@ -407,9 +405,7 @@ impl Session {
     async fn call_once(&self, id: i64, body: &str) -> Result<Box<RawValue>, Failure> {
         let snap = self.snapshot();
         if self.is_closed() {
-            return Err(Failure::Fatal(Error::SessionClosed {
-                server: self.server().to_owned(),
-            }));
+            return Err(Failure::Fatal(self.closed_error()));
         }
         if let Some(channel) = self.sse_channel() {
             let result = self.sse_call(&channel, id, body.to_owned(), &snap).await?;
@@ -434,9 +430,7 @@ impl Session {
             {
                 let state = self.inner.state.borrow();
                 if state.closed {
-                    return Err(Error::SessionClosed {
-                        server: self.server().to_owned(),
-                    });
+                    return Err(self.closed_error());
                 }
                 if state.generation != generation {
                     return Ok(());

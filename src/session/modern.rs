@@ -145,9 +145,7 @@ impl Session {
         let mut state_only_ms = STATE_ONLY_FIRST_MS;
         for _ in 0..=MAX_INPUT_ROUNDS {
             if self.is_closed() {
-                return Err(Error::SessionClosed {
-                    server: self.server().to_owned(),
-                });
+                return Err(self.closed_error());
             }
             let params = jsonrpc::to_raw(&fields).map_err(|e| self.protocol_error(e))?;
             let body = jsonrpc::encode_request(id, method, Some(&params));
@@ -218,12 +216,7 @@ impl Session {
         }
         let mut answers = Map::new();
         for (key, outcome) in crate::join::join_all(calls).await {
-            let result = outcome.map_err(|e| Error::Rpc {
-                server: self.server().to_owned(),
-                code: e.code,
-                message: e.message,
-                data: e.data,
-            })?;
+            let result = outcome.map_err(|e| self.rpc_error(e))?;
             let value: Value = serde_json::from_str(result.get())
                 .map_err(|e| self.protocol_error(e.to_string()))?;
             answers.insert(key, value);

@@ -24,9 +24,7 @@ impl Session {
         options: RequestOptions,
     ) -> Result<Box<RawValue>, Error> {
         if self.is_closed() {
-            return Err(Error::SessionClosed {
-                server: self.server().to_owned(),
-            });
+            return Err(self.closed_error());
         }
         let id = self.next_id();
         let (params, watch) = match &options.progress {

@@ -7,6 +7,7 @@ use crate::config::MAX_DELAY_MS;
 use crate::error::Error;
 use crate::sse::SseParser;
 use crate::transport::{HttpMethod, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 
 /// Most reconnects in a row that bring no new event (an event id not seen before resets the
 /// count); the request's own timeout bounds the total time in any case.
@@ -96,7 +97,18 @@ impl Session {
     /// reconnects with `GET` + `Last-Event-ID` when the server gave event ids, after waiting its
     /// `retry:` delay. Returns the resumed stream, or `dropped` (with a note) when resuming is not
     /// possible: no event id, too many attempts, or the server refused the `GET`.
-    pub(super) async fn resume_stream(
+    ///
+    /// Boxed: a cold path, kept out of the state of the SSE reader.
+    pub(super) fn resume_stream<'a>(
+        &'a self,
+        snap: &'a Snapshot,
+        resumption: &'a mut Resumption,
+        dropped: Error,
+    ) -> LocalBoxFuture<'a, Result<HttpResponse, Error>> {
+        Box::pin(self.resume_stream_unboxed(snap, resumption, dropped))
+    }
+
+    async fn resume_stream_unboxed(
         &self,
         snap: &Snapshot,
         resumption: &mut Resumption,
