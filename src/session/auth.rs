@@ -198,11 +198,7 @@ impl Session {
     }
 
     fn dpop_error(&self, message: String) -> Error {
-        Error::Http {
-            server: self.server().to_owned(),
-            status: 401,
-            message,
-        }
+        self.status_error(401, message)
     }
 
     /// The token generation a request is sent with.
@@ -259,11 +255,7 @@ impl Session {
                             Err(e) => Err(format!("the token provider failed: {e}")),
                         };
                         *me.inner.auth.refresh.borrow_mut() = None;
-                        result.map_err(|message| Error::Http {
-                            server: me.server().to_owned(),
-                            status: 401,
-                            message,
-                        })
+                        result.map_err(|message| me.status_error(401, message))
                     }
                     .boxed_local()
                     .shared();

@@ -395,6 +395,44 @@ impl Session {
         }
     }
 
+    /// An [`Error::Http`] for this session.
+    #[inline(never)]
+    pub(super) fn status_error(&self, status: u16, message: String) -> Error {
+        Error::Http {
+            server: self.server().to_owned(),
+            status,
+            message,
+        }
+    }
+
+    /// An [`Error::RequestTimeout`] for `method` on this session.
+    #[inline(never)]
+    pub(super) fn timeout_error(&self, method: &str, timeout_ms: u64) -> Error {
+        Error::RequestTimeout {
+            server: self.server().to_owned(),
+            method: method.to_owned(),
+            timeout_ms,
+        }
+    }
+
+    /// An [`Error::UnsupportedProtocolVersion`] naming (the start of) `version`.
+    #[inline(never)]
+    pub(super) fn version_error(&self, version: &str) -> Error {
+        Error::UnsupportedProtocolVersion {
+            server: self.server().to_owned(),
+            version: snippet(version, 40),
+        }
+    }
+
+    /// An [`Error::ResponseTooLarge`] for this session.
+    #[inline(never)]
+    pub(super) fn too_large_error(&self, limit: usize) -> Error {
+        Error::ResponseTooLarge {
+            server: self.server().to_owned(),
+            limit,
+        }
+    }
+
     /// An [`Error::SessionClosed`] for this session.
     #[inline(never)]
     pub(super) fn closed_error(&self) -> Error {
@@ -417,10 +455,7 @@ impl Session {
             .map_err(|e| self.network_error(&e))?
         {
             if bytes.len() + chunk.len() > limit {
-                return Err(Error::ResponseTooLarge {
-                    server: self.server().to_owned(),
-                    limit,
-                });
+                return Err(self.too_large_error(limit));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -463,11 +498,7 @@ impl Session {
             ),
             _ => explanation,
         };
-        Error::Http {
-            server: self.server().to_owned(),
-            status,
-            message: snippet(&explanation, ERROR_BODY_CHARS),
-        }
+        self.status_error(status, snippet(&explanation, ERROR_BODY_CHARS))
     }
 
     pub(super) fn protocol_error(&self, message: impl Into<String>) -> Error {
@@ -489,10 +520,7 @@ impl Session {
 
     pub(super) fn sse_error(&self, e: &SseError) -> Error {
         match e {
-            SseError::EventTooLarge { limit } => Error::ResponseTooLarge {
-                server: self.server().to_owned(),
-                limit: *limit,
-            },
+            SseError::EventTooLarge { limit } => self.too_large_error(*limit),
         }
     }
 }

@@ -109,10 +109,7 @@ impl Session {
         let result: InitializeResult = serde_json::from_str(raw.get())
             .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
         if !protocol::is_supported(&result.protocol_version) {
-            return Err(Error::UnsupportedProtocolVersion {
-                server: self.server().to_owned(),
-                version: crate::error::snippet(&result.protocol_version, 40),
-            });
+            return Err(self.version_error(&result.protocol_version));
         }
         let snap = Snapshot {
             era: super::Era::Legacy,

@@ -222,20 +222,16 @@ impl Session {
             Ok(raw) => raw,
             Err(Failure::Fatal(e)) => return Err(e),
             Err(Failure::Gone(..)) => {
-                return Err(Error::Http {
-                    server: self.server().to_owned(),
-                    status: 404,
-                    message: "the HTTP+SSE endpoint it named does not know the session".into(),
-                })
+                return Err(self.status_error(
+                    404,
+                    "the HTTP+SSE endpoint it named does not know the session".into(),
+                ))
             }
         };
         let result: InitializeResult = serde_json::from_str(raw.get())
             .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
         if !protocol::is_supported_over_sse(&result.protocol_version) {
-            return Err(Error::UnsupportedProtocolVersion {
-                server: self.server().to_owned(),
-                version: snippet(&result.protocol_version, 40),
-            });
+            return Err(self.version_error(&result.protocol_version));
         }
         let snap = Snapshot {
             era: Era::HttpSse,

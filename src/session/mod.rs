@@ -264,11 +264,7 @@ impl Session {
             let timer = self.inner.rt.clock.sleep(timeout_ms);
             return match future::select(self.discover_alive().boxed_local(), timer).await {
                 Either::Left((result, _)) => result,
-                Either::Right(_) => Err(Error::RequestTimeout {
-                    server: self.server().to_owned(),
-                    method: methods::DISCOVER.to_owned(),
-                    timeout_ms,
-                }),
+                Either::Right(_) => Err(self.timeout_error(methods::DISCOVER, timeout_ms)),
             };
         }
         self.request(
@@ -392,11 +388,10 @@ impl Session {
                 match self.call_once(id, body).await {
                     Ok(raw) => Ok(raw),
                     Err(Failure::Fatal(e)) => Err(e),
-                    Err(Failure::Gone(..)) => Err(Error::Http {
-                        server: self.server().to_owned(),
-                        status: 404,
-                        message: "session not found, again right after a new initialize".into(),
-                    }),
+                    Err(Failure::Gone(..)) => Err(self.status_error(
+                        404,
+                        "session not found, again right after a new initialize".into(),
+                    )),
                 }
             }
         }
@@ -479,11 +474,7 @@ impl Session {
         let timer = self.inner.rt.clock.sleep(timeout_ms);
         match future::select(std::pin::pin!(step), timer).await {
             Either::Left((result, _)) => result,
-            Either::Right(_) => Err(Error::RequestTimeout {
-                server: self.server().to_owned(),
-                method: methods::INITIALIZE.to_owned(),
-                timeout_ms,
-            }),
+            Either::Right(_) => Err(self.timeout_error(methods::INITIALIZE, timeout_ms)),
         }
     }
 

@@ -254,20 +254,11 @@ impl Session {
             })] = messages.as_slice()
             {
                 if answered.is_none() || *answered == Some(jsonrpc::RequestId::Number(id)) {
-                    return Error::Rpc {
-                        server: self.server().to_owned(),
-                        code: e.code,
-                        message: e.message.clone(),
-                        data: e.data.clone(),
-                    };
+                    return self.rpc_error(e.clone());
                 }
             }
         }
-        Error::Http {
-            server: self.server().to_owned(),
-            status,
-            message: snippet(body.trim(), 300),
-        }
+        self.status_error(status, snippet(body.trim(), 300))
     }
 }
 

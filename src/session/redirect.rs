@@ -62,11 +62,7 @@ impl Session {
             if status != 0 && !(300..400).contains(&status) {
                 return Ok(response);
             }
-            let redirect = |why: String| Error::Http {
-                server: self.server().to_owned(),
-                status,
-                message: why,
-            };
+            let redirect = |why: String| self.status_error(status, why);
             if status == 0 {
                 return Err(redirect(
                     "the server redirected, and the browser hides where to; register the final URL"
@@ -99,11 +95,7 @@ impl Session {
             }
             request.url = target;
         }
-        Err(Error::Http {
-            server: self.server().to_owned(),
-            status: 310,
-            message: format!("more than {MAX_HOPS} redirects"),
-        })
+        Err(self.status_error(310, format!("more than {MAX_HOPS} redirects")))
     }
 }
 

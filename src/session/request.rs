@@ -69,11 +69,7 @@ impl Session {
                     return result;
                 }
                 Either::Right((Either::Left((waited_ms, _)), call)) => {
-                    let error = Error::RequestTimeout {
-                        server: self.server().to_owned(),
-                        method: method.to_owned(),
-                        timeout_ms: waited_ms,
-                    };
+                    let error = self.timeout_error(method, waited_ms);
                     ("request timed out", error, call)
                 }
                 Either::Right((Either::Right(_), call)) => {

@@ -69,10 +69,7 @@ impl Session {
             super::EraPolicy::Auto => false,
         };
         if pinned_away || (!modern && !protocol::is_supported(&snapshot.protocol_version)) {
-            return Err(Error::UnsupportedProtocolVersion {
-                server: session.server().to_owned(),
-                version: crate::error::snippet(&snapshot.protocol_version, 40),
-            });
+            return Err(session.version_error(&snapshot.protocol_version));
         }
         if let Some(id) = &snapshot.session_id {
             if !super::handshake::valid_session_id(id) {
