@@ -1,6 +1,7 @@
 //! The `initialize` handshake and version negotiation.
 
 use futures_util::FutureExt;
+use serde_json::value::RawValue;
 
 use super::{Session, Snapshot, TransportMode};
 use crate::error::Error;
@@ -28,14 +29,7 @@ impl Session {
         // Only a brand-new session falls back: one that was ever initialized (or resumed) is not
         // an HTTP+SSE server.
         let first = self.inner.initializes.get() == 0 && self.inner.state.borrow().generation == 0;
-        let params = InitializeParams {
-            protocol_version: protocol::LATEST_VERSION.to_owned(),
-            capabilities: self.inner.config.handlers.capabilities(),
-            client_info: self.inner.config.client_info.clone(),
-        };
-        let params = jsonrpc::to_raw(&params).map_err(|e| self.protocol_error(e))?;
-        let id = self.next_id();
-        let body = jsonrpc::encode_request(id, methods::INITIALIZE, Some(&params));
+        let (id, body) = self.initialize_request(protocol::LATEST_VERSION)?;
         let response = self.post(body, None, false).await?;
         if mode == TransportMode::Auto && first && matches!(response.status, 400 | 404 | 405) {
             let error = self.http_error(response).await;
@@ -106,11 +100,7 @@ impl Session {
         pending: &Snapshot,
     ) -> Result<(InitializeResult, Snapshot), Error> {
         let raw = self.read_answer(response, id, pending).await?;
-        let result: InitializeResult = serde_json::from_str(raw.get())
-            .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
-        if !protocol::is_supported(&result.protocol_version) {
-            return Err(self.version_error(&result.protocol_version));
-        }
+        let result = self.initialize_result_of(&raw, protocol::is_supported)?;
         let snap = Snapshot {
             era: super::Era::Legacy,
             session_id: pending.session_id.clone(),
@@ -133,6 +123,37 @@ impl Session {
         }
         self.drain(notified).await;
         Ok((result, snap))
+    }
+
+    /// A new id and the body of an `initialize` request offering `version` (both transports).
+    #[inline(never)]
+    pub(super) fn initialize_request(&self, version: &str) -> Result<(i64, String), Error> {
+        let params = InitializeParams {
+            protocol_version: version.to_owned(),
+            capabilities: self.inner.config.handlers.capabilities(),
+            client_info: self.inner.config.client_info.clone(),
+        };
+        let params = jsonrpc::to_raw(&params).map_err(|e| self.protocol_error(e))?;
+        let id = self.next_id();
+        Ok((
+            id,
+            jsonrpc::encode_request(id, methods::INITIALIZE, Some(&params)),
+        ))
+    }
+
+    /// The `initialize` result in `raw`, if well-formed and at a version `supported` accepts.
+    #[inline(never)]
+    pub(super) fn initialize_result_of(
+        &self,
+        raw: &RawValue,
+        supported: fn(&str) -> bool,
+    ) -> Result<InitializeResult, Error> {
+        let result: InitializeResult = serde_json::from_str(raw.get())
+            .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
+        if !supported(&result.protocol_version) {
+            return Err(self.version_error(&result.protocol_version));
+        }
+        Ok(result)
     }
 
     /// Sends `notifications/initialized` under `snap` (the handshake's last step, both transports).

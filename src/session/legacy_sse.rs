@@ -25,7 +25,7 @@ use super::redirect::{origin, resolve};
 use super::{Era, Failure, Inner, Session, Snapshot};
 use crate::error::{snippet, Error};
 use crate::jsonrpc::{self, Message, RequestId};
-use crate::protocol::{self, methods, InitializeParams, InitializeResult};
+use crate::protocol;
 use crate::sse::{SseEvent, SseParser};
 use crate::transport::HttpResponse;
 
@@ -202,14 +202,7 @@ impl Session {
     }
 
     async fn sse_handshake(&self, channel: &Rc<Channel>) -> Result<(), Error> {
-        let params = InitializeParams {
-            protocol_version: protocol::SSE_TRANSPORT_VERSION.to_owned(),
-            capabilities: self.inner.config.handlers.capabilities(),
-            client_info: self.inner.config.client_info.clone(),
-        };
-        let params = jsonrpc::to_raw(&params).map_err(|e| self.protocol_error(e))?;
-        let id = self.next_id();
-        let body = jsonrpc::encode_request(id, methods::INITIALIZE, Some(&params));
+        let (id, body) = self.initialize_request(protocol::SSE_TRANSPORT_VERSION)?;
         let generation = self.inner.state.borrow().generation;
         let pending = Snapshot {
             era: Era::HttpSse,
@@ -228,11 +221,7 @@ impl Session {
                 ))
             }
         };
-        let result: InitializeResult = serde_json::from_str(raw.get())
-            .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
-        if !protocol::is_supported_over_sse(&result.protocol_version) {
-            return Err(self.version_error(&result.protocol_version));
-        }
+        let result = self.initialize_result_of(&raw, protocol::is_supported_over_sse)?;
         let snap = Snapshot {
             era: Era::HttpSse,
             session_id: None,
