@@ -61,22 +61,19 @@ impl Session {
         let config = &self.inner.config;
         let mut headers = Vec::with_capacity(config.headers.len() + 4);
         if method == HttpMethod::Post {
-            headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
-            headers.push((
-                "Accept".to_owned(),
-                "application/json, text/event-stream".to_owned(),
-            ));
+            headers.push(header("Content-Type", "application/json"));
+            headers.push(header("Accept", "application/json, text/event-stream"));
         }
         if let Some(snap) = snap {
             if let Some(id) = &snap.session_id {
-                headers.push(("Mcp-Session-Id".to_owned(), id.clone()));
+                headers.push(header("Mcp-Session-Id", id));
             }
             if let Some(version) = snap
                 .protocol_version
                 .as_deref()
                 .filter(|v| protocol::sends_version_header(v))
             {
-                headers.push(("MCP-Protocol-Version".to_owned(), version.to_owned()));
+                headers.push(header("MCP-Protocol-Version", version));
             }
         }
         match self.auth_header() {
@@ -523,6 +520,12 @@ impl Session {
             SseError::EventTooLarge { limit } => self.too_large_error(*limit),
         }
     }
+}
+
+/// A header as the transport takes it (one copy of the code, not one a header).
+#[inline(never)]
+pub(super) fn header(name: &str, value: &str) -> (String, String) {
+    (name.to_owned(), value.to_owned())
 }
 
 fn answers(response: &Response, id: i64) -> bool {

@@ -30,7 +30,7 @@ struct InputRequired {
 /// The routing headers of a request: `Mcp-Method`, and `Mcp-Name` where the method names a
 /// tool, prompt or resource.
 pub(super) fn route(method: &str, params: Option<&Map<String, Value>>) -> Vec<(String, String)> {
-    let mut headers = vec![("Mcp-Method".to_owned(), method.to_owned())];
+    let mut headers = vec![super::exchange::header("Mcp-Method", method)];
     let key = match method {
         methods::TOOLS_CALL | methods::PROMPTS_GET => Some("name"),
         methods::RESOURCES_READ => Some("uri"),

@@ -67,10 +67,10 @@ impl Session {
         let mut refreshed = false;
         loop {
             let generation = self.auth_generation();
-            let mut headers = vec![("Accept".to_owned(), "text/event-stream".to_owned())];
+            let mut headers = vec![super::exchange::header("Accept", "text/event-stream")];
             headers.extend(self.headers(HttpMethod::Get, snap));
             if let Some(id) = last_event_id {
-                headers.push(("Last-Event-ID".to_owned(), id.to_owned()));
+                headers.push(super::exchange::header("Last-Event-ID", id));
             }
             let request = HttpRequest {
                 method: HttpMethod::Get,
