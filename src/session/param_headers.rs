@@ -48,11 +48,12 @@ fn is_token(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// The header map of `schema`, or why its annotations are invalid.
-pub(super) fn header_map(schema: &Value) -> Result<HeaderMap, String> {
+/// The header map of `schema`, or why its annotations are invalid. The reason is a fixed text:
+/// it never leaves the crate (an invalid tool is only dropped), so no formatting code for it.
+pub(super) fn header_map(schema: &Value) -> Result<HeaderMap, &'static str> {
     let mut found = HeaderMap::new();
-    // (header token, lower case → where it was found)
-    let mut seen: Vec<(String, String)> = Vec::new();
+    // Header tokens seen so far, lower case.
+    let mut seen: Vec<String> = Vec::new();
     // (path from the root through `properties` only; None once another keyword was crossed)
     let mut stack: Vec<(Option<Vec<String>>, &Value)> = vec![(Some(Vec::new()), schema)];
     while let Some((path, node)) = stack.pop() {
@@ -62,25 +63,22 @@ pub(super) fn header_map(schema: &Value) -> Result<HeaderMap, String> {
         if let Some(header) = object.get(KEYWORD) {
             let path = match &path {
                 Some(p) if !p.is_empty() => p.clone(),
-                _ => return Err(format!("{KEYWORD} outside a pure `properties` chain")),
+                _ => return Err("x-mcp-header outside a pure `properties` chain"),
             };
-            let where_ = path.join(".");
             let Some(token) = header.as_str().filter(|t| is_token(t)) else {
-                return Err(format!("{KEYWORD} on '{where_}' is not a header token"));
+                return Err("x-mcp-header value is not a header token");
             };
             let kind = object.get("type").and_then(Value::as_str).unwrap_or("");
             if !matches!(kind, "string" | "integer" | "boolean") {
-                return Err(format!(
-                    "{KEYWORD} on '{where_}' is allowed on string, integer and boolean properties only"
-                ));
+                return Err(
+                    "x-mcp-header is allowed on string, integer and boolean properties only",
+                );
             }
             let lower = token.to_ascii_lowercase();
-            if let Some((_, other)) = seen.iter().find(|(t, _)| *t == lower) {
-                return Err(format!(
-                    "{KEYWORD} '{token}' on '{where_}' duplicates the one on '{other}'"
-                ));
+            if seen.contains(&lower) {
+                return Err("x-mcp-header token used twice (case-insensitively)");
             }
-            seen.push((lower, where_.clone()));
+            seen.push(lower);
             found.push((path, token.to_owned()));
         }
         for (keyword, value) in object {
