@@ -6,6 +6,7 @@
 //! requests, SEP-2322). Tool arguments marked `x-mcp-header` travel as `Mcp-Param-*` headers too.
 
 use futures_util::future::LocalBoxFuture;
+use futures_util::FutureExt;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -165,7 +166,8 @@ impl Session {
             };
             match asked.input_requests.filter(|r| !r.is_empty()) {
                 Some(requests) => {
-                    let answers = self.fulfil(requests).await?;
+                    // Boxed: rare (input rounds only), kept out of this state machine.
+                    let answers = self.fulfil(requests).boxed_local().await?;
                     fields.insert("inputResponses".into(), Value::Object(answers));
                     state_only_ms = STATE_ONLY_FIRST_MS;
                 }
