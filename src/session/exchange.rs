@@ -3,6 +3,8 @@
 //! sends before it.
 
 use futures_util::future::LocalBoxFuture;
+use std::future::Future;
+
 use serde_json::value::RawValue;
 
 use super::resume::Resumption;
@@ -95,13 +97,14 @@ impl Session {
 
     /// POSTs `body`; resolves once the response head arrived. `urgent`: see
     /// [`HttpRequest::urgent`].
-    pub(super) async fn post(
-        &self,
+    /// Not an `async fn`: the future of [`Session::post_routed`] itself, no wrapper state machine.
+    pub(super) fn post<'a>(
+        &'a self,
         body: String,
-        snap: Option<&Snapshot>,
+        snap: Option<&'a Snapshot>,
         urgent: bool,
-    ) -> Result<HttpResponse, Error> {
-        self.post_routed(body, snap, urgent, &[]).await
+    ) -> impl Future<Output = Result<HttpResponse, Error>> + 'a {
+        self.post_routed(body, snap, urgent, &[])
     }
 
     /// [`Session::post`] with extra headers (the stateless era's routing headers).

@@ -1,5 +1,7 @@
 //! The `initialize` handshake and version negotiation.
 
+use std::future::Future;
+
 use futures_util::FutureExt;
 use serde_json::value::RawValue;
 
@@ -157,9 +159,13 @@ impl Session {
     }
 
     /// Sends `notifications/initialized` under `snap` (the handshake's last step, both transports).
-    pub(super) async fn post_initialized(&self, snap: &Snapshot) -> Result<HttpResponse, Error> {
+    /// Not an `async fn`: the `POST`'s own future, no wrapper state machine.
+    pub(super) fn post_initialized<'a>(
+        &'a self,
+        snap: &'a Snapshot,
+    ) -> impl Future<Output = Result<HttpResponse, Error>> + 'a {
         let body = jsonrpc::encode_notification(methods::INITIALIZED, None);
-        self.post(body, Some(snap), true).await
+        self.post(body, Some(snap), true)
     }
 
     /// Ends a session the server opened but this client will not use, at most a few seconds.
