@@ -133,57 +133,72 @@ impl Session {
             ProbeGuard(&config.era_memory)
         });
         let sse_only = config.transport == crate::config::TransportMode::Sse;
-        if sse_only
-            || matches!(
-                (policy, known),
-                (EraPolicy::Legacy, _) | (EraPolicy::Auto, Some(Era::Legacy | Era::HttpSse))
-            )
-        {
-            return self.initialize().await;
-        }
-        if let Some(result) = self.fresh_discovery() {
-            return self.adopt(result);
-        }
-        let mut found = self.discover().await;
-        if let Err(Error::Rpc { code, data, .. }) = &found {
-            // "Unsupported protocol version" that names ours among the supported ones: the
-            // server refused this attempt, not the version (SEP-2575 asks for one retry).
-            if *code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE && offers_modern(data.as_ref())
+        // One `initialize` await for both session-era paths; `remember`: after a probe.
+        let remember = 'probe: {
+            if sse_only
+                || matches!(
+                    (policy, known),
+                    (EraPolicy::Legacy, _) | (EraPolicy::Auto, Some(Era::Legacy | Era::HttpSse))
+                )
             {
-                found = self.discover().await;
+                break 'probe false;
             }
-        }
-        match found {
-            Ok(Probe::Modern(result, ttl)) => self.adopt_discovered(result, ttl),
-            Err(e) if ends_open(&e) => Err(e),
-            other if policy == EraPolicy::Modern => {
-                let why = match other {
-                    Err(e) => format!(": {e}"),
-                    Ok(_) => String::new(),
-                };
-                Err(Error::UnsupportedProtocolVersion {
-                    server: self.server().to_owned(),
-                    version: crate::error::snippet(
-                        &format!(
-                            "it does not offer 2026-07-28, and the era is pinned to modern{why}"
+            if let Some(result) = self.fresh_discovery() {
+                return self.adopt(result);
+            }
+            let mut retried = false;
+            let found = loop {
+                let found = self.discover().await;
+                // "Unsupported protocol version" that names ours among the supported ones: the
+                // server refused this attempt, not the version (SEP-2575 asks for one retry).
+                if !retried
+                    && matches!(&found, Err(Error::Rpc { code, data, .. })
+                        if *code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE
+                            && offers_modern(data.as_ref()))
+                {
+                    retried = true;
+                    continue;
+                }
+                break found;
+            };
+            match found {
+                Ok(Probe::Modern(result, ttl)) => return self.adopt_discovered(result, ttl),
+                Err(e) if ends_open(&e) => return Err(e),
+                other if policy == EraPolicy::Modern => {
+                    let why = match other {
+                        Err(e) => format!(": {e}"),
+                        Ok(_) => String::new(),
+                    };
+                    return Err(Error::UnsupportedProtocolVersion {
+                        server: self.server().to_owned(),
+                        version: crate::error::snippet(
+                            &format!(
+                                "it does not offer 2026-07-28, and the era is pinned to modern{why}"
+                            ),
+                            200,
                         ),
-                        200,
-                    ),
-                })
+                    });
+                }
+                Err(Error::Rpc { code, data, .. })
+                    if code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE
+                        && !offers_legacy(data.as_ref()) =>
+                {
+                    return Err(Error::UnsupportedProtocolVersion {
+                        server: self.server().to_owned(),
+                        version: "it offers only stateless versions this client does not speak"
+                            .to_owned(),
+                    });
+                }
+                // Anything else is not a modern answer: the session-era handshake.
+                _ => true,
             }
-            Err(Error::Rpc { code, data, .. })
-                if code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE
-                    && !offers_legacy(data.as_ref()) =>
-            {
-                Err(Error::UnsupportedProtocolVersion {
-                    server: self.server().to_owned(),
-                    version: "it offers only stateless versions this client does not speak"
-                        .to_owned(),
-                })
-            }
-            // Anything else is not a modern answer: the session-era handshake.
-            _ => self.initialize_and_remember().await,
+        };
+        self.initialize().await?;
+        if remember {
+            // Marks the server as a session-era one once its `initialize` succeeded.
+            self.inner.config.era_memory.borrow_mut().known = Some(self.era());
         }
+        Ok(())
     }
 
     /// Sends `server/discover` (also the modern era's health check) and reads the answer.
@@ -292,13 +307,6 @@ impl Session {
             state.generation += 1;
         }
         self.mark_ok();
-        Ok(())
-    }
-
-    /// Marks the server as a session-era one once its `initialize` succeeded.
-    async fn initialize_and_remember(&self) -> Result<(), Error> {
-        self.initialize().await?;
-        self.inner.config.era_memory.borrow_mut().known = Some(self.era());
         Ok(())
     }
 
