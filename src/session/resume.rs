@@ -131,21 +131,18 @@ impl Session {
         let response = self
             .get_stream(&url, Some(snap), Some(&last_event_id), false)
             .await?;
-        if !(200..300).contains(&response.status) {
-            let status = response.status;
-            self.drain(response).await;
-            return Err(with_note(
-                dropped,
-                &format!("resuming it with GET and Last-Event-ID got HTTP {status}"),
-            ));
-        }
-        if !super::exchange::is_event_stream(&response) {
-            self.drain(response).await;
-            return Err(with_note(
-                dropped,
-                "resuming it with GET and Last-Event-ID got no event stream",
-            ));
-        }
-        Ok(response)
+        let refused = if !(200..300).contains(&response.status) {
+            format!(
+                "resuming it with GET and Last-Event-ID got HTTP {}",
+                response.status
+            )
+        } else if !super::exchange::is_event_stream(&response) {
+            "resuming it with GET and Last-Event-ID got no event stream".to_owned()
+        } else {
+            return Ok(response);
+        };
+        // One drain for both refusals.
+        self.drain(response).await;
+        Err(with_note(dropped, &refused))
     }
 }
