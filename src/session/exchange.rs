@@ -78,19 +78,18 @@ impl Session {
                 headers.push(header("MCP-Protocol-Version", version));
             }
         }
-        match self.auth_header() {
-            // With a provider its token (or none yet) replaces any static `Authorization`.
-            auth if config.token_provider.is_some() => {
-                headers.extend(
-                    config
-                        .headers
-                        .iter()
-                        .filter(|(n, _)| !n.eq_ignore_ascii_case("authorization"))
-                        .cloned(),
-                );
-                headers.extend(auth);
+        // With a provider its token (or none yet) replaces any static `Authorization`. Plain
+        // pushes: no iterator-specific `extend` code.
+        let provider = config.token_provider.is_some();
+        for (name, value) in &config.headers {
+            if !(provider && name.eq_ignore_ascii_case("authorization")) {
+                headers.push((name.clone(), value.clone()));
             }
-            _ => headers.extend(config.headers.iter().cloned()),
+        }
+        if provider {
+            if let Some(auth) = self.auth_header() {
+                headers.push(auth);
+            }
         }
         headers
     }

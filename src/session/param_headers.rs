@@ -97,11 +97,15 @@ pub(super) fn header_map(schema: &Value) -> Result<HeaderMap, &'static str> {
                 stack.push((None, value));
             } else if LIST.contains(&keyword.as_str()) {
                 if let Value::Array(items) = value {
-                    stack.extend(items.iter().map(|s| (None, s)));
+                    for item in items {
+                        stack.push((None, item));
+                    }
                 }
             } else if MAP.contains(&keyword.as_str()) {
                 if let Value::Object(entries) = value {
-                    stack.extend(entries.values().map(|s| (None, s)));
+                    for entry in entries.values() {
+                        stack.push((None, entry));
+                    }
                 }
             }
         }
