@@ -87,12 +87,15 @@ pub fn parse_challenge(header: &str) -> AuthChallenge {
         while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
             chars.next();
         }
-        let key: String = chars
-            .by_ref()
-            .take_while(|c| *c != '=')
-            .collect::<String>()
-            .trim()
-            .to_ascii_lowercase();
+        // Plain loops, not `take_while(..).collect()` (each costs code of its own).
+        let mut key = String::new();
+        for c in chars.by_ref() {
+            if c == '=' {
+                break;
+            }
+            key.push(c);
+        }
+        let key = key.trim().to_ascii_lowercase();
         if key.is_empty() {
             break;
         }
@@ -101,19 +104,25 @@ pub fn parse_challenge(header: &str) -> AuthChallenge {
             let mut v = String::new();
             while let Some(c) = chars.next() {
                 match c {
-                    '\\' => v.extend(chars.next()),
+                    '\\' => {
+                        if let Some(c) = chars.next() {
+                            v.push(c);
+                        }
+                    }
                     '"' => break,
                     c => v.push(c),
                 }
             }
             v
         } else {
-            chars
-                .by_ref()
-                .take_while(|c| *c != ',')
-                .collect::<String>()
-                .trim()
-                .to_owned()
+            let mut v = String::new();
+            for c in chars.by_ref() {
+                if c == ',' {
+                    break;
+                }
+                v.push(c);
+            }
+            v.trim().to_owned()
         };
         match key.as_str() {
             "error" => challenge.error = Some(value),
