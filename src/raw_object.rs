@@ -61,17 +61,21 @@ impl RawObject {
     /// Writes the object as JSON text, after `leading` fields (written first, as given).
     pub fn write(&self, leading: &[(&str, &str)]) -> String {
         let mut out = String::from("{");
-        let all = leading
-            .iter()
-            .copied()
-            .chain(self.0.iter().map(|(k, v)| (k.as_str(), v.get())));
-        for (i, (key, value)) in all.enumerate() {
-            if i > 0 {
+        // Two plain loops, not a chain of iterator adapters (code of its own).
+        let mut put = |key: &str, value: &str| {
+            // Past the `{`, something was written: a field before this one.
+            if out.len() > 1 {
                 out.push(',');
             }
             out.push_str(&crate::jsonrpc::to_json(&key));
             out.push(':');
             out.push_str(value);
+        };
+        for (key, value) in leading {
+            put(key, value);
+        }
+        for (key, value) in &self.0 {
+            put(key, value.get());
         }
         out.push('}');
         out

@@ -137,13 +137,12 @@ pub(super) fn param_headers(map: &HeaderMap, arguments: Option<&Value>) -> Vec<(
 pub(super) fn absorb_tools(page: &RawValue, known: &mut ToolHeaders) -> Option<Box<RawValue>> {
     if !page.get().contains(KEYWORD) {
         if let Ok(page) = serde_json::from_str::<Value>(page.get()) {
-            let tools = page.get("tools").and_then(Value::as_array);
-            for name in tools
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t.get("name")?.as_str())
-            {
-                known.remove(name);
+            if let Some(tools) = page.get("tools").and_then(Value::as_array) {
+                for tool in tools {
+                    if let Some(name) = tool.get("name").and_then(Value::as_str) {
+                        known.remove(name);
+                    }
+                }
             }
         }
         return None;
