@@ -352,27 +352,28 @@ fn ends_open(e: &Error) -> bool {
 
 /// True when a `-32022` error's `data.supported` names the stateless version we speak.
 fn offers_modern(data: Option<&Value>) -> bool {
-    data.and_then(|d| d.get("supported"))
-        .and_then(Value::as_array)
-        .is_some_and(|list| {
-            list.iter()
-                .filter_map(Value::as_str)
-                .any(protocol::is_modern)
-        })
+    supported_list(data).is_some_and(|list| names_any(list, protocol::is_modern))
 }
 
 /// True when a `-32022` error's `data.supported` names a session-era version we speak (or
 /// names nothing: then the handshake is worth a try).
 fn offers_legacy(data: Option<&Value>) -> bool {
-    let Some(list) = data
-        .and_then(|d| d.get("supported"))
-        .and_then(Value::as_array)
-    else {
-        return true;
-    };
-    list.iter()
-        .filter_map(Value::as_str)
-        .any(protocol::is_supported)
+    supported_list(data).map_or(true, |list| names_any(list, protocol::is_supported))
+}
+
+/// The `supported` list of a `-32022` error's `data`.
+fn supported_list(data: Option<&Value>) -> Option<&Vec<Value>> {
+    data?.get("supported")?.as_array()
+}
+
+/// True when a string of `list` satisfies `accepts` (a plain loop: one copy for both uses).
+fn names_any(list: &[Value], accepts: fn(&str) -> bool) -> bool {
+    for value in list {
+        if value.as_str().is_some_and(accepts) {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]

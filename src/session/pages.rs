@@ -59,13 +59,13 @@ impl Session {
                 self.protocol_error(format!("{method} result is not an object: {e}"))
             })?;
             if let Some(list) = fields.remove(items_key) {
-                let page_items: Vec<Box<RawValue>> =
+                let mut page_items: Vec<Box<RawValue>> =
                     serde_json::from_str(list.get()).map_err(|e| {
                         self.protocol_error(format!(
                             "{method} result field '{items_key}' is not an array: {e}"
                         ))
                     })?;
-                items.extend(page_items);
+                items.append(&mut page_items);
             }
             let next: Option<String> = match fields.remove("nextCursor") {
                 None => None,
