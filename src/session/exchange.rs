@@ -304,7 +304,7 @@ impl Session {
             if let Err(e) = pushed {
                 return StreamEnd::Done(Err(self.sse_error(&e)));
             }
-            for event in events.drain(..) {
+            for event in std::mem::take(&mut events) {
                 if event.data.is_empty()
                     || !matches!(event.event.as_deref(), None | Some("message"))
                 {
