@@ -71,26 +71,41 @@ impl Session {
                 return Err(error);
             }
         };
-        let closed = {
-            let mut state = self.inner.state.borrow_mut();
-            if !state.closed {
-                state.session_id = snap.session_id.clone();
-                state.protocol_version = snap.protocol_version.clone();
-                state.init = Some(std::rc::Rc::new(result));
-                state.generation = snap.generation;
-            }
-            state.closed
-        };
-        if closed {
+        if self.commit_handshake(&snap, result, false) {
             // close() ran while this handshake was under way: end the session it just opened.
             if snap.session_id.is_some() {
                 let _ = self.send_delete(&snap).await;
             }
             return Err(self.closed_error());
         }
+        Ok(())
+    }
+
+    /// Stores a finished handshake (both transports): the session id, version and result of
+    /// `snap` (and its era when `set_era`), then counts it and marks the session alive. Returns
+    /// true, storing nothing, when the session was closed meanwhile.
+    pub(super) fn commit_handshake(
+        &self,
+        snap: &Snapshot,
+        result: InitializeResult,
+        set_era: bool,
+    ) -> bool {
+        {
+            let mut state = self.inner.state.borrow_mut();
+            if state.closed {
+                return true;
+            }
+            if set_era {
+                state.era = snap.era;
+            }
+            state.session_id = snap.session_id.clone();
+            state.protocol_version = snap.protocol_version.clone();
+            state.init = Some(std::rc::Rc::new(result));
+            state.generation = snap.generation;
+        }
         self.inner.initializes.set(self.inner.initializes.get() + 1);
         self.mark_ok();
-        Ok(())
+        false
     }
 
     /// The handshake after the `initialize` response head: its result, the version check and

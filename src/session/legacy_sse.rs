@@ -231,22 +231,9 @@ impl Session {
         };
         let notified = self.post_initialized(&snap).await?;
         self.expect_accepted(notified).await?;
-        let closed = {
-            let mut state = self.inner.state.borrow_mut();
-            if !state.closed {
-                state.era = Era::HttpSse;
-                state.session_id = None;
-                state.protocol_version = snap.protocol_version.clone();
-                state.init = Some(Rc::new(result));
-                state.generation = snap.generation;
-            }
-            state.closed
-        };
-        if closed {
+        if self.commit_handshake(&snap, result, true) {
             return Err(self.closed_error());
         }
-        self.inner.initializes.set(self.inner.initializes.get() + 1);
-        self.mark_ok();
         Ok(())
     }
 
