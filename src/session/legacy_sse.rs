@@ -382,9 +382,10 @@ impl Session {
         }
     }
 
-    /// Handles the events of the stream: responses go to their requests, server requests are
-    /// answered in their own task (a handler may take long), notifications are routed.
-    fn dispatch(&self, channel: &Channel, events: Vec<SseEvent>) {
+    /// Handles the events of the stream: responses go to their requests (on an HTTP+SSE
+    /// `channel`; without one, as on the standalone stream, they are dropped), server requests
+    /// are answered in their own task (a handler may take long), notifications are routed.
+    pub(super) fn dispatch(&self, channel: Option<&Channel>, events: Vec<SseEvent>) {
         for event in events {
             if event.data.is_empty() || !matches!(event.event.as_deref(), None | Some("message")) {
                 continue;
@@ -396,8 +397,8 @@ impl Session {
             for message in messages {
                 match message {
                     Message::Response(r) => {
-                        if let Some(RequestId::Number(id)) = r.id {
-                            channel.deliver(id, self.outcome(r));
+                        if let (Some(channel), Some(RequestId::Number(id))) = (channel, &r.id) {
+                            channel.deliver(*id, self.outcome(r));
                         }
                     }
                     other => self.on_unsolicited(other),
@@ -419,7 +420,7 @@ async fn read_stream(
     let with = |events: Vec<SseEvent>| -> bool {
         match (session.upgrade(), channel.upgrade()) {
             (Some(inner), Some(channel)) => {
-                Session { inner }.dispatch(&channel, events);
+                Session { inner }.dispatch(Some(&channel), events);
                 true
             }
             _ => false,

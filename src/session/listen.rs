@@ -12,7 +12,7 @@ use std::rc::Weak;
 use futures_util::future::{AbortHandle, Abortable};
 
 use super::{Inner, Session};
-use crate::jsonrpc::{self, Message};
+use crate::jsonrpc::Message;
 use crate::sse::{SseEvent, SseParser};
 
 /// Failed opens in a row after which the stream is given up.
@@ -70,17 +70,8 @@ fn deliver(session: &Weak<Inner>, events: Vec<SseEvent>) -> bool {
     let Some(inner) = session.upgrade() else {
         return false;
     };
-    let me = Session { inner };
-    for event in events {
-        if event.data.is_empty() || !matches!(event.event.as_deref(), None | Some("message")) {
-            continue;
-        }
-        if let Ok(messages) = jsonrpc::parse_messages(&event.data) {
-            for message in messages {
-                me.on_unsolicited(message);
-            }
-        }
-    }
+    // The HTTP+SSE reader's dispatch, without a channel: responses have no request to go to.
+    Session { inner }.dispatch(None, events);
     true
 }
 
