@@ -347,7 +347,12 @@ impl std::error::Error for Error {}
 /// Shortens `text` to at most `max` characters for inclusion in an error message.
 pub(crate) fn snippet(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
+        Some((cut, _)) => {
+            // `cut` is a char boundary (from `char_indices`), so `get` always succeeds.
+            let mut short = text.get(..cut).unwrap_or(text).to_owned();
+            short.push('…');
+            short
+        }
         None => text.to_owned(),
     }
 }
