@@ -162,18 +162,14 @@ impl Session {
             Ok(channel) => channel,
             Err(OpenFailure::NotSse(why)) => {
                 return Err(match post_error {
-                    Some(Error::Http {
-                        server,
-                        status,
-                        message,
-                    }) => Error::Http {
-                        server,
-                        status,
-                        message: format!(
-                            "{message} (nor does it serve the older HTTP+SSE transport: {why})"
-                        ),
-                    },
-                    Some(other) => other,
+                    Some(mut error) => {
+                        if let Error::Http { message, .. } = &mut error {
+                            message.push_str(" (nor does it serve the older HTTP+SSE transport: ");
+                            message.push_str(&why);
+                            message.push(')');
+                        }
+                        error
+                    }
                     None => Error::protocol(
                         self.server(),
                         format!("no HTTP+SSE event stream at the server's URL: {why}"),

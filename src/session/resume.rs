@@ -38,18 +38,12 @@ impl Resumption {
 }
 
 /// `error` with `note` appended to its message (for the kinds that carry one).
-fn with_note(error: Error, note: &str) -> Error {
-    match error {
-        Error::Network { server, message } => Error::Network {
-            server,
-            message: format!("{message}; {note}"),
-        },
-        Error::Protocol { server, message } => Error::Protocol {
-            server,
-            message: format!("{message}; {note}"),
-        },
-        other => other,
+fn with_note(mut error: Error, note: &str) -> Error {
+    if let Error::Network { message, .. } | Error::Protocol { message, .. } = &mut error {
+        message.push_str("; ");
+        message.push_str(note);
     }
+    error
 }
 
 impl Session {
