@@ -165,18 +165,16 @@ impl Session {
                 Ok(Probe::Modern(result, ttl)) => return self.adopt_discovered(result, ttl),
                 Err(e) if ends_open(&e) => return Err(e),
                 other if policy == EraPolicy::Modern => {
-                    let why = match other {
-                        Err(e) => format!(": {e}"),
-                        Ok(_) => String::new(),
-                    };
+                    let mut why = String::from(
+                        "it does not offer 2026-07-28, and the era is pinned to modern",
+                    );
+                    if let Err(e) = other {
+                        why.push_str(": ");
+                        why.push_str(&e.to_string());
+                    }
                     return Err(Error::UnsupportedProtocolVersion {
                         server: self.server().to_owned(),
-                        version: crate::error::snippet(
-                            &format!(
-                                "it does not offer 2026-07-28, and the era is pinned to modern{why}"
-                            ),
-                            200,
-                        ),
+                        version: crate::error::snippet(&why, 200),
                     });
                 }
                 Err(Error::Rpc { code, data, .. })
