@@ -308,24 +308,23 @@ impl fmt::Display for Error {
             Error::Rpc { server, code, message, .. } => {
                 write!(f, "'{server}' returned JSON-RPC error {code}: {message}")
             }
-            Error::UnsupportedProtocolVersion { server, version }
-                if !version.starts_with(|c: char| c.is_ascii_digit()) =>
-            {
+            Error::UnsupportedProtocolVersion { server, version } => {
+                if version.starts_with(|c: char| c.is_ascii_digit()) {
+                    write!(
+                        f,
+                        "'{server}' wants MCP protocol version '{version}', which this client does not support "
+                    )?;
+                } else {
+                    write!(f, "'{server}' shares no MCP protocol version with this client: {version} ")?;
+                }
+                // One copy of the list for both texts.
                 write!(
                     f,
-                    "'{server}' shares no MCP protocol version with this client: {version} \
-                     (supported: {}, {})",
+                    "(supported: {}, {})",
                     crate::protocol::MODERN_VERSION,
                     crate::protocol::SUPPORTED_VERSIONS.join(", ")
                 )
             }
-            Error::UnsupportedProtocolVersion { server, version } => write!(
-                f,
-                "'{server}' wants MCP protocol version '{version}', which this client does not support \
-                 (supported: {}, {})",
-                crate::protocol::MODERN_VERSION,
-                crate::protocol::SUPPORTED_VERSIONS.join(", ")
-            ),
             Error::ResponseTooLarge { server, limit } => {
                 write!(f, "a response from '{server}' exceeded the size limit of {limit} bytes")
             }
