@@ -353,10 +353,12 @@ impl Session {
             .for_method(&request.method)
             .cloned();
         let body = if let Some(handler) = handler {
-            match handler(request.params).await {
-                Ok(result) => jsonrpc::encode_response(&request.id, Ok(&result)),
-                Err(error) => jsonrpc::encode_response(&request.id, Err(&error)),
-            }
+            let outcome = handler(request.params).await;
+            let outcome = match &outcome {
+                Ok(result) => Ok(&**result),
+                Err(error) => Err(error),
+            };
+            jsonrpc::encode_response(&request.id, outcome)
         } else if request.method == methods::PING {
             let empty = RawValue::from_string("{}".to_owned()).ok();
             match empty {
