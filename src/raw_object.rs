@@ -6,6 +6,8 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+use crate::json_object::JsonObject;
+
 /// The fields of one JSON object, each value raw, in the order they came.
 #[derive(Debug, Default)]
 pub struct RawObject(Vec<(String, Box<RawValue>)>);
@@ -60,25 +62,14 @@ impl RawObject {
 
     /// Writes the object as JSON text, after `leading` fields (written first, as given).
     pub fn write(&self, leading: &[(&str, &str)]) -> String {
-        let mut out = String::from("{");
-        // Two plain loops, not a chain of iterator adapters (code of its own).
-        let mut put = |key: &str, value: &str| {
-            // Past the `{`, something was written: a field before this one.
-            if out.len() > 1 {
-                out.push(',');
-            }
-            out.push_str(&crate::jsonrpc::to_json(&key));
-            out.push(':');
-            out.push_str(value);
-        };
+        let mut out = JsonObject::new();
         for (key, value) in leading {
-            put(key, value);
+            out.raw(key, value);
         }
         for (key, value) in &self.0 {
-            put(key, value.get());
+            out.raw(key, value.get());
         }
-        out.push('}');
-        out
+        out.finish()
     }
 
     /// [`RawObject::write`] with no leading fields, as raw JSON.

@@ -6,7 +6,6 @@ mod client;
 mod errors;
 mod fetch;
 mod handlers;
-mod json;
 mod options;
 mod pool;
 mod settle;

@@ -9,11 +9,11 @@ use wasm_bindgen::prelude::*;
 use super::abort::{on_abort, to_json};
 use super::client::JsClient;
 use super::errors::{js_result, to_js, Failed};
-use super::json::{array, JsonObject};
 use super::options::{call_options, pool_options, server_options, string_arg};
 use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
+use crate::json_object::{array, JsonObject};
 use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
 
 /// Leases handed out by one `McpPool`, by lease id, each with a weak reference to the JS
