@@ -208,6 +208,18 @@ const RESERVED_HEADERS: [&str; 7] = [
     "last-event-id",
 ];
 
+/// Headers that frame the HTTP message or its connection: the HTTP client writes them, and
+/// `fetch` refuses them (forbidden request headers).
+const FRAMING_HEADERS: [&str; 7] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "expect",
+];
+
 impl ServerOptions {
     /// Checks every value.
     ///
@@ -235,6 +247,12 @@ impl ServerOptions {
                 return Err(Error::invalid_config(
                     "headers",
                     format!("'{name}' is set by the pool itself"),
+                ));
+            }
+            if FRAMING_HEADERS.iter().any(|r| name.eq_ignore_ascii_case(r)) {
+                return Err(Error::invalid_config(
+                    "headers",
+                    format!("'{name}' frames the HTTP message; the HTTP client sets it"),
                 ));
             }
             // RFC 9110 field-value: visible ASCII, space, tab, and obs-text (what `fetch`'s

@@ -128,6 +128,12 @@ fn invalid_server_options_are_refused() {
             "reserved content type",
             header("content-type", "text/plain"),
         ),
+        ("framing header", header("Content-Length", "12")),
+        ("connection header", header("connection", "close")),
+        (
+            "transfer-encoding header",
+            header("Transfer-Encoding", "chunked"),
+        ),
     ];
     for (what, options) in cases {
         let err = pool.register_http("s", URL, options).expect_err(what);

@@ -267,13 +267,20 @@ fn js_error(error: &JsValue) -> TransportError {
     let name = get(error, "name").unwrap_or_default();
     let mut message = get(error, "message").unwrap_or_else(|| "fetch failed".to_owned());
     let cause = Reflect::get(error, &JsValue::from_str("cause")).unwrap_or(JsValue::UNDEFINED);
-    let code = if cause.is_object() {
-        get(&cause, "code")
+    let (code, why) = if cause.is_object() {
+        (get(&cause, "code"), get(&cause, "message"))
     } else {
-        None
+        (None, None)
     };
+    // "fetch failed" says little: the cause says what failed ("connect ECONNREFUSED …", "other
+    // side closed", a malformed response), and its code is what programs match on.
+    if let Some(why) = why.filter(|w| !w.is_empty()) {
+        message = format!("{message}: {}", crate::error::snippet(&why, 200));
+    }
     if let Some(code) = &code {
-        message = format!("{message} ({code})");
+        if !message.contains(code.as_str()) {
+            message = format!("{message} ({code})");
+        }
     }
     if message == "Failed to fetch"
         || message.starts_with("NetworkError")

@@ -1,0 +1,213 @@
+// The Node package's own HTTP/1.1 client (js/node_http.mjs, the default `httpClient: "node"`) at
+// the wire: keep-alive reuse, connections the server closes, informational answers, chunk
+// extensions and trailers, bodies read to the close, heads split byte by byte, and responses it
+// must refuse. The servers are real TCP servers on 127.0.0.1; the scripted ones (node:net)
+// write the exact bytes under test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { poolFor, rejectsWith, sleep, defer, unhandledRejections } from './helpers.mjs';
+
+/** The JSON-RPC answer of a minimal MCP server to `msg`, or null for a notification (202). */
+function mcpAnswer(msg, text) {
+  if (msg.id === undefined) return null;
+  const result = msg.method === 'initialize'
+    ? { protocolVersion: msg.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'wire', version: '0' } }
+    : msg.method === 'tools/list'
+    ? { tools: [{ name: 'echo', inputSchema: { type: 'object' } }] }
+    : { content: [{ type: 'text', text: text ?? `echo ${msg.params?.arguments?.message}` }] };
+  return JSON.stringify({ jsonrpc: '2.0', id: msg.id, result });
+}
+
+/** A node:http MCP server counting the TCP connections it accepted. */
+async function countingServer(t, configure = () => {}) {
+  const stats = { connections: 0, requests: 0 };
+  const server = http.createServer(async (req, res) => {
+    stats.requests++;
+    if (req.method === 'DELETE') { res.writeHead(200); return res.end(); }
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const answer = mcpAnswer(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    if (answer === null) { res.writeHead(202); return res.end(); }
+    res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'wire-1', ...(stats.headers ?? {}) });
+    res.end(answer);
+    // A short keep-alive: the server ends the connection soon after each answer (a FIN, no RST).
+    if (stats.closeIdleAfterMs !== undefined) {
+      const socket = req.socket;
+      setTimeout(() => { if (socket._httpMessage === null) socket.end(); }, stats.closeIdleAfterMs);
+    }
+  });
+  server.on('connection', () => stats.connections++);
+  configure(server);
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  defer(t, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  return { url: `http://127.0.0.1:${server.address().port}/mcp`, stats };
+}
+
+/**
+ * A scripted MCP server over node:net: parses each request (head + content-length body) and
+ * writes `respond(msg, answerJson)` — a Buffer/string, or an array of pieces written one per
+ * event-loop turn — as the whole raw response. Notifications get a 202.
+ */
+async function scriptedServer(t, respond) {
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let buffered = Buffer.alloc(0);
+    socket.on('data', async (d) => {
+      buffered = Buffer.concat([buffered, d]);
+      for (;;) {
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buffered.subarray(0, end).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buffered.length < end + 4 + length) return;
+        const body = buffered.subarray(end + 4, end + 4 + length).toString('utf8');
+        buffered = buffered.subarray(end + 4 + length);
+        if (head.startsWith('DELETE')) { socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'); continue; }
+        const msg = JSON.parse(body);
+        const answer = mcpAnswer(msg);
+        if (answer === null) { socket.write('HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n'); continue; }
+        if (msg.method === 'initialize') {
+          socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nmcp-session-id: s-1\r\ncontent-length: ${Buffer.byteLength(answer)}\r\n\r\n${answer}`);
+          continue;
+        }
+        const out = respond(msg, answer, socket);
+        for (const piece of Array.isArray(out) ? out : [out]) {
+          if (socket.destroyed) break;
+          socket.write(piece);
+          if (Array.isArray(out)) await sleep(0);
+        }
+      }
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  defer(t, () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }));
+  return `http://127.0.0.1:${server.address().port}/mcp`;
+}
+
+const json = (answer, extra = '') =>
+  `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(answer)}\r\n\r\n${answer}`;
+
+test('keep-alive: sequential calls share one connection, concurrent calls open one each and then reuse them', async (t) => {
+  const server = await countingServer(t);
+  const pool = poolFor(t, { maxConnectionsPerServer: 1 });
+  pool.registerHttp('s', server.url);
+  const c = await pool.get('s');
+  for (let i = 0; i < 20; i++) assert.equal((await c.callTool('echo', { message: i })).content[0].text, `echo ${i}`);
+  assert.equal(server.stats.connections, 1, 'initialize, its notification and 20 calls went over one connection');
+  await Promise.all(Array.from({ length: 4 }, (_, i) => c.callTool('echo', { message: i })));
+  const afterBurst = server.stats.connections;
+  assert.ok(afterBurst >= 2 && afterBurst <= 4, `4 concurrent calls: one connection each, the idle one reused (${afterBurst})`);
+  await Promise.all(Array.from({ length: 4 }, (_, i) => c.callTool('echo', { message: i })));
+  assert.equal(server.stats.connections, afterBurst, 'the second burst reused the idle connections');
+  c.release();
+});
+
+test('a connection the server closes while idle is not reused, and the next call opens a new one', async (t) => {
+  const server = await countingServer(t);
+  server.stats.closeIdleAfterMs = 30;
+  const pool = poolFor(t, { maxConnectionsPerServer: 1 });
+  pool.registerHttp('s', server.url);
+  const c = await pool.get('s');
+  for (let i = 0; i < 3; i++) {
+    await sleep(150);
+    assert.equal((await c.callTool('echo', { message: i })).content[0].text, `echo ${i}`);
+  }
+  assert.ok(server.stats.connections >= 4, `each call after an idle close had a new connection (${server.stats.connections})`);
+  c.release();
+});
+
+test('"Connection: close" answers are honoured: every request gets a fresh connection and succeeds', async (t) => {
+  const server = await countingServer(t);
+  server.stats.headers = { connection: 'close' };
+  const pool = poolFor(t, { maxConnectionsPerServer: 1 });
+  pool.registerHttp('s', server.url);
+  const c = await pool.get('s');
+  for (let i = 0; i < 5; i++) assert.equal((await c.callTool('echo', { message: i })).content[0].text, `echo ${i}`);
+  c.release();
+  assert.ok(server.stats.connections >= 6, `one connection per closing answer (${server.stats.connections})`);
+});
+
+test('wire shapes: informational heads, chunk extensions and trailers, a body read to the close, a head split byte by byte', async (t) => {
+  const unhandled = unhandledRejections(t);
+  const url = await scriptedServer(t, (msg, answer, socket) => {
+    const shape = msg.params?.arguments?.message;
+    if (shape === 'informational') {
+      return `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\n${json(answer)}`;
+    }
+    if (shape === 'chunked') {
+      const half = Math.floor(answer.length / 2);
+      const a = answer.slice(0, half);
+      const b = answer.slice(half);
+      return [
+        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n',
+        `${a.length.toString(16)};name=value\r\n${a}\r\n`,
+        `${b.length.toString(16).toUpperCase()}\r\n${b}\r`,
+        '\n0\r\nx-trailer: 1\r\n\r\n',
+      ];
+    }
+    if (shape === 'to-close') {
+      setTimeout(() => socket.end(), 20);
+      return [`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n${answer.slice(0, 10)}`, answer.slice(10)];
+    }
+    if (shape === 'split') return [...json(answer)].map((ch) => ch);
+    if (shape === 'sse') {
+      const event = `event: message\ndata: ${answer}\n\n`;
+      return [`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n`,
+        `${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n`, '0\r\n\r\n'];
+    }
+    return json(answer);
+  });
+  const pool = poolFor(t, { maxConnectionsPerServer: 1, requestTimeoutMs: 5000 });
+  pool.registerHttp('s', url);
+  const c = await pool.get('s');
+  for (const shape of ['informational', 'chunked', 'to-close', 'split', 'sse', 'plain']) {
+    assert.equal((await c.callTool('echo', { message: shape })).content[0].text, `echo ${shape}`, shape);
+  }
+  c.release();
+  await sleep(50);
+  assert.deepEqual(unhandled.describe(), [], 'no unhandled promise rejection');
+});
+
+test('responses that are not HTTP/1.1 fail the call as NETWORK_ERROR naming the fault, and the next call works', async (t) => {
+  const unhandled = unhandledRejections(t);
+  const url = await scriptedServer(t, (msg, answer) => {
+    switch (msg.params?.arguments?.message) {
+      case 'garbage': return 'SSH-2.0-OpenSSH\r\n\r\n';
+      case 'huge-head': return `HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}\r\n`;
+      case 'bad-chunk': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n';
+      case 'bad-length': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: -1\r\n\r\n';
+      case 'extra-bytes': return `${json(answer)}HTTP/1.1 200 OK\r\n\r\n`;
+      default: return json(answer);
+    }
+  });
+  const pool = poolFor(t, { maxConnectionsPerServer: 1, requestTimeoutMs: 5000, circuitBreakerThreshold: 0 });
+  pool.registerHttp('s', url);
+  const c = await pool.get('s');
+  const faults = { garbage: /not an HTTP\/1\.1 response/, 'huge-head': /head is too large/, 'bad-chunk': /bad chunk size/, 'bad-length': /bad content-length/ };
+  for (const [shape, why] of Object.entries(faults)) {
+    const e = await rejectsWith(c.callTool('echo', { message: shape }), 'NETWORK_ERROR', { server: 's' });
+    assert.match(e.message, why, `${shape}: ${e.message}`);
+    assert.equal((await c.callTool('echo', { message: 'after' })).content[0].text, 'echo after', `the call after ${shape}`);
+  }
+  // Bytes after a complete response: the answer stands, the connection is dropped, and the next call works.
+  assert.equal((await c.callTool('echo', { message: 'extra-bytes' })).content[0].text, 'echo extra-bytes');
+  assert.equal((await c.callTool('echo', { message: 'after' })).content[0].text, 'echo after');
+  c.release();
+  await sleep(50);
+  assert.deepEqual(unhandled.describe(), [], 'no unhandled promise rejection');
+});
+
+test('headers that frame the message are refused at registration, in every runtime', (t) => {
+  const pool = poolFor(t);
+  for (const name of ['Content-Length', 'transfer-encoding', 'Connection', 'Keep-Alive', 'Upgrade', 'TE', 'Expect']) {
+    assert.throws(() => pool.registerHttp('s', 'http://127.0.0.1:9/mcp', { headers: { [name]: 'x' } }),
+      (e) => e.code === 'INVALID_CONFIG' && e.message.includes(name), name);
+  }
+  // Nothing was half-registered: the name is still free.
+  pool.registerHttp('s', 'http://127.0.0.1:9/mcp', { headers: { 'x-fine': 'x' } });
+});
