@@ -1,5 +1,5 @@
 // Node (>= 20) entry: loads the wasm synchronously from the package directory (no init call
-// needed) and gives the pool its node:http client (./node_http.mjs), which is much cheaper than
+// needed) and gives the pool its HTTP/1.1 client (./node_http.mjs, on node:net), much cheaper than
 // Node's fetch; `new McpPool({ httpClient: "fetch" })` uses the global fetch instead.
 import { readFileSync } from "node:fs";
 import { initSync } from "./mcp_edge_pool.js";

@@ -256,7 +256,7 @@ impl ServerOptions {
                 ));
             }
             // RFC 9110 field-value: visible ASCII, space, tab, and obs-text (what `fetch`'s
-            // ByteString and node:http accept alike); anything else no runtime would send.
+            // ByteString and the Node client accept alike); anything else no runtime would send.
             if value
                 .chars()
                 .any(|c| (c < ' ' && c != '\t') || c == '\u{7f}' || c > '\u{ff}')

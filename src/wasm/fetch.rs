@@ -1,6 +1,6 @@
 //! [`HttpTransport`] over the global `fetch` (through `host.js`), one `AbortController` per
-//! request; or, in Node, over `node:http` (`js/node_http.mjs`, installed by the package's Node
-//! entry), which keeps the same contract at a fraction of the cost.
+//! request; or, in Node, over the package's HTTP/1.1 client on `node:net` (`js/node_http.mjs`,
+//! installed by the package's Node entry), which keeps the same contract at a fraction of the cost.
 //!
 //! Dropping the future of a request, or the body of its response, aborts the request: a timed
 //! out or abandoned call leaves no connection behind. Every body is read and parsed inside the
@@ -21,12 +21,12 @@ extern "C" {
     /// "name\0value\0name\0value…". Returns the name of a header the runtime refused (a
     /// string), or a promise of the response head as an array: [status, content-type,
     /// mcp-session-id, www-authenticate, location, chunks, reader, error]. An event stream
-    /// comes as `reader` alone (over node:http, with the chunks that arrived with the head, or
+    /// comes as `reader` alone (over the Node client, with the chunks that arrived with the head, or
     /// whole when it ended that soon). Any other body is read in the same call, up to `max_buffered`
     /// bytes (one `arrayBuffer()` when its content-length is within that, else a read loop):
     /// `chunks` is what was read (an array of `Uint8Array`), `reader` reads the rest when the
     /// body is longer, `error` is what ended it early. All null when there is no body.
-    /// With `node`, the same over node:http.
+    /// With `node`, the same over the Node client.
     #[wasm_bindgen(catch)]
     fn mcp_fetch(
         url: &str,
@@ -38,14 +38,14 @@ extern "C" {
         node: bool,
     ) -> Result<JsValue, JsValue>;
 
-    /// A new `AbortController`, or its node:http counterpart with `node`.
+    /// A new `AbortController`, or its Node client counterpart with `node`.
     #[wasm_bindgen(catch)]
     fn mcp_controller(node: bool) -> Result<Abort, JsValue>;
 
-    /// Whether the Node entry installed the node:http client.
+    /// Whether the Node entry installed the Node client.
     fn mcp_node_http_available() -> bool;
 
-    /// An `AbortController` (or the node:http one): only `abort()` is used.
+    /// An `AbortController` (or the Node client's): only `abort()` is used.
     #[derive(Clone)]
     type Abort;
 
@@ -75,14 +75,14 @@ const NONCE_SLOT: u32 = 8;
 /// limit to these chunks as to any: this only bounds what is read before it looks.
 const MAX_BUFFERED: u32 = 1024 * 1024;
 
-/// Fetch-based transport (`node: false`), or node:http-based.
+/// Fetch-based transport (`node: false`), or based on the Node client.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct FetchTransport {
-    /// Send through the node:http client instead of `fetch`.
+    /// Send through the Node client instead of `fetch`.
     pub(crate) node: bool,
 }
 
-/// Whether this runtime has the node:http client (the package's Node entry installs it).
+/// Whether this runtime has the Node client (the package's Node entry installs it).
 pub(crate) fn node_http_available() -> bool {
     mcp_node_http_available()
 }

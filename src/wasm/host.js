@@ -1,7 +1,7 @@
 // JS helpers of the wasm face (documented where they are bound: src/wasm/fetch.rs, settle.rs,
 // task.rs). Callbacks passed in are long-lived closures that take a table key (slot, stamp).
 
-// The HTTP client over node:http that the package's Node entry installs (js/node_http.mjs):
+// The HTTP/1.1 client on node:net that the package's Node entry installs (js/node_http.mjs):
 // { fetch, Abort }, with the same contract as mcp_fetch and AbortController. Browsers and
 // Workers never load it.
 let nodeHttp = null;

@@ -20,7 +20,7 @@ use crate::runtime::Runtime;
 pub use client::JsClient;
 pub use pool::JsPool;
 
-/// The runtime of the JS host: global `fetch` (or node:http with `node_http`), `setTimeout`, and
+/// The runtime of the JS host: global `fetch` (or the Node client with `node_http`), `setTimeout`, and
 /// tasks that keep their own JS async context ([`task`]).
 pub(crate) fn js_runtime(node_http: bool) -> Runtime {
     Runtime::new(

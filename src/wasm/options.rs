@@ -153,7 +153,7 @@ const POOL_KEYS: [&str; 14] = [
     "clientInfo",
 ];
 
-/// Reads the options of `new McpPool(options)`, and whether to send through node:http (see
+/// Reads the options of `new McpPool(options)`, and whether to send through the Node client (see
 /// [`node_http`]; `available`: the package's Node entry installed it).
 pub(crate) fn pool_options(
     value: &JsValue,
@@ -209,8 +209,8 @@ pub(crate) fn pool_options(
     Ok((out, node))
 }
 
-/// Reads `httpClient` of `new McpPool(options)`: whether to send through node:http (`true`) or
-/// the global `fetch`. "auto" (the default) takes node:http where the package's Node entry
+/// Reads `httpClient` of `new McpPool(options)`: whether to send through the Node client (`true`) or
+/// the global `fetch`. "auto" (the default) takes the Node client where the package's Node entry
 /// installed it.
 fn node_http(o: &Options, available: bool) -> Result<bool, Failed> {
     match o.string("httpClient")?.as_deref() {
@@ -219,7 +219,7 @@ fn node_http(o: &Options, available: bool) -> Result<bool, Failed> {
         Some("node") if available => Ok(true),
         Some("node") => Err(Error::invalid_config(
             "httpClient",
-            "\"node\" needs the package's Node entry (node:http is not available in this runtime)",
+            "\"node\" needs the package's Node entry (the Node HTTP client is not available in this runtime)",
         )
         .into()),
         Some(_) => Err(Error::invalid_config(

@@ -66,7 +66,7 @@ pub struct JsPool {
     pool: Pool,
     handed: Rc<RefCell<Handed>>,
     next_lease: Rc<std::cell::Cell<u64>>,
-    /// Requests go through node:http rather than `fetch`.
+    /// Requests go through the Node client (`js/node_http.mjs`) rather than `fetch`.
     node_http: bool,
 }
 
@@ -339,7 +339,7 @@ impl JsPool {
         Ok(pool)
     }
 
-    /// The HTTP client this pool sends through: "node" (node:http, the default in Node) or
+    /// The HTTP client this pool sends through: "node" (the package's HTTP/1.1 client, the default in Node) or
     /// "fetch" (the global `fetch`: browsers, Workers, Deno, or `httpClient: "fetch"`).
     #[wasm_bindgen(getter, js_name = httpClient, unchecked_return_type = "\"node\" | \"fetch\"")]
     pub fn http_client(&self) -> String {
