@@ -141,6 +141,9 @@ function origin(url) {
   return target;
 }
 
+/** The last TLS session of each https origin, to resume. */
+const tlsSessions = new Map();
+
 /** Idle keep-alive connections by origin key, the most recently used last. */
 const idle = new Map();
 
@@ -196,14 +199,18 @@ class Conn {
   constructor(target) {
     this.key = target.key;
     const options = { host: target.hostname, port: target.port };
-    this.socket = target.secure
-      ? tls.connect({ ...options, servername: net.isIP(target.hostname) ? undefined : target.hostname, ALPNProtocols: ["http/1.1"] })
-      : net.connect(options);
+    if (target.secure) {
+      const servername = net.isIP(target.hostname) ? undefined : target.hostname;
+      // TLS sessions are resumed per origin, as node:https's agent does.
+      this.socket = tls.connect({ ...options, servername, ALPNProtocols: ["http/1.1"], session: tlsSessions.get(this.key) });
+      this.socket.on("session", (session) => {
+        if (tlsSessions.size >= 256) tlsSessions.clear();
+        tlsSessions.set(this.key, session);
+      });
+    } else this.socket = net.connect(options);
     this.socket.setNoDelay(true);
     /** The exchange in flight, or null while idle. */
     this.exchange = null;
-    /** Bytes received and not parsed yet. */
-    this.pending = null;
     this.parser = new ResponseParser(this);
     this.idle = false;
     this.socket.on("data", (chunk) => this.data(chunk));
@@ -247,10 +254,11 @@ class Conn {
     const exchange = this.exchange;
     this.exchange = null;
     if (!this.socket.destroyed) this.socket.destroy();
-    if (exchange !== null) {
-      if (exchange.controller.target === this) exchange.controller.target = null;
-      exchange.fail(e);
-    }
+    if (exchange === null) return;
+    // Never sent again, not even when a kept-alive connection closed before any byte of an
+    // answer: the server may have run the request (a tools/call runs at most once).
+    if (exchange.controller.target === this) exchange.controller.target = null;
+    exchange.fail(e);
   }
 
   /** Called by `Abort.abort()`, and by a body cancelled before its end (`exchange`: only if still in flight). */

@@ -1,4 +1,4 @@
-// The pool's two HTTP clients in Node (issue #5): node:http (js/node_http.mjs, installed by the
+// The pool's two HTTP clients in Node (issue #5): the HTTP/1.1 client on node:net (js/node_http.mjs, installed by the
 // package's Node entry, the default) and the global fetch (`httpClient: "fetch"`). Which one a
 // pool uses, that each really is the one used, and that they behave alike against the real TS SDK
 // server: SSE answers with progress, abort mid-stream, refused connections, refused headers.
@@ -19,7 +19,7 @@ import { poolFor, rejectsWith, throwsWith, serverFor, startTsServer, recordingPr
 const TS = { start: () => startTsServer() };
 const execFileP = promisify(execFile);
 
-test('httpClient: node:http by default in Node, fetch on request, and a clear error for anything else', (t) => {
+test('httpClient: the Node client by default in Node, fetch on request, and a clear error for anything else', (t) => {
   assert.equal(poolFor(t).httpClient, 'node');
   assert.equal(poolFor(t, { httpClient: 'auto' }).httpClient, 'node');
   assert.equal(poolFor(t, { httpClient: 'node' }).httpClient, 'node');
@@ -47,11 +47,11 @@ test('each client really is the one used: the global fetch is called only with h
     c.release();
     await pool.close();
     if (expectFetch) assert.ok(calls >= 3, `fetch carried initialize, initialized, the call and DELETE (${calls} calls)`);
-    else assert.equal(calls, 0, 'node:http carried every request');
+    else assert.equal(calls, 0, 'the Node client carried every request');
   }
 });
 
-test('node:http sends what fetch sends: the same MCP headers and body', async (t) => {
+test('the Node client sends what fetch sends: the same MCP headers and body', async (t) => {
   const server = await serverFor(t, TS);
   const seen = {};
   for (const httpClient of ['node', 'fetch']) {
@@ -215,4 +215,44 @@ test('https: both clients reach an MCP server over TLS (trusting its certificate
   assert.equal(out.fetch, 'over tls: fetch');
   const refused = await run(script.replace(/for \(const httpClient[\s\S]*?\n    }\n/, ''), env);
   assert.equal(refused.code, 'CONNECT_FAILED', 'an untrusted certificate is refused');
+});
+
+test('https: the Node client resumes TLS sessions on new connections to the same origin', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mcp-edge-pool-tls-'));
+  defer(t, () => rmSync(dir, { recursive: true, force: true }));
+  const tls = selfSignedCert(dir);
+  if (!tls) return t.skip('no openssl CLI to make a certificate');
+  const seen = { connections: 0, resumed: 0 };
+  const answer = (msg) => ({ content: [{ type: 'text', text: `tls ${msg.params?.arguments?.message}` }] });
+  // Every answer closes its connection, so every request needs a new TLS handshake.
+  const server = https.createServer({ key: tls.key, cert: tls.cert }, mcpHandler('tls', answer, (req, res, body) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'tls-2', connection: 'close' });
+    res.end(body);
+  }));
+  server.on('secureConnection', (socket) => {
+    seen.connections++;
+    if (socket.isSessionReused()) seen.resumed++;
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  defer(t, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const url = `https://127.0.0.1:${server.address().port}/mcp`;
+  const script = `
+    import { McpPool } from 'mcp-edge-pool';
+    const pool = new McpPool({ httpClient: 'node' });
+    pool.registerHttp('s', ${JSON.stringify(url)});
+    const c = await pool.get('s');
+    const texts = [];
+    for (let i = 0; i < 4; i++) {
+      texts.push((await c.callTool('echo', { message: i })).content[0].text);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    c.release();
+    await pool.close();
+    console.log(JSON.stringify(texts));`;
+  const { stdout } = await execFileP(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: new URL('.', import.meta.url), env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.certFile }, encoding: 'utf8', timeout: 20000,
+  });
+  assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()), ['tls 0', 'tls 1', 'tls 2', 'tls 3']);
+  assert.ok(seen.connections >= 6, `one TLS connection per request (${seen.connections})`);
+  assert.ok(seen.resumed >= seen.connections - 2, `sessions resumed on ${seen.resumed} of ${seen.connections} connections`);
 });

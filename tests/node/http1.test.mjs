@@ -47,12 +47,16 @@ async function countingServer(t, configure = () => {}) {
 
 /**
  * A scripted MCP server over node:net: parses each request (head + content-length body) and
- * writes `respond(msg, answerJson)` — a Buffer/string, or an array of pieces written one per
- * event-loop turn — as the whole raw response. Notifications get a 202.
+ * writes `respond(msg, answerJson, socket)` — a Buffer/string, or an array of pieces written one
+ * per event-loop turn — as the whole raw response. Notifications get a 202. `socket.requests`
+ * counts the requests read on that connection. Returns { url, stats: { connections } }.
  */
 async function scriptedServer(t, respond) {
   const sockets = new Set();
+  const stats = { connections: 0 };
   const server = net.createServer((socket) => {
+    stats.connections++;
+    socket.requests = 0;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -67,6 +71,7 @@ async function scriptedServer(t, respond) {
         if (buffered.length < end + 4 + length) return;
         const body = buffered.subarray(end + 4, end + 4 + length).toString('utf8');
         buffered = buffered.subarray(end + 4 + length);
+        socket.requests++;
         if (head.startsWith('DELETE')) { socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'); continue; }
         const msg = JSON.parse(body);
         const answer = mcpAnswer(msg);
@@ -86,7 +91,7 @@ async function scriptedServer(t, respond) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   defer(t, () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }));
-  return `http://127.0.0.1:${server.address().port}/mcp`;
+  return { url: `http://127.0.0.1:${server.address().port}/mcp`, stats };
 }
 
 const json = (answer, extra = '') =>
@@ -134,7 +139,7 @@ test('"Connection: close" answers are honoured: every request gets a fresh conne
 
 test('wire shapes: informational heads, chunk extensions and trailers, a body read to the close, a head split byte by byte', async (t) => {
   const unhandled = unhandledRejections(t);
-  const url = await scriptedServer(t, (msg, answer, socket) => {
+  const { url } = await scriptedServer(t, (msg, answer, socket) => {
     const shape = msg.params?.arguments?.message;
     if (shape === 'informational') {
       return `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\n${json(answer)}`;
@@ -175,7 +180,7 @@ test('wire shapes: informational heads, chunk extensions and trailers, a body re
 
 test('responses that are not HTTP/1.1 fail the call as NETWORK_ERROR naming the fault, and the next call works', async (t) => {
   const unhandled = unhandledRejections(t);
-  const url = await scriptedServer(t, (msg, answer) => {
+  const { url } = await scriptedServer(t, (msg, answer) => {
     switch (msg.params?.arguments?.message) {
       case 'garbage': return 'SSH-2.0-OpenSSH\r\n\r\n';
       case 'huge-head': return `HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}\r\n`;
@@ -210,4 +215,33 @@ test('headers that frame the message are refused at registration, in every runti
   }
   // Nothing was half-registered: the name is still free.
   pool.registerHttp('s', 'http://127.0.0.1:9/mcp', { headers: { 'x-fine': 'x' } });
+});
+
+test('a request whose kept-alive connection closes before any answer is not sent again: NETWORK_ERROR, sent once', async (t) => {
+  const unhandled = unhandledRejections(t);
+  const attempts = {};
+  const { url, stats } = await scriptedServer(t, (msg, answer, socket) => {
+    const shape = msg.params?.arguments?.message;
+    attempts[shape] = (attempts[shape] ?? 0) + 1;
+    // The server read the request on a reused connection and closed it without an answer: it
+    // may have run it, so the client must not replay it (a tools/call runs at most once).
+    if (shape === 'stale' && socket.requests > 1) {
+      socket.destroy();
+      return [];
+    }
+    return json(answer);
+  });
+  const pool = poolFor(t, { maxConnectionsPerServer: 1, requestTimeoutMs: 5000, circuitBreakerThreshold: 0 });
+  pool.registerHttp('s', url);
+  const c = await pool.get('s');
+  assert.equal((await c.callTool('echo', { message: 'warm' })).content[0].text, 'echo warm');
+  const before = stats.connections;
+  const e = await rejectsWith(c.callTool('echo', { message: 'stale' }), 'NETWORK_ERROR', { server: 's' });
+  assert.match(e.message, /other side closed|ECONNRESET|EPIPE/);
+  assert.equal(attempts.stale, 1, 'sent once');
+  assert.equal(stats.connections, before, 'no new connection for a replay');
+  assert.equal((await c.callTool('echo', { message: 'after' })).content[0].text, 'echo after');
+  c.release();
+  await sleep(50);
+  assert.deepEqual(unhandled.describe(), [], 'no unhandled promise rejection');
 });
