@@ -100,15 +100,16 @@ export function fetch(url, method, headers, body, controller, maxBuffered) {
       return;
     }
     head = `${method} ${target.path} HTTP/1.1\r\nhost: ${host ?? target.host}\r\n${head}`;
+    // A header value with obs-text (U+0080..U+00FF) goes out as one byte each, as fetch sends a
+    // ByteString; the body is UTF-8. Head and body leave in one write.
     let bytes;
-    if (body === undefined) bytes = `${head}\r\n`;
-    else {
+    if (body === undefined) {
+      head += "\r\n";
+      bytes = latin1 ? Buffer.from(head, "latin1") : head;
+    } else {
       head += `content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
-      // A header value with obs-text (U+0080..U+00FF) goes out as one byte each, as fetch sends a
-      // ByteString; the body is UTF-8.
       bytes = latin1 ? Buffer.concat([Buffer.from(head, "latin1"), Buffer.from(body)]) : head + body;
     }
-    if (latin1 && body === undefined) bytes = Buffer.from(bytes, "latin1");
     const exchange = new Exchange(method, controller, maxBuffered, resolve, reject);
     const conn = take(target) ?? new Conn(target);
     controller.target = conn;
@@ -119,7 +120,7 @@ export function fetch(url, method, headers, body, controller, maxBuffered) {
 /** Parsed request targets by URL (the pool sends to a few URLs many times). */
 const targets = new Map();
 
-/** Where `url` goes: { key, scheme, hostname, port, host, path } or { error }. */
+/** Where `url` goes: { key (the origin), secure, hostname, port, host (for the Host header), path } or { error }. */
 function origin(url) {
   let target = targets.get(url);
   if (target !== undefined) return target;
@@ -150,9 +151,14 @@ const idle = new Map();
 function take(target) {
   const list = idle.get(target.key);
   if (list === undefined) return null;
-  const conn = list.pop();
+  let conn = null;
+  while (conn === null && list.length > 0) {
+    conn = list.pop();
+    // Destroyed, its 'close' not yet emitted.
+    if (conn.socket.destroyed) conn = null;
+  }
   if (list.length === 0) idle.delete(target.key);
-  conn.wake();
+  if (conn !== null) conn.wake();
   return conn;
 }
 
@@ -217,7 +223,7 @@ class Conn {
     this.socket.on("end", () => this.ended());
     this.socket.on("error", (e) => this.broken(e));
     this.socket.on("close", () => this.broken(new Error("other side closed")));
-    this.socket.on("timeout", () => this.socket.destroy());
+    this.socket.on("timeout", () => this.broken(new Error("idle timeout")));
   }
 
   /** Takes this idle connection back into use. */
@@ -236,7 +242,7 @@ class Conn {
   data(chunk) {
     if (this.exchange === null) {
       // Nothing was asked: a server that talks out of turn loses the connection.
-      this.socket.destroy();
+      this.broken(new Error("the server sent bytes while no request was in flight"));
       return;
     }
     this.parser.feed(chunk);
@@ -245,7 +251,7 @@ class Conn {
   /** The server closed its side: the end of a body read to the close, else a broken exchange. */
   ended() {
     if (this.exchange !== null && this.parser.untilClose()) this.parser.finish();
-    this.socket.destroy();
+    this.broken(new Error("other side closed"));
   }
 
   broken(e) {
@@ -344,7 +350,7 @@ class ResponseParser {
           }
           const rest = data.subarray(end + 4);
           this.head = null;
-          this.onHead(data.latin1Slice(0, end));
+          this.onHead(data.toString("latin1", 0, end));
           chunk = rest;
           at = 0;
           break;
@@ -372,7 +378,7 @@ class ResponseParser {
         case "chunk-end":
         case "trailer": {
           const nl = chunk.indexOf(10, at);
-          const piece = chunk.latin1Slice(at, nl < 0 ? chunk.length : nl + 1);
+          const piece = chunk.toString("latin1", at, nl < 0 ? chunk.length : nl + 1);
           at = nl < 0 ? chunk.length : nl + 1;
           this.line += piece;
           if (this.line.length > MAX_LINE_BYTES) throw new Error("a chunk line is too long");
