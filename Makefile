@@ -49,7 +49,8 @@ test-www:
 
 # Long runs, outside `make test`: see RELIABILITY.md and BENCHMARKS.md.
 soak: pkg
-	@$(ENV) node tests/soak/soak.mjs $(CYCLES)
+	@$(ENV) node tests/soak/soak.mjs $(CYCLES) --http-client fetch
+	@$(ENV) node tests/soak/soak.mjs $(CYCLES) --http-client node
 
 fuzz: setup
 	@scripts/fuzz.sh $(SECONDS_PER_TARGET)

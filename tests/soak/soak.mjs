@@ -2,13 +2,19 @@
 // the official TS SDK server behind the fault proxy, with a random fault on 5% of tool calls.
 // Checks that wasm memory stays flat after warm-up, that stats balance (active 0, waiting 0,
 // leases 0), and that no promise rejection goes unhandled. Writes target/soak.json.
-//   node tests/soak/soak.mjs [cycles]
+// The pool sends through the global fetch, or with `--http-client node` through the package's
+// Node HTTP/1.1 client (pkg/node.mjs installs it).
+//   node tests/soak/soak.mjs [cycles] [--http-client fetch|node]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { initSync, McpPool } from "../../pkg/mcp_edge_pool.js";
+
+const flag = process.argv.indexOf("--http-client");
+const HTTP_CLIENT = flag >= 0 ? process.argv[flag + 1] : "fetch";
+if (HTTP_CLIENT === "node") await import("../../pkg/node.mjs");
 import { startFaultProxy } from "../faults/proxy.mjs";
 import { startTsServer } from "../js/servers.mjs";
 
-const CYCLES = Number(process.argv[2] ?? 20_000);
+const CYCLES = Number(process.argv[2]?.startsWith("--") ? 20_000 : (process.argv[2] ?? 20_000));
 const AGENTS = 20;
 const FAULT_RATE = 0.05;
 const KINDS = [
@@ -34,7 +40,7 @@ process.on("unhandledRejection", (reason) => unhandled.push(String(reason)));
 
 const server = await startTsServer();
 const proxy = await startFaultProxy(server.url);
-const pool = new McpPool({ maxConnectionsPerServer: 4, requestTimeoutMs: 2_000, maxConcurrentRequests: 32, circuitBreakerCooldownMs: 100 });
+const pool = new McpPool({ httpClient: HTTP_CLIENT, maxConnectionsPerServer: 4, requestTimeoutMs: 2_000, maxConcurrentRequests: 32, circuitBreakerCooldownMs: 100 });
 pool.registerHttp("s", proxy.url);
 
 let done = 0;
@@ -75,6 +81,9 @@ async function agent(id) {
 await Promise.all(Array.from({ length: AGENTS }, (_, i) => agent(i)));
 proxy.clearFault();
 const stats = pool.stats();
+// Open TCP sockets of this process (the servers run in their own): the HTTP client's
+// kept-alive connections plus the proxy's two ends of each; a leak would show thousands.
+const sockets = process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
 const summary = {
   cycles: done,
   ok,
@@ -83,6 +92,8 @@ const summary = {
   memoryPages: memory,
   stats: { active: stats.activeConnections, idle: stats.idleConnections, waiting: stats.waiting, leases: stats.leases, opened: stats.totalConnections, connectionErrors: stats.connectionErrors },
   unhandledRejections: unhandled.length,
+  httpClient: HTTP_CLIENT,
+  openSockets: sockets,
   faultsInjected: proxy.log.filter((e) => e.fault).length,
 };
 await pool.close();
@@ -100,6 +111,7 @@ if (stats.activeConnections || stats.waiting || stats.leases) problems.push("sta
 if (unhandled.length) problems.push(`unhandled rejections: ${unhandled.slice(0, 3).join("; ")}`);
 if (Object.keys(failures).some((k) => k.startsWith("untyped"))) problems.push("untyped failures");
 if (done < CYCLES) problems.push(`only ${done} cycles within the deadline`);
+if (sockets > 3 * 64) problems.push(`${sockets} TCP sockets open at the end: connections leak`);
 if (problems.length) {
   console.error(`soak FAILED:\n- ${problems.join("\n- ")}`);
   process.exit(1);
