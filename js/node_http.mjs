@@ -443,7 +443,10 @@ class ResponseParser {
     const transfer = fields["transfer-encoding"];
     if (this.method === "HEAD" || code === 204 || code === 304) this.finish();
     else if (transfer !== undefined) {
-      if (!/(^|,)\s*chunked\s*$/i.test(transfer)) throw new Error(`an unsupported transfer-encoding: ${transfer}`);
+      // Transfer codings other than chunked (gzip, chunked) are not asked for (no TE header).
+      if (!/^\s*chunked\s*$/i.test(transfer)) throw new Error(`an unsupported transfer-encoding: ${transfer}`);
+      // With a content-length as well, the message is ambiguous: read it as chunked, never reuse the connection.
+      if (fields["content-length"] !== undefined) this.keepAlive = false;
       this.state = "chunk-size";
     } else if (fields["content-length"] !== undefined) {
       if (!/^[0-9]{1,15}$/.test(fields["content-length"])) throw new Error("a bad content-length");

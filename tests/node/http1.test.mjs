@@ -186,6 +186,7 @@ test('responses that are not HTTP/1.1 fail the call as NETWORK_ERROR naming the 
       case 'huge-head': return `HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}\r\n`;
       case 'bad-chunk': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n';
       case 'bad-length': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: -1\r\n\r\n';
+      case 'gzip-te': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: gzip, chunked\r\n\r\n0\r\n\r\n';
       case 'extra-bytes': return `${json(answer)}HTTP/1.1 200 OK\r\n\r\n`;
       default: return json(answer);
     }
@@ -193,7 +194,7 @@ test('responses that are not HTTP/1.1 fail the call as NETWORK_ERROR naming the 
   const pool = poolFor(t, { maxConnectionsPerServer: 1, requestTimeoutMs: 5000, circuitBreakerThreshold: 0 });
   pool.registerHttp('s', url);
   const c = await pool.get('s');
-  const faults = { garbage: /not an HTTP\/1\.1 response/, 'huge-head': /head is too large/, 'bad-chunk': /bad chunk size/, 'bad-length': /bad content-length/ };
+  const faults = { garbage: /not an HTTP\/1\.1 response/, 'huge-head': /head is too large/, 'bad-chunk': /bad chunk size/, 'bad-length': /bad content-length/, 'gzip-te': /unsupported transfer-encoding/ };
   for (const [shape, why] of Object.entries(faults)) {
     const e = await rejectsWith(c.callTool('echo', { message: shape }), 'NETWORK_ERROR', { server: 's' });
     assert.match(e.message, why, `${shape}: ${e.message}`);
