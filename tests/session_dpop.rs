@@ -1,7 +1,7 @@
 //! DPoP (RFC 9449): the token goes out as `Authorization: DPoP <token>`, every request carries a
 //! fresh proof from the app's proof maker (method, URL, token and the server's nonce), a `401
 //! use_dpop_nonce` is retried once with the nonce and no new token, the nonce is kept for later
-//! requests, and a failing proof maker is a clear HTTP 401 error.
+//! requests and for every later session of the server, and a failing proof maker is a clear HTTP 401 error.
 
 mod support;
 
@@ -9,9 +9,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
+use mcp_edge_pool::session::SessionConfig;
 use mcp_edge_pool::session::{DpopProof, DpopRequest, TokenProvider};
 use mcp_edge_pool::transport::{BufferedBody, HttpMethod};
-use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Session, TransportError};
+use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, Session, TransportError};
 use support::{FakeServer, Harness, URL};
 
 /// Accepts only `DPoP t1` with a `DPoP` proof header; when `nonce` is set, a proof must end with
@@ -75,6 +76,9 @@ struct Setup {
     proofs: Rc<RefCell<Vec<DpopRequest>>>,
     tokens_asked: Rc<Cell<usize>>,
     fail: Rc<Cell<bool>>,
+    /// What the session was opened with, to open another session of the same server.
+    config: SessionConfig,
+    rt: Runtime,
 }
 
 fn setup() -> (Setup, Session) {
@@ -118,7 +122,7 @@ fn setup() -> (Setup, Session) {
     config.token_provider = Some(provider);
     config.dpop = Some(proof);
     let session = h
-        .block_on(Session::connect(config, rt, None))
+        .block_on(Session::connect(config.clone(), rt.clone(), None))
         .expect("connect");
     (
         Setup {
@@ -129,6 +133,8 @@ fn setup() -> (Setup, Session) {
             proofs,
             tokens_asked,
             fail,
+            config,
+            rt,
         },
         session,
     )
@@ -197,6 +203,37 @@ fn use_dpop_nonce_is_retried_once_with_the_nonce_and_no_new_token_and_the_nonce_
         Some("n2".to_owned())
     );
     assert_eq!(s.tokens_asked.get(), 1);
+}
+
+#[test]
+fn a_new_session_of_the_same_server_starts_with_the_nonce_an_earlier_one_learned() {
+    let (mut s, session) = setup();
+    *s.nonce.borrow_mut() = Some("n1".to_owned());
+    assert!(s.h.call_echo(&session).is_ok());
+    assert_eq!(
+        s.nonce_challenges.get(),
+        1,
+        "the first session learned the nonce"
+    );
+    // The pool opens every session of a server from one config: its nonce slot is shared.
+    let before = s.proofs.borrow().len();
+    let second =
+        s.h.block_on(Session::connect(s.config.clone(), s.rt.clone(), None))
+            .expect("second session");
+    assert!(s.h.call_echo(&second).is_ok());
+    assert_eq!(
+        s.nonce_challenges.get(),
+        1,
+        "no use_dpop_nonce round trip for the second session"
+    );
+    let proofs = s.proofs.borrow();
+    assert!(proofs.len() > before, "the second session sent proofs");
+    assert!(
+        proofs[before..]
+            .iter()
+            .all(|p| p.nonce.as_deref() == Some("n1")),
+        "its initialize already carried the nonce"
+    );
 }
 
 #[test]

@@ -170,6 +170,7 @@ impl Pool {
             handlers: options.handlers,
             token_provider: options.token_provider,
             dpop: options.dpop,
+            dpop_nonce: Default::default(),
             server_stream: options.server_stream,
             era: options.era,
             era_memory: Default::default(),

@@ -5,7 +5,8 @@
 //!
 //! With DPoP (RFC 9449) the token goes out as `Authorization: DPoP <token>` and every request
 //! carries a fresh proof made by the app's [`DpopProof`]; the server's last `DPoP-Nonce` is
-//! remembered, and a `401` asking `use_dpop_nonce` is retried once with a proof carrying it.
+//! remembered for every session of the server ([`NonceSlot`]), and a `401` asking
+//! `use_dpop_nonce` is retried once with a proof carrying it.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -50,6 +51,10 @@ pub struct DpopRequest {
 /// needs its own `jti`. Errors are reported to the caller as an HTTP 401.
 pub type DpopProof = Rc<dyn Fn(DpopRequest) -> LocalBoxFuture<'static, Result<String, String>>>;
 
+/// The last `DPoP-Nonce` a server sent, shared by all sessions of that server: a nonce is the
+/// server's (RFC 9449, section 8), so a new session's first request already carries it.
+pub type NonceSlot = Rc<RefCell<Option<String>>>;
+
 /// A token refresh in flight, shared by every request that hit the same `401`.
 type Refresh = Shared<LocalBoxFuture<'static, Result<(), Error>>>;
 
@@ -61,8 +66,6 @@ pub(super) struct AuthState {
     deferred: Cell<bool>,
     generation: Cell<u64>,
     refresh: RefCell<Option<Refresh>>,
-    /// The last `DPoP-Nonce` the server sent.
-    dpop_nonce: RefCell<Option<String>>,
 }
 
 impl fmt::Debug for AuthState {
@@ -159,7 +162,7 @@ impl Session {
                 method: request.method,
                 url: request.url.clone(),
                 access_token: self.inner.auth.token.borrow().clone(),
-                nonce: self.inner.auth.dpop_nonce.borrow().clone(),
+                nonce: self.inner.config.dpop_nonce.borrow().clone(),
             };
             let jwt = match proof(input).await {
                 Ok(jwt) if !jwt.is_empty() && !jwt.contains(['\r', '\n']) => jwt,
@@ -181,14 +184,14 @@ impl Session {
                 .filter(|n| !n.is_empty())
                 .map(str::to_owned);
             if fresh.is_some() {
-                *self.inner.auth.dpop_nonce.borrow_mut() = fresh;
+                *self.inner.config.dpop_nonce.borrow_mut() = fresh;
             }
             let asks_nonce = response.status == 401
                 && response
                     .header("www-authenticate")
                     .map(parse_challenge)
                     .is_some_and(|c| c.error.as_deref() == Some("use_dpop_nonce"));
-            if asks_nonce && !nonce_retried && self.inner.auth.dpop_nonce.borrow().is_some() {
+            if asks_nonce && !nonce_retried && self.inner.config.dpop_nonce.borrow().is_some() {
                 self.drain(response).await;
                 nonce_retried = true;
                 continue;

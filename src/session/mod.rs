@@ -26,7 +26,7 @@ mod request;
 mod restore;
 mod resume;
 
-pub use auth::{parse_challenge, AuthChallenge, DpopProof, DpopRequest, TokenProvider};
+pub use auth::{parse_challenge, AuthChallenge, DpopProof, DpopRequest, NonceSlot, TokenProvider};
 pub use era::{Era, EraMemory, EraPolicy, EraSlot};
 pub use handlers::{ClientHandlers, ServerRequestHandler};
 pub use progress::{ProgressHandler, ProgressOptions};
@@ -69,6 +69,8 @@ pub struct SessionConfig {
     pub token_provider: Option<TokenProvider>,
     /// Makes a DPoP proof for every request; the token then goes out as `DPoP <token>`.
     pub dpop: Option<DpopProof>,
+    /// The server's last `DPoP-Nonce`, shared by all sessions of the server.
+    pub dpop_nonce: NonceSlot,
     /// Open the optional standalone `GET` stream of each Streamable HTTP session, for what the
     /// server sends outside any request (default: false).
     pub server_stream: bool,

@@ -65,6 +65,7 @@ impl Harness {
             handlers: Default::default(),
             token_provider: None,
             dpop: None,
+            dpop_nonce: Default::default(),
             server_stream: false,
             era: EraPolicy::Legacy,
             era_memory: Default::default(),
