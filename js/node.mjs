@@ -2,9 +2,22 @@
 // needed) and gives the pool its HTTP/1.1 client (./node_http.mjs, on node:net), much cheaper than
 // Node's fetch; `new McpPool({ httpClient: "fetch" })` uses the global fetch instead.
 import { readFileSync } from "node:fs";
+import v8 from "node:v8";
 import { initSync } from "./mcp_edge_pool.js";
 import { mcp_use_node_http } from "__HOST_JS__";
 import * as nodeHttp from "./node_http.mjs";
+
+// V8 before 15 (Node 20, 22) kills the process ("Fatal error … unreachable code" in
+// Deoptimizer::DoComputeBuiltinContinuation) when optimized JS that inlined a call to a wasm export
+// returning externref is deoptimized during that call. The glue's exports return JS values as
+// externref, and the wasm calls back into JS, which can deoptimize the caller: seen once in this
+// package's tests. Turning that inlining off (a speed option only, for code optimized from now on)
+// avoids it; tests/node/v8-wasm-inlining.test.mjs reproduces the crash and checks the guard.
+// Bun (JavaScriptCore) and Deno (V8 15) take this entry too and need nothing.
+const v8Major = Number(String(process.versions.v8 ?? "").split(".")[0]);
+if (typeof Bun === "undefined" && typeof Deno === "undefined" && v8Major > 0 && v8Major < 15) {
+  v8.setFlagsFromString("--no-turbo-inline-js-wasm-calls");
+}
 
 initSync({ module: readFileSync(new URL("./mcp_edge_pool_bg.wasm", import.meta.url)) });
 mcp_use_node_http({ fetch: nodeHttp.fetch, Abort: nodeHttp.Abort });
