@@ -1943,7 +1943,7 @@ const PER_CALL_HISTORY = [
   "| 100 × 20 calls/s, fast (JSON) / fast (SSE) / SDK server (SSE) | 12,864 / 12,074 / 10,466 | 22,213 / 23,212 / 8,098 |",
   "| 100 × 20 client CPU µs per call, fast (JSON) / fast (SSE) / SDK server (SSE) | 87 / 89 / 87 | 47 / 45 / 75 |",
   "| 100 × 20 ÷ no pool (connect per agent), fast (JSON) / fast (SSE) / SDK server (SSE) | 3.05 / 4.43 / 4.23 | 6.18 / 8.94 / 3.37 |",
-  "| CPU profile, pooled echo loop, busy µs per call (conc. 1, fast JSON) | 125 | 51 (38 in a run an hour earlier) |",
+  "| CPU profile, pooled echo loop, busy µs per call (conc. 1, fast JSON) | 125 | 51 (38 in the run of 22:51) |",
   "",
   "The SDK server row is bound by the server: it spends ~100 µs of CPU per pooled call in this run (85 in the run",
   "before, 115 in another 5-run run the same evening; /proc counts in 10 ms ticks). In an A/B of the two clients",
