@@ -311,17 +311,31 @@ class ResponseParser {
     /** "head", "length" (`remaining` bytes), "chunk-size", "chunk-data", "chunk-end", "trailer", "close" or "done". */
     this.state = "head";
     this.remaining = 0;
+    /** The bytes of a head that came in pieces (`headLength` of them), else null. */
     this.head = null;
+    this.headLength = 0;
     this.line = "";
     this.keepAlive = true;
     this.body = null;
     this.sink = null;
-    this.decoder = null;
     this.handOver = false;
   }
 
   untilClose() {
     return this.state === "close";
+  }
+
+  /** Appends `bytes` to the head received so far; returns the head's bytes. */
+  appendHead(bytes) {
+    const length = this.head === null ? 0 : this.headLength;
+    if (this.head === null || length + bytes.length > this.head.length) {
+      const grown = Buffer.allocUnsafe(Math.max(256, 2 * (length + bytes.length)));
+      if (this.head !== null) this.head.copy(grown, 0, 0, length);
+      this.head = grown;
+    }
+    bytes.copy(this.head, length);
+    this.headLength = length + bytes.length;
+    return this.head.subarray(0, this.headLength);
   }
 
   feed(chunk) {
@@ -341,11 +355,18 @@ class ResponseParser {
     while (at < chunk.length) {
       switch (this.state) {
         case "head": {
-          const data = this.head === null ? chunk.subarray(at) : Buffer.concat([this.head, chunk.subarray(at)]);
-          const end = data.indexOf("\r\n\r\n");
+          let data = chunk.subarray(at);
+          let from = 0;
+          if (this.head !== null) {
+            // A head in pieces: append to one growing buffer and search only where the new bytes
+            // can complete "\r\n\r\n", so a head sent byte by byte costs linear time.
+            from = Math.max(0, this.headLength - 3);
+            data = this.appendHead(data);
+          }
+          const end = data.indexOf("\r\n\r\n", from);
           if (end < 0) {
             if (data.length > MAX_HEAD_BYTES) throw new Error("the response head is too large");
-            this.head = data;
+            if (this.head === null) this.appendHead(data);
             return;
           }
           const rest = data.subarray(end + 4);
@@ -461,7 +482,6 @@ class ResponseParser {
 
   /** Feeds the body through `decoder` (gzip, deflate, br) first. */
   decodeInto(decoder, body) {
-    this.decoder = decoder;
     this.sink = { push: (chunk) => decoder.write(chunk), end: () => decoder.end() };
     decoder.on("data", (chunk) => body.push(chunk));
     decoder.on("end", () => body.end());
