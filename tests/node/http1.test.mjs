@@ -20,8 +20,11 @@ function mcpAnswer(msg, text) {
   return JSON.stringify({ jsonrpc: '2.0', id: msg.id, result });
 }
 
-/** A node:http MCP server counting the TCP connections it accepted. */
-async function countingServer(t, configure = () => {}) {
+/**
+ * A node:http MCP server counting the TCP connections it accepted. `headers` go on every answer;
+ * with `closeIdleAfterMs` it ends each connection that long after an answer (a short keep-alive).
+ */
+async function countingServer(t, { headers = {}, closeIdleAfterMs } = {}) {
   const stats = { connections: 0, requests: 0 };
   const server = http.createServer(async (req, res) => {
     stats.requests++;
@@ -30,16 +33,15 @@ async function countingServer(t, configure = () => {}) {
     for await (const c of req) chunks.push(c);
     const answer = mcpAnswer(JSON.parse(Buffer.concat(chunks).toString('utf8')));
     if (answer === null) { res.writeHead(202); return res.end(); }
-    res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'wire-1', ...(stats.headers ?? {}) });
+    res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'wire-1', ...headers });
     res.end(answer);
     // A short keep-alive: the server ends the connection soon after each answer (a FIN, no RST).
-    if (stats.closeIdleAfterMs !== undefined) {
+    if (closeIdleAfterMs !== undefined) {
       const socket = req.socket;
-      setTimeout(() => { if (socket._httpMessage === null) socket.end(); }, stats.closeIdleAfterMs);
+      setTimeout(() => { if (socket._httpMessage === null) socket.end(); }, closeIdleAfterMs);
     }
   });
   server.on('connection', () => stats.connections++);
-  configure(server);
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   defer(t, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
   return { url: `http://127.0.0.1:${server.address().port}/mcp`, stats };
@@ -113,8 +115,7 @@ test('keep-alive: sequential calls share one connection, concurrent calls open o
 });
 
 test('a connection the server closes while idle is not reused, and the next call opens a new one', async (t) => {
-  const server = await countingServer(t);
-  server.stats.closeIdleAfterMs = 30;
+  const server = await countingServer(t, { closeIdleAfterMs: 30 });
   const pool = poolFor(t, { maxConnectionsPerServer: 1 });
   pool.registerHttp('s', server.url);
   const c = await pool.get('s');
@@ -127,8 +128,7 @@ test('a connection the server closes while idle is not reused, and the next call
 });
 
 test('"Connection: close" answers are honoured: every request gets a fresh connection and succeeds', async (t) => {
-  const server = await countingServer(t);
-  server.stats.headers = { connection: 'close' };
+  const server = await countingServer(t, { headers: { connection: 'close' } });
   const pool = poolFor(t, { maxConnectionsPerServer: 1 });
   pool.registerHttp('s', server.url);
   const c = await pool.get('s');
