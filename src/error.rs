@@ -3,9 +3,8 @@
 //! Errors are `Clone` (one failed open or re-initialize is handed to every caller that waited on
 //! it) and never carry header values or session ids in their text or `Debug` output.
 
+use crate::json::Value;
 use std::fmt;
-
-use serde_json::Value;
 
 /// Everything that can go wrong in the pool, its sessions and its configuration.
 #[derive(Debug, Clone, PartialEq)]

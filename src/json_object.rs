@@ -1,6 +1,8 @@
-//! JSON objects written member by member, as text: no `serde_json::Value` tree, no map to sort.
+//! JSON objects written member by member, as text: no tree, no map to sort.
 //! The wasm face writes what it hands to JS with it (statistics, the tool catalog, request
 //! params), and [`crate::raw_object::RawObject`] writes its fields back with it.
+
+use crate::json::{quote, Map, Value};
 
 /// A JSON object being written; members appear in the order they are added.
 #[derive(Debug)]
@@ -38,8 +40,44 @@ impl JsonObject {
         self
     }
 
+    /// Appends a member written from a tree.
+    pub fn value(&mut self, key: &str, value: &Value) -> &mut Self {
+        value.write(&mut self.key(key).text);
+        self
+    }
+
+    /// Appends a string member when there is one.
+    pub fn opt_string(&mut self, key: &str, value: Option<&str>) -> &mut Self {
+        if let Some(value) = value {
+            self.string(key, value);
+        }
+        self
+    }
+
+    /// Appends a member written from a tree when there is one.
+    pub fn opt_value(&mut self, key: &str, value: Option<&Value>) -> &mut Self {
+        if let Some(value) = value {
+            self.value(key, value);
+        }
+        self
+    }
+
+    /// Appends every member of `extra` (the fields a type keeps without knowing them).
+    pub fn extra(&mut self, extra: &Map<String, Value>) -> &mut Self {
+        for (key, value) in extra {
+            self.value(key, value);
+        }
+        self
+    }
+
     /// Adds `key` with a number value.
     pub fn number(&mut self, key: &str, value: u64) -> &mut Self {
+        let text = value.to_string();
+        self.raw(key, &text)
+    }
+
+    /// Adds `key` with a signed number value.
+    pub fn number_i64(&mut self, key: &str, value: i64) -> &mut Self {
         let text = value.to_string();
         self.raw(key, &text)
     }
@@ -67,9 +105,6 @@ impl Default for JsonObject {
 }
 
 /// Appends `value` as a JSON string.
-fn quote(out: &mut String, value: &str) {
-    out.push_str(&crate::jsonrpc::to_json(&value));
-}
 
 /// JSON text of an array of the given JSON texts.
 pub fn array(items: &[String]) -> String {

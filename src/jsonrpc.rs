@@ -4,15 +4,12 @@
 //! schema is data the caller must see unchanged, and the wasm face hands the text to `JSON.parse`
 //! once instead of converting a tree across the boundary.
 
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
-use serde_json::Value;
-
+use crate::json::{self, RawValue, Value};
+use crate::json_object::JsonObject;
 use crate::raw_object::RawObject;
 
 /// The id of a JSON-RPC request: a number or a string.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestId {
     /// A numeric id (what this client sends).
     Number(i64),
@@ -20,41 +17,76 @@ pub enum RequestId {
     String(String),
 }
 
-// Read by hand: an `untagged` derive would pull serde's buffering deserializer into the .wasm.
-impl<'de> Deserialize<'de> for RequestId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Id;
-        impl serde::de::Visitor<'_> for Id {
-            type Value = RequestId;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an integer or a string")
-            }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<RequestId, E> {
-                Ok(RequestId::Number(n))
-            }
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<RequestId, E> {
-                i64::try_from(n)
-                    .map(RequestId::Number)
-                    .map_err(|_| E::custom("request id out of range"))
-            }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RequestId, E> {
-                Ok(RequestId::String(s.to_owned()))
-            }
+impl RequestId {
+    /// Reads an id: an integer that fits an `i64`, or a string.
+    ///
+    /// # Errors
+    /// What else it is.
+    pub fn from_json(raw: &RawValue) -> Result<Self, String> {
+        match json::parse(raw.get()).map_err(|e| e.to_string())? {
+            Value::String(s) => Ok(RequestId::String(s)),
+            Value::Number(n) => n
+                .as_i64()
+                .map(RequestId::Number)
+                .ok_or_else(|| String::from("request id out of range or not an integer")),
+            _ => Err("must be an integer or a string".into()),
         }
-        deserializer.deserialize_any(Id)
+    }
+
+    /// The id as JSON text.
+    pub fn to_json(&self) -> String {
+        match self {
+            RequestId::Number(n) => n.to_string(),
+            RequestId::String(s) => json::quoted(s),
+        }
     }
 }
 
 /// A JSON-RPC error object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ErrorObject {
     /// The error code (`-32601` method not found, ...).
     pub code: i64,
     /// A short description.
     pub message: String,
     /// Extra information, passed through unchanged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
+}
+
+impl ErrorObject {
+    /// Reads an error object: `code` (an integer), `message` (a string), optional `data`.
+    ///
+    /// # Errors
+    /// What is missing or mistyped.
+    pub fn from_json(raw: &RawValue) -> Result<Self, String> {
+        let mut fields = json::parse_object(raw.get()).map_err(|e| e.to_string())?;
+        let code = match fields.remove("code") {
+            Some(v) => v.as_i64().ok_or("field `code` must be an integer")?,
+            None => return Err("missing field `code`".into()),
+        };
+        let message = match fields.remove("message") {
+            Some(Value::String(s)) => s,
+            Some(_) => return Err("field `message` must be a string".into()),
+            None => return Err("missing field `message`".into()),
+        };
+        let data = fields.remove("data").filter(|v| !v.is_null());
+        Ok(ErrorObject {
+            code,
+            message,
+            data,
+        })
+    }
+
+    /// The error object as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut out = JsonObject::new();
+        out.raw("code", &self.code.to_string())
+            .string("message", &self.message);
+        if let Some(data) = &self.data {
+            out.raw("data", &json::to_string(data));
+        }
+        out.finish()
+    }
 }
 
 /// Standard JSON-RPC error codes.
@@ -79,7 +111,7 @@ pub struct Request {
     /// The method.
     pub method: String,
     /// The parameters, raw.
-    pub params: Option<Box<RawValue>>,
+    pub params: Option<RawValue>,
 }
 
 /// A notification (no id, no answer).
@@ -88,7 +120,7 @@ pub struct Notification {
     /// The method, e.g. `notifications/progress`.
     pub method: String,
     /// The parameters, raw.
-    pub params: Option<Box<RawValue>>,
+    pub params: Option<RawValue>,
 }
 
 /// A response to a request of ours.
@@ -98,7 +130,7 @@ pub struct Response {
     /// attribute, such as a bad session).
     pub id: Option<RequestId>,
     /// The result, raw, or the error.
-    pub outcome: Result<Box<RawValue>, ErrorObject>,
+    pub outcome: Result<RawValue, ErrorObject>,
 }
 
 /// Any message a server can send.
@@ -119,8 +151,8 @@ struct WireMessage {
     jsonrpc: Option<String>,
     id: Option<RequestId>,
     method: Option<String>,
-    params: Option<Box<RawValue>>,
-    result: Option<Box<RawValue>>,
+    params: Option<RawValue>,
+    result: Option<RawValue>,
     error: Option<ErrorObject>,
 }
 
@@ -133,25 +165,34 @@ impl WireMessage {
             jsonrpc: match jsonrpc {
                 // The common case, without a parse.
                 Some(v) if v.get() == "\"2.0\"" => Some("2.0".to_owned()),
-                v => typed(v, "jsonrpc")?,
+                v => typed(v, "jsonrpc", string)?,
             },
-            id: typed(id, "id")?,
-            method: typed(method, "method")?,
+            id: typed(id, "id", RequestId::from_json)?,
+            method: typed(method, "method", string)?,
             params,
             result,
-            error: typed(error, "error")?,
+            error: typed(error, "error", ErrorObject::from_json)?,
         })
     }
 }
 
-/// Field `key`'s raw value read as a `T`.
-fn typed<T: serde::de::DeserializeOwned>(
-    raw: Option<Box<RawValue>>,
+/// Field `key`'s raw value read by `read`.
+fn typed<T>(
+    raw: Option<RawValue>,
     key: &str,
+    read: fn(&RawValue) -> Result<T, String>,
 ) -> Result<Option<T>, String> {
-    raw.map(|v| serde_json::from_str(v.get()))
+    raw.map(|v| read(&v))
         .transpose()
         .map_err(|e| format!("malformed JSON-RPC message: field '{key}': {e}"))
+}
+
+/// A JSON string's text.
+fn string(raw: &RawValue) -> Result<String, String> {
+    match json::parse(raw.get()).map_err(|e| e.to_string())? {
+        Value::String(s) => Ok(s),
+        _ => Err("must be a string".into()),
+    }
 }
 
 impl WireMessage {
@@ -187,91 +228,59 @@ impl WireMessage {
 /// # Errors
 /// A description of what is malformed.
 pub fn parse_messages(text: &str) -> Result<Vec<Message>, String> {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        let batch: Vec<RawObject> =
-            serde_json::from_str(trimmed).map_err(|e| format!("malformed JSON-RPC batch: {e}"))?;
-        // A loop of pushes, not a `collect` over `Result`s (its adapter costs code of its own).
-        let mut messages = Vec::with_capacity(batch.len());
+    let mut scan = json::scan::Scanner::new(text);
+    let mut messages = Vec::new();
+    if scan.skip_ws() == Some(b'[') {
+        let mut batch = Vec::new();
+        scan.array(|scan| {
+            batch.push(RawObject::read(scan)?);
+            Ok(())
+        })
+        .and_then(|()| scan.end())
+        .map_err(|e| format!("malformed JSON-RPC batch: {e}"))?;
         for fields in batch {
             messages.push(WireMessage::read(fields)?.classify()?);
         }
-        Ok(messages)
     } else {
-        let one: RawObject = serde_json::from_str(trimmed)
+        let one = RawObject::read(&mut scan)
+            .and_then(|one| scan.end().map(|()| one))
             .map_err(|e| format!("malformed JSON-RPC message: {e}"))?;
-        Ok(vec![WireMessage::read(one)?.classify()?])
+        messages.push(WireMessage::read(one)?.classify()?);
     }
+    Ok(messages)
 }
 
 /// Serialises a request: `{"jsonrpc":"2.0","id":..,"method":..,"params":..}`.
 pub fn encode_request(id: i64, method: &str, params: Option<&RawValue>) -> String {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        jsonrpc: &'static str,
-        id: i64,
-        method: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        params: Option<&'a RawValue>,
+    let mut out = JsonObject::new();
+    out.raw("jsonrpc", "\"2.0\"")
+        .raw("id", &id.to_string())
+        .string("method", method);
+    if let Some(params) = params {
+        out.raw("params", params.get());
     }
-    to_json(&Out {
-        jsonrpc: "2.0",
-        id,
-        method,
-        params,
-    })
+    out.finish()
 }
 
 /// Serialises a notification: `{"jsonrpc":"2.0","method":..,"params":..}`.
 pub fn encode_notification(method: &str, params: Option<&RawValue>) -> String {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        jsonrpc: &'static str,
-        method: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        params: Option<&'a RawValue>,
+    let mut out = JsonObject::new();
+    out.raw("jsonrpc", "\"2.0\"").string("method", method);
+    if let Some(params) = params {
+        out.raw("params", params.get());
     }
-    to_json(&Out {
-        jsonrpc: "2.0",
-        method,
-        params,
-    })
+    out.finish()
 }
 
 /// Serialises a response to a server's request.
 pub fn encode_response(id: &RequestId, outcome: Result<&RawValue, &ErrorObject>) -> String {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        jsonrpc: &'static str,
-        id: &'a RequestId,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        result: Option<&'a RawValue>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        error: Option<&'a ErrorObject>,
-    }
-    let (result, error) = match outcome {
-        Ok(r) => (Some(r), None),
-        Err(e) => (None, Some(e)),
+    let mut out = JsonObject::new();
+    out.raw("jsonrpc", "\"2.0\"").raw("id", &id.to_json());
+    match outcome {
+        Ok(result) => out.raw("result", result.get()),
+        Err(error) => out.raw("error", &error.to_json()),
     };
-    to_json(&Out {
-        jsonrpc: "2.0",
-        id,
-        result,
-        error,
-    })
-}
-
-/// Serialises plain serde data that cannot fail (no maps with non-string keys, no I/O).
-pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| String::from("null"))
-}
-
-/// Turns serialisable params into raw JSON.
-///
-/// # Errors
-/// The serde error text when `value` cannot be represented as JSON.
-pub fn to_raw<T: Serialize>(value: &T) -> Result<Box<RawValue>, String> {
-    serde_json::value::to_raw_value(value).map_err(|e| e.to_string())
+    out.finish()
 }
 
 #[cfg(test)]
@@ -286,7 +295,11 @@ mod tests {
 
     #[test]
     fn request_ids_are_integers_or_strings() {
-        let id = |text: &str| serde_json::from_str::<RequestId>(text).map_err(|e| e.to_string());
+        let id = |text: &str| {
+            RawValue::from_string(text.to_owned())
+                .map_err(|e| e.to_string())
+                .and_then(|raw| RequestId::from_json(&raw))
+        };
         assert_eq!(id("7"), Ok(RequestId::Number(7)));
         assert_eq!(id("-3"), Ok(RequestId::Number(-3)));
         assert_eq!(id(r#""a""#), Ok(RequestId::String("a".into())));
@@ -383,7 +396,7 @@ mod tests {
 
     #[test]
     fn encodes_wire_messages() {
-        let params = to_raw(&serde_json::json!({"x": 1})).unwrap_or_else(|e| panic!("{e}"));
+        let params = crate::json::to_raw(&crate::json::json!({"x": 1}));
         assert_eq!(
             encode_request(3, "tools/list", Some(&params)),
             r#"{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"x":1}}"#

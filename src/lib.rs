@@ -30,6 +30,7 @@
 pub mod config;
 pub mod error;
 mod join;
+pub mod json;
 pub mod json_object;
 pub mod jsonrpc;
 pub mod limit;

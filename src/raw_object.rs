@@ -1,28 +1,38 @@
 //! A JSON object kept as its fields' raw text, in wire order: read one, change a field, write it
 //! back, without building a tree (and without a map type per use: a `Vec` is all it takes).
 
-use std::fmt;
-
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
-
+use crate::json::scan::Scanner;
+use crate::json::{self, raw_at, Error, Map, RawValue, Value};
 use crate::json_object::JsonObject;
 
 /// The fields of one JSON object, each value raw, in the order they came.
 #[derive(Debug, Default)]
-pub struct RawObject(Vec<(String, Box<RawValue>)>);
+pub struct RawObject(Vec<(String, RawValue)>);
 
 impl RawObject {
     /// Parses `text`, which must be a JSON object.
     ///
     /// # Errors
     /// The parser's message when `text` is not a JSON object.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        serde_json::from_str(text).map_err(|e| e.to_string())
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let mut scan = Scanner::new(text);
+        let object = Self::read(&mut scan)?;
+        scan.end()?;
+        Ok(object)
+    }
+
+    /// Reads the object at the scanner.
+    pub(crate) fn read(scan: &mut Scanner<'_>) -> Result<Self, Error> {
+        let mut fields = Vec::new();
+        scan.object(|scan, key| {
+            fields.push((key, raw_at(scan)?));
+            Ok(())
+        })?;
+        Ok(RawObject(fields))
     }
 
     /// Takes field `key` out (every copy of it, the last one returned, as JSON parsers keep it).
-    pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
+    pub fn remove(&mut self, key: &str) -> Option<RawValue> {
         let mut found = None;
         let mut i = 0;
         while i < self.0.len() {
@@ -37,15 +47,11 @@ impl RawObject {
 
     /// Field `key` (its last copy, as JSON parsers read it).
     pub fn get(&self, key: &str) -> Option<&RawValue> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| &**v)
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// Sets field `key` to `value`, in place of any field of that name.
-    pub fn insert(&mut self, key: &str, value: Box<RawValue>) {
+    pub fn insert(&mut self, key: &str, value: RawValue) {
         self.remove(key);
         self.0.push((key.to_owned(), value));
     }
@@ -57,7 +63,7 @@ impl RawObject {
 
     /// The fields, in order.
     pub fn fields(&self) -> impl Iterator<Item = (&str, &RawValue)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), &**v))
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
 
     /// Writes the object as JSON text, after `leading` fields (written first, as given).
@@ -73,39 +79,115 @@ impl RawObject {
     }
 
     /// [`RawObject::write`] with no leading fields, as raw JSON.
+    pub fn to_raw(&self) -> RawValue {
+        RawValue::checked(&self.write(&[]))
+    }
+
+    /// Takes field `key` out, raw; `null` reads as absent.
+    pub fn take(&mut self, key: &str) -> Option<RawValue> {
+        self.remove(key).filter(|v| !v.is_null())
+    }
+
+    /// Takes field `key` out as a tree; `null` reads as absent.
+    pub fn take_value(&mut self, key: &str) -> Option<Value> {
+        self.take(key).map(|raw| tree(&raw))
+    }
+
+    /// Takes string field `key` out; `null` reads as absent.
     ///
     /// # Errors
-    /// Never in practice (the text is built from valid JSON); the parser's message otherwise.
-    pub fn to_raw(&self) -> Result<Box<RawValue>, String> {
-        RawValue::from_string(self.write(&[])).map_err(|e| e.to_string())
+    /// When the field is not a string.
+    pub fn take_str(&mut self, key: &str) -> Result<Option<String>, String> {
+        match self.take_value(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(format!("field `{key}` must be a string")),
+        }
+    }
+
+    /// Takes string field `key` out, which must be there.
+    ///
+    /// # Errors
+    /// When the field is missing or not a string.
+    pub fn need_str(&mut self, key: &str) -> Result<String, String> {
+        self.take_str(key)?
+            .ok_or_else(|| format!("missing field `{key}`"))
+    }
+
+    /// Takes integer field `key` out; `null` reads as absent.
+    ///
+    /// # Errors
+    /// When the field is not a non-negative integer.
+    pub fn take_u64(&mut self, key: &str) -> Result<Option<u64>, String> {
+        match self.take_value(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| format!("field `{key}` must be a non-negative integer")),
+        }
+    }
+
+    /// Takes boolean field `key` out; `null` reads as absent.
+    ///
+    /// # Errors
+    /// When the field is not a boolean.
+    pub fn take_bool(&mut self, key: &str) -> Result<Option<bool>, String> {
+        match self.take_value(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_bool()
+                .map(Some)
+                .ok_or_else(|| format!("field `{key}` must be a boolean")),
+        }
+    }
+
+    /// Takes array field `key` out, its items raw; `null` or absent reads as empty.
+    ///
+    /// # Errors
+    /// When the field is not an array.
+    pub fn take_items(&mut self, key: &str) -> Result<Vec<RawValue>, String> {
+        match self.take(key) {
+            None => Ok(Vec::new()),
+            Some(raw) => items(&raw).map_err(|_| format!("field `{key}` must be an array")),
+        }
+    }
+
+    /// The fields left, as trees.
+    pub fn into_map(self) -> Map<String, Value> {
+        let mut map = Map::new();
+        for (key, raw) in self.0 {
+            map.insert(key, tree(&raw));
+        }
+        map
     }
 }
 
-impl<'de> Deserialize<'de> for RawObject {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> Visitor<'de> for Fields {
-            type Value = RawObject;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawObject, A::Error> {
-                let mut fields = Vec::new();
-                while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
-                    fields.push(entry);
-                }
-                Ok(RawObject(fields))
-            }
-        }
-        deserializer.deserialize_map(Fields)
-    }
+/// A checked value's tree (its text is valid JSON, so the parse cannot fail).
+fn tree(raw: &RawValue) -> Value {
+    json::parse(raw.get()).unwrap_or_default()
+}
+
+/// The items of a JSON array, raw.
+///
+/// # Errors
+/// When `raw` is not an array.
+pub fn items(raw: &RawValue) -> Result<Vec<RawValue>, Error> {
+    let mut scan = Scanner::new(raw.get());
+    let mut out = Vec::new();
+    scan.array(|scan| {
+        out.push(raw_at(scan)?);
+        Ok(())
+    })?;
+    scan.end()?;
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn raw(text: &str) -> Box<RawValue> {
+    fn raw(text: &str) -> RawValue {
         RawValue::from_string(text.to_owned()).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -128,7 +210,7 @@ mod tests {
         assert!(o.remove("k").is_none());
         o.insert("j", raw("true"));
         o.insert("n", raw("null"));
-        assert_eq!(o.to_raw().unwrap().get(), r#"{"j":true,"n":null}"#);
+        assert_eq!(o.to_raw().get(), r#"{"j":true,"n":null}"#);
     }
 
     #[test]

@@ -7,10 +7,6 @@
 
 use std::borrow::Borrow;
 use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An ordered map over a sorted `Vec<(K, V)>`: lookups are `O(log n)`, inserts and removals
 /// `O(n)`. Iterates in key order.
@@ -177,38 +173,6 @@ impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
     }
 }
 
-impl<K: Serialize, V: Serialize> Serialize for VecMap<K, V> {
-    /// As a map, in key order (the same output as a `BTreeMap`).
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
-    }
-}
-
-impl<'de, K: Ord + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for VecMap<K, V> {
-    /// From a map; a later duplicate key replaces an earlier one, as in `BTreeMap`.
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(MapVisitor(PhantomData))
-    }
-}
-
-struct MapVisitor<K, V>(PhantomData<(K, V)>);
-
-impl<'de, K: Ord + Deserialize<'de>, V: Deserialize<'de>> Visitor<'de> for MapVisitor<K, V> {
-    type Value = VecMap<K, V>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let mut map = VecMap::new();
-        while let Some((k, v)) = access.next_entry()? {
-            map.insert(k, v);
-        }
-        Ok(map)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::VecMap;
@@ -276,13 +240,10 @@ mod tests {
     }
 
     #[test]
-    fn serializes_as_a_sorted_map_and_back() {
-        let map = sample();
-        let json = serde_json::to_string(&map).unwrap();
-        assert_eq!(json, r#"{"a":4,"b":2,"m":1,"x":3}"#);
-        let back: VecMap<String, u32> = serde_json::from_str(r#"{"z":1,"a":2,"z":3}"#).unwrap();
-        let pairs: Vec<(&str, u32)> = back.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        assert_eq!(pairs, [("a", 2), ("z", 3)]);
-        assert!(serde_json::from_str::<VecMap<String, u32>>("[1]").is_err());
+    fn is_the_json_object_map_sorted_with_later_duplicates_winning() {
+        let map = crate::json::parse_object(r#"{"z":1,"a":2,"z":3}"#).unwrap();
+        let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a", "z"]);
+        assert_eq!(crate::json::to_string(&map.into()), r#"{"a":2,"z":3}"#);
     }
 }

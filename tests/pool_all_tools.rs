@@ -78,7 +78,7 @@ fn calls_are_routed_by_qualified_name() {
     // The fake lists tool-N but also answers `echo`: route a listed name to check the routing.
     let p = pool.clone();
     let listed = h.block_on(async move {
-        let args = serde_json::value::to_raw_value(&json!({"message": "x"})).ok();
+        let args = support::params(json!({"message": "x"}));
         p.call_tool("beta__tool-1", args, Default::default()).await
     });
     let error = listed.expect_err("the fake does not implement tool-1");

@@ -3,6 +3,8 @@
 
 mod support;
 
+use mcp_edge_pool::json::{FromJson, ToJson};
+
 use mcp_edge_pool::pool::PoolSnapshot;
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
 use support::{get_now, pool_with, Harness, URL};
@@ -92,9 +94,9 @@ fn a_snapshot_carries_the_catalog_and_its_age() {
     let old = pool_with(&h, options());
     list(&mut h, &old, false);
     h.clock.advance(10_000);
-    let text = serde_json::to_string(&old.snapshot()).expect("json");
+    let text = old.snapshot().to_json();
     assert!(text.contains("\"ageMs\":10000"), "{text}");
-    let snapshot: PoolSnapshot = serde_json::from_str(&text).expect("parse");
+    let snapshot = PoolSnapshot::from_json(&text).expect("parse");
     let fresh = Pool::new(options(), h.runtime()).expect("pool");
     fresh
         .register_http("fake", URL, ServerOptions::default())

@@ -5,6 +5,8 @@
 
 mod support;
 
+use mcp_edge_pool::json::{FromJson, ToJson};
+
 use mcp_edge_pool::pool::PoolSnapshot;
 use mcp_edge_pool::session::Era;
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
@@ -69,7 +71,7 @@ fn a_stateless_session_is_snapshotted_and_resumed_without_discovery() {
     let lease = h.block_on(async move { p.get("s").await }).expect("lease");
     assert_eq!(lease.session().expect("session").era(), Era::Modern);
     drop(lease);
-    let text = serde_json::to_string(&old.snapshot()).expect("json");
+    let text = old.snapshot().to_json();
     assert!(text.contains("2026-07-28"), "{text}");
     assert!(
         !text.contains("sessionId"),
@@ -78,7 +80,7 @@ fn a_stateless_session_is_snapshotted_and_resumed_without_discovery() {
     let discovers = h.server.count("server/discover");
 
     let fresh = Pool::new(options, h.runtime()).expect("pool");
-    let snapshot: PoolSnapshot = serde_json::from_str(&text).expect("parses");
+    let snapshot = PoolSnapshot::from_json(&text).expect("parses");
     fresh.restore(snapshot).expect("restore");
     fresh
         .register_http("s", URL, ServerOptions::default())
@@ -100,7 +102,7 @@ fn a_stateless_session_is_snapshotted_and_resumed_without_discovery() {
             lease
                 .call_tool(
                     "echo",
-                    serde_json::json!({"message": "again"}),
+                    support::tree(serde_json::json!({"message": "again"})),
                     Default::default(),
                 )
                 .await
@@ -153,11 +155,11 @@ fn a_restored_session_era_server_is_not_probed_again() {
     let lease = h.block_on(async move { p.get("s").await }).expect("lease");
     drop(lease);
     assert_eq!(h.server.count("server/discover"), 1, "probed once, refused");
-    let text = serde_json::to_string(&old.snapshot()).expect("json");
+    let text = old.snapshot().to_json();
 
     let fresh = Pool::new(options, h.runtime()).expect("pool");
     fresh
-        .restore(serde_json::from_str(&text).expect("parses"))
+        .restore(mcp_edge_pool::pool::PoolSnapshot::from_json(&text).expect("parses"))
         .expect("restore");
     fresh
         .register_http("s", URL, ServerOptions::default())

@@ -54,7 +54,7 @@ fn sessions_in_use_or_recently_used_are_not_pinged() {
         lease
             .call_tool(
                 "echo",
-                serde_json::json!({"message": "x"}),
+                support::tree(serde_json::json!({"message": "x"})),
                 Default::default(),
             )
             .await

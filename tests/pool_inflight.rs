@@ -127,7 +127,7 @@ fn spawn_slow(
     let pool = pool.clone();
     h.exec.spawn_task(async move {
         let lease = pool.get(server).await?;
-        let args = json!({"ms": ms, "message": label});
+        let args = support::tree(json!({"ms": ms, "message": label}));
         let options = RequestOptions {
             timeout_ms,
             cancel: None,
@@ -225,7 +225,7 @@ fn a_queued_request_times_out_at_its_own_deadline() {
     let lease = Rc::new(h.block_on(async move { p.get("a").await }).expect("lease"));
     let call = |label: &str, ms: u64, timeout_ms: Option<u64>| {
         let lease = lease.clone();
-        let args = json!({"ms": ms, "message": label});
+        let args = support::tree(json!({"ms": ms, "message": label}));
         h.exec.spawn_task(async move {
             lease
                 .call_tool(

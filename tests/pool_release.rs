@@ -104,7 +104,7 @@ fn a_lease_runs_the_typed_requests() {
         let echo = lease
             .call_tool(
                 "echo",
-                serde_json::json!({"message": "hi"}),
+                support::tree(serde_json::json!({"message": "hi"})),
                 Default::default(),
             )
             .await;

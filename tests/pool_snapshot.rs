@@ -4,10 +4,11 @@
 
 mod support;
 
+use mcp_edge_pool::json::{FromJson, ToJson};
 use mcp_edge_pool::pool::PoolSnapshot;
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
 use serde_json::json;
-use support::{Harness, URL};
+use support::{tree, Harness, URL};
 
 fn secret() -> ServerOptions {
     ServerOptions {
@@ -34,7 +35,7 @@ fn warm_snapshot(h: &mut Harness) -> String {
     let p = old.clone();
     let lease = h.block_on(async move { p.get("s").await }).expect("lease");
     drop(lease);
-    serde_json::to_string(&old.snapshot()).expect("serialisable")
+    old.snapshot().to_json()
 }
 
 fn echo(h: &mut Harness, pool: &Pool) -> String {
@@ -42,7 +43,7 @@ fn echo(h: &mut Harness, pool: &Pool) -> String {
     h.block_on(async move {
         let lease = p.get("s").await?;
         let r = lease
-            .call_tool("echo", json!({"message": "warm"}), Default::default())
+            .call_tool("echo", tree(json!({"message": "warm"})), Default::default())
             .await?;
         Ok::<_, mcp_edge_pool::Error>(r.content[0]["text"].as_str().unwrap_or_default().to_owned())
     })
@@ -59,7 +60,7 @@ fn a_restored_pool_skips_the_handshake_while_the_server_keeps_the_session() {
     );
     assert!(text.contains("sid-1") && text.contains("2025-11-25"));
 
-    let snapshot: PoolSnapshot = serde_json::from_str(&text).expect("parses back");
+    let snapshot = PoolSnapshot::from_json(&text).expect("parses back");
     let fresh = new_pool(&h);
     assert_eq!(
         fresh.restore(snapshot).expect("restore"),
@@ -96,7 +97,7 @@ fn a_restored_pool_skips_the_handshake_while_the_server_keeps_the_session() {
 #[test]
 fn a_restored_session_the_server_forgot_re_initializes_once() {
     let mut h = Harness::new();
-    let snapshot: PoolSnapshot = serde_json::from_str(&warm_snapshot(&mut h)).expect("snapshot");
+    let snapshot = PoolSnapshot::from_json(&warm_snapshot(&mut h)).expect("snapshot");
     h.server.expire_all_sessions();
     let fresh = new_pool(&h);
     fresh.register_http("s", URL, secret()).expect("register");
@@ -112,8 +113,7 @@ fn a_restored_session_the_server_forgot_re_initializes_once() {
 #[test]
 fn snapshots_of_another_url_version_or_format_are_not_applied() {
     let mut h = Harness::new();
-    let mut snapshot: PoolSnapshot =
-        serde_json::from_str(&warm_snapshot(&mut h)).expect("snapshot");
+    let mut snapshot = PoolSnapshot::from_json(&warm_snapshot(&mut h)).expect("snapshot");
 
     let other_url = new_pool(&h);
     other_url

@@ -2,12 +2,12 @@
 
 mod support;
 
+use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::{Error, Session};
-use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use support::{params, value, Harness};
 
-fn echo(message: &str) -> Option<Box<RawValue>> {
+fn echo(message: &str) -> Option<RawValue> {
     params(json!({"name": "echo", "arguments": {"message": message}}))
 }
 
@@ -15,7 +15,7 @@ fn call(
     h: &mut Harness,
     session: &Session,
     method: &'static str,
-    p: Option<Box<RawValue>>,
+    p: Option<RawValue>,
 ) -> Result<Value, Error> {
     let s = session.clone();
     h.block_on(async move { s.request(method, p, Default::default()).await })
@@ -148,14 +148,14 @@ fn a_json_rpc_error_becomes_error_rpc_with_code_message_and_data() {
                 server: "fake".into(),
                 code: -32000,
                 message: "the tool exploded".into(),
-                data: Some(json!({"detail": "boom", "retry": false})),
+                data: Some(support::tree(json!({"detail": "boom", "retry": false}))),
             }
         );
         assert_eq!(error.code(), "RPC_ERROR");
         assert_eq!(error.rpc_code(), Some(-32000));
         assert_eq!(
             error.rpc_data(),
-            Some(&json!({"detail": "boom", "retry": false}))
+            Some(&support::tree(json!({"detail": "boom", "retry": false})))
         );
 
         let unknown = call(&mut h, &session, "no/such/method", None).expect_err("unknown method");

@@ -24,7 +24,7 @@ fn methods(h: &Harness) -> Vec<String> {
         .collect()
 }
 
-fn echo(message: &str) -> Option<Box<serde_json::value::RawValue>> {
+fn echo(message: &str) -> Option<mcp_edge_pool::json::RawValue> {
     params(json!({"name": "echo", "arguments": {"message": message}}))
 }
 

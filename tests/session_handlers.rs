@@ -17,7 +17,7 @@ fn handlers() -> ClientHandlers {
             Box::pin(async move {
                 let asked = params.map(|p| value(&p)).unwrap_or_default();
                 let answer = json!({"action": "accept", "content": {"name": "Ada"}, "echo": asked["message"]});
-                Ok(serde_json::value::to_raw_value(&answer).expect("json"))
+                Ok(support::raw(&answer))
             })
         })),
         sampling: None,

@@ -7,7 +7,7 @@ use mcp_edge_pool::Error;
 use serde_json::json;
 use support::{params, Harness};
 
-fn echo(message: &str) -> Option<Box<serde_json::value::RawValue>> {
+fn echo(message: &str) -> Option<mcp_edge_pool::json::RawValue> {
     params(json!({"name": "echo", "arguments": {"message": message}}))
 }
 

@@ -14,8 +14,11 @@ fn all_pages(
     params: Option<Value>,
 ) -> Result<Value, Error> {
     let s = session.clone();
-    h.block_on(async move { s.request_all_pages(method, key, params, None).await })
-        .map(|raw| value(&raw))
+    h.block_on(async move {
+        s.request_all_pages(method, key, params.map(support::tree), None)
+            .await
+    })
+    .map(|raw| value(&raw))
 }
 
 fn names(result: &Value) -> Vec<String> {

@@ -4,14 +4,14 @@
 
 mod support;
 
+use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::protocol::methods;
 use mcp_edge_pool::transport::HttpMethod;
 use mcp_edge_pool::{Error, RequestOptions, Session};
 use serde_json::json;
-use serde_json::value::RawValue;
 use support::{params, value, Harness, Logged, TaskHandle};
 
-fn echo(h: &Harness, session: &Session, message: &str) -> TaskHandle<Result<Box<RawValue>, Error>> {
+fn echo(h: &Harness, session: &Session, message: &str) -> TaskHandle<Result<RawValue, Error>> {
     let s = session.clone();
     let args = params(json!({"name": "echo", "arguments": {"message": message}}));
     h.exec.spawn_task(async move {

@@ -6,12 +6,12 @@ mod support;
 
 use std::rc::Rc;
 
+use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::protocol::methods;
 use mcp_edge_pool::session::{ClientHandlers, Era, ProgressOptions, TransportMode};
 use mcp_edge_pool::transport::HttpMethod;
 use mcp_edge_pool::{Error, RequestOptions, Session};
 use serde_json::json;
-use serde_json::value::RawValue;
 use support::{get_now, params, value, Harness, SseServer, TaskHandle, ENDPOINT, NAME, URL};
 
 fn connect(h: &mut Harness, sse: &SseServer) -> Result<Session, Error> {
@@ -33,7 +33,7 @@ fn call(
     session: &Session,
     tool: &str,
     args: serde_json::Value,
-) -> TaskHandle<Result<Box<RawValue>, Error>> {
+) -> TaskHandle<Result<RawValue, Error>> {
     let s = session.clone();
     let tool = tool.to_owned();
     h.exec.spawn_task(async move {
@@ -46,7 +46,7 @@ fn call(
     })
 }
 
-fn text(raw: &serde_json::value::RawValue) -> String {
+fn text(raw: &mcp_edge_pool::json::RawValue) -> String {
     value(raw)["content"][0]["text"]
         .as_str()
         .unwrap_or_default()
@@ -263,10 +263,9 @@ fn server_requests_are_answered_by_post_to_the_endpoint() {
     config.handlers = ClientHandlers {
         elicitation: Some(Rc::new(|_| {
             Box::pin(async {
-                Ok(serde_json::value::to_raw_value(
+                Ok(support::raw(
                     &json!({"action": "accept", "content": {"name": "Ada"}}),
-                )
-                .expect("json"))
+                ))
             })
         })),
         ..ClientHandlers::default()

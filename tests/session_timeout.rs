@@ -4,19 +4,19 @@ mod support;
 
 use futures_channel::oneshot;
 use futures_util::future::{abortable, FutureExt};
+use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::{Error, RequestOptions, Session};
-use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use support::{params, value, Harness, TaskHandle};
 
-fn slow(ms: u64) -> Option<Box<RawValue>> {
+fn slow(ms: u64) -> Option<RawValue> {
     params(json!({"name": "slow", "arguments": {"ms": ms}}))
 }
 
 fn spawn_call(
     h: &Harness,
     session: &Session,
-    p: Option<Box<RawValue>>,
+    p: Option<RawValue>,
     options: RequestOptions,
 ) -> TaskHandle<Result<Value, Error>> {
     let s = session.clone();

@@ -3,11 +3,10 @@
 
 use std::rc::Rc;
 
-use serde_json::value::RawValue;
-
 use super::lease::Lease;
 use super::PoolInner;
 use crate::error::Error;
+use crate::json::RawValue;
 use crate::protocol::methods;
 use crate::time::expired;
 
@@ -110,7 +109,7 @@ impl Lease {
         &self,
         fresh: bool,
         timeout_ms: Option<u64>,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<RawValue, Error> {
         self.session()?;
         let pool = self.pool.upgrade();
         if !fresh {

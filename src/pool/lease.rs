@@ -4,13 +4,9 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::{Rc, Weak};
 
-use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
-use serde_json::{json, Value};
-
 use super::PoolInner;
 use crate::error::Error;
-use crate::jsonrpc;
+use crate::json::{self, FromJson, RawValue, Value};
 use crate::protocol::{
     methods, CallToolResult, CompleteResult, GetPromptResult, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, ReadResourceResult,
@@ -82,9 +78,9 @@ impl Lease {
     pub async fn request(
         &self,
         method: &str,
-        params: Option<Box<RawValue>>,
+        params: Option<RawValue>,
         options: RequestOptions,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<RawValue, Error> {
         let session = self.session()?.clone();
         let result = session.request(method, params, options).await;
         self.observe(&result);
@@ -95,19 +91,15 @@ impl Lease {
     ///
     /// # Errors
     /// As [`Lease::request`]; [`Error::Protocol`] when the result does not decode.
-    pub async fn request_typed<T: DeserializeOwned>(
+    pub async fn request_typed<T: FromJson>(
         &self,
         method: &str,
         params: Option<Value>,
         options: RequestOptions,
     ) -> Result<T, Error> {
-        let params = match params {
-            Some(p) => Some(jsonrpc::to_raw(&p).map_err(|e| Error::invalid_argument("params", e))?),
-            None => None,
-        };
+        let params = params.as_ref().map(json::to_raw);
         let raw = self.request(method, params, options).await?;
-        serde_json::from_str(raw.get())
-            .map_err(|e| Error::protocol(&self.server, format!("malformed {method} result: {e}")))
+        self.typed(method, &raw)
     }
 
     /// Requests every page of a paginated list; see [`Session::request_all_pages`].
@@ -120,7 +112,7 @@ impl Lease {
         items_key: &str,
         params: Option<Value>,
         timeout_ms: Option<u64>,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<RawValue, Error> {
         let session = self.session()?.clone();
         let result = session
             .request_all_pages(method, items_key, params, timeout_ms)
@@ -129,7 +121,7 @@ impl Lease {
         result
     }
 
-    async fn all_pages_typed<T: DeserializeOwned>(
+    async fn all_pages_typed<T: FromJson>(
         &self,
         method: &str,
         items_key: &str,
@@ -137,7 +129,12 @@ impl Lease {
         let raw = self
             .request_all_pages(method, items_key, None, None)
             .await?;
-        serde_json::from_str(raw.get())
+        self.typed(method, &raw)
+    }
+
+    /// A result read as a `T`, or a protocol error naming the method.
+    fn typed<T: FromJson>(&self, method: &str, raw: &RawValue) -> Result<T, Error> {
+        T::from_json(raw.get())
             .map_err(|e| Error::protocol(&self.server, format!("malformed {method} result: {e}")))
     }
 
@@ -157,8 +154,7 @@ impl Lease {
     /// As [`Lease::request`].
     pub async fn list_tools(&self) -> Result<ListToolsResult, Error> {
         let raw = self.list_tools_raw(false, None).await?;
-        serde_json::from_str(raw.get())
-            .map_err(|e| Error::protocol(&self.server, format!("malformed tools/list result: {e}")))
+        self.typed(crate::protocol::methods::TOOLS_LIST, &raw)
     }
 
     /// Calls a tool. A tool's own failure is a result with `is_error`, not an `Err`.
@@ -173,7 +169,7 @@ impl Lease {
     ) -> Result<CallToolResult, Error> {
         self.request_typed(
             methods::TOOLS_CALL,
-            Some(json!({ "name": name, "arguments": arguments })),
+            Some(two("name", &Value::from(name), "arguments", &arguments)),
             options,
         )
         .await
@@ -204,7 +200,9 @@ impl Lease {
     pub async fn read_resource(&self, uri: &str) -> Result<ReadResourceResult, Error> {
         self.request_typed(
             methods::RESOURCES_READ,
-            Some(json!({ "uri": uri })),
+            Some(Value::Object(
+                [("uri".to_owned(), Value::from(uri))].into_iter().collect(),
+            )),
             RequestOptions::default(),
         )
         .await
@@ -223,7 +221,7 @@ impl Lease {
     /// # Errors
     /// As [`Lease::request`].
     pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<GetPromptResult, Error> {
-        let params = json!({ "name": name, "arguments": arguments });
+        let params = two("name", &Value::from(name), "arguments", &arguments);
         self.request_typed(
             methods::PROMPTS_GET,
             Some(params),
@@ -241,7 +239,7 @@ impl Lease {
         reference: Value,
         argument: Value,
     ) -> Result<CompleteResult, Error> {
-        let params = json!({ "ref": reference, "argument": argument });
+        let params = two("ref", &reference, "argument", &argument);
         self.request_typed(
             methods::COMPLETION_COMPLETE,
             Some(params),
@@ -263,6 +261,14 @@ impl Lease {
             }
         }
     }
+}
+
+/// `{a: x, b: y}`.
+fn two(a: &str, x: &Value, b: &str, y: &Value) -> Value {
+    let mut map = json::Map::new();
+    map.insert(a.to_owned(), x.clone());
+    map.insert(b.to_owned(), y.clone());
+    Value::Object(map)
 }
 
 impl Drop for Lease {

@@ -2,14 +2,13 @@
 //! qualified names, collisions reported (never silently dropped or renamed by load order), and
 //! calls routed by qualified name.
 
+use crate::json::RawValue;
 use crate::raw_object::RawObject;
-use serde_json::value::RawValue;
 
 use super::naming::{hashed, qualify};
 use super::Pool;
 use crate::error::Error;
 use crate::join::join_all;
-use crate::jsonrpc;
 use crate::protocol::methods;
 use crate::session::RequestOptions;
 use crate::vecmap::VecMap;
@@ -22,7 +21,7 @@ pub struct QualifiedTool {
     /// The server it belongs to.
     pub server: String,
     /// The tool as the server listed it (its own `name`, schema, annotations...).
-    pub tool: Box<RawValue>,
+    pub tool: RawValue,
 }
 
 /// Tools whose plain qualified names collided; each got its hashed name instead.
@@ -55,25 +54,21 @@ impl Pool {
             let raw = lease.list_tools_raw(false, None).await?;
             let malformed =
                 |e: String| Error::protocol(server, format!("malformed tools/list result: {e}"));
-            let tools = RawObject::parse(raw.get())
-                .map_err(malformed)?
-                .remove("tools");
-            match tools.filter(|t| t.get() != "null") {
-                None => Ok(Vec::new()),
-                Some(tools) => serde_json::from_str::<Vec<Box<RawValue>>>(tools.get())
-                    .map_err(|e| malformed(e.to_string())),
-            }
+            RawObject::parse(raw.get())
+                .map_err(|e| malformed(e.to_string()))?
+                .take_items("tools")
+                .map_err(malformed)
         }))
         .await;
         let mut all = AllTools::default();
-        let mut entries: Vec<(String, String, Box<RawValue>)> = Vec::new();
+        let mut entries: Vec<(String, String, RawValue)> = Vec::new();
         for (server, listing) in names.into_iter().zip(listings) {
             match listing {
                 Ok(tools) => {
                     for tool in tools {
                         let name = RawObject::parse(tool.get())
                             .ok()
-                            .and_then(|t| serde_json::from_str(t.get("name")?.get()).ok())
+                            .and_then(|mut t| t.take_str("name").ok().flatten())
                             .unwrap_or_default();
                         entries.push((server.clone(), name, tool));
                     }
@@ -142,16 +137,16 @@ impl Pool {
     pub async fn call_tool(
         &self,
         qualified: &str,
-        arguments: Option<Box<RawValue>>,
+        arguments: Option<RawValue>,
         options: RequestOptions,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<RawValue, Error> {
         let route = self.inner.routes.borrow().get(qualified).cloned();
         let Some((server, tool)) = route else {
             return Err(Error::UnknownTool {
                 name: crate::error::snippet(qualified, 80),
             });
         };
-        let name = jsonrpc::to_json(&tool);
+        let name = crate::json::quoted(&tool);
         let params = match &arguments {
             Some(args) => format!("{{\"name\":{name},\"arguments\":{}}}", args.get()),
             None => format!("{{\"name\":{name}}}"),

@@ -13,11 +13,9 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
-
 use super::{Session, Snapshot};
 use crate::error::Error;
+use crate::json::{self, Map, RawValue, Value};
 use crate::jsonrpc;
 use crate::protocol::{self, meta_keys, methods, Implementation, InitializeResult};
 
@@ -215,15 +213,22 @@ impl Session {
     fn parse_discovery(&self, raw: &RawValue) -> Probe {
         // Read through the object map (no derive: its `flatten` would cost the .wasm a buffering
         // deserializer); a field of the wrong type makes the answer not a modern one.
-        let Ok(mut extra) = serde_json::from_str::<Map<String, Value>>(raw.get()) else {
+        let Ok(mut extra) = json::parse_object(raw.get()) else {
             return Probe::Legacy;
         };
         let versions: Vec<String> = match extra.remove("supportedVersions") {
             None | Some(Value::Null) => Vec::new(),
-            Some(v) => match serde_json::from_value(v) {
-                Ok(versions) => versions,
-                Err(_) => return Probe::Legacy,
-            },
+            Some(Value::Array(items)) => {
+                let mut versions = Vec::with_capacity(items.len());
+                for item in items {
+                    let Value::String(version) = item else {
+                        return Probe::Legacy;
+                    };
+                    versions.push(version);
+                }
+                versions
+            }
+            Some(_) => return Probe::Legacy,
         };
         if !versions.iter().any(|v| protocol::is_modern(v)) {
             return Probe::Legacy;
@@ -248,7 +253,7 @@ impl Session {
         };
         let server_info = meta
             .get(meta_keys::SERVER_INFO)
-            .and_then(|v| serde_json::from_value::<Implementation>(v.clone()).ok())
+            .and_then(Implementation::from_value)
             .unwrap_or_else(|| Implementation::new(self.server(), ""));
         extra.insert("supportedVersions".into(), Value::from(versions));
         if !meta.is_empty() {
@@ -377,7 +382,7 @@ fn names_any(list: &[Value], accepts: fn(&str) -> bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::json;
 
     #[test]
     fn policy_spellings() {

@@ -5,11 +5,10 @@
 use futures_util::future::LocalBoxFuture;
 use std::future::Future;
 
-use serde_json::value::RawValue;
-
 use super::resume::Resumption;
 use super::{auth, Session, Snapshot};
 use crate::error::{snippet, Error};
+use crate::json::RawValue;
 use crate::jsonrpc::{self, codes, ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::{self, methods};
 use crate::sse::{SseError, SseEvent, SseParser};
@@ -33,7 +32,7 @@ pub(super) fn is_event_stream(response: &HttpResponse) -> bool {
 /// How reading one SSE stream ended.
 enum StreamEnd {
     /// The response arrived, or a failure that reconnecting cannot help.
-    Done(Result<Box<RawValue>, Error>),
+    Done(Result<RawValue, Error>),
     /// The stream ended or broke before the response: resumable if the server gave event ids.
     Dropped(Error),
 }
@@ -201,7 +200,7 @@ impl Session {
         response: HttpResponse,
         id: i64,
         snap: &Snapshot,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<RawValue, Error> {
         if !(200..300).contains(&response.status) {
             if snap.era == super::Era::Modern {
                 return Err(self.modern_error(response, id).await);
@@ -225,7 +224,7 @@ impl Session {
         mut response: HttpResponse,
         id: i64,
         snap: &Snapshot,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<RawValue, Error> {
         let text = self
             .read_body(&mut response, self.inner.config.max_response_bytes)
             .await?;
@@ -243,7 +242,7 @@ impl Session {
                     return Err(self.protocol_error(format!(
                         "response id {} does not match request id {id}",
                         r.id.as_ref()
-                            .map_or_else(|| "null".to_owned(), jsonrpc::to_json)
+                            .map_or_else(|| "null".to_owned(), RequestId::to_json)
                     )));
                 }
                 other => self.handle_server_message(other, snap).await,
@@ -262,7 +261,7 @@ impl Session {
         mut response: HttpResponse,
         id: i64,
         snap: &Snapshot,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<RawValue, Error> {
         let mut resumption = Resumption::default();
         loop {
             match self
@@ -355,7 +354,7 @@ impl Session {
         let body = if let Some(handler) = handler {
             let outcome = handler(request.params).await;
             let outcome = match &outcome {
-                Ok(result) => Ok(&**result),
+                Ok(result) => Ok(result),
                 Err(error) => Err(error),
             };
             jsonrpc::encode_response(&request.id, outcome)
@@ -381,7 +380,7 @@ impl Session {
         }
     }
 
-    pub(super) fn outcome(&self, response: Response) -> Result<Box<RawValue>, Error> {
+    pub(super) fn outcome(&self, response: Response) -> Result<RawValue, Error> {
         response.outcome.map_err(|e| self.rpc_error(e))
     }
 

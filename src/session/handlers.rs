@@ -6,15 +6,13 @@ use std::fmt;
 use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
-use serde_json::value::RawValue;
-use serde_json::{json, Map, Value};
 
+use crate::json::{Map, RawValue, Value};
 use crate::jsonrpc::ErrorObject;
 
 /// Answers one kind of server request: its params in, its result (or a JSON-RPC error) out.
-pub type ServerRequestHandler = Rc<
-    dyn Fn(Option<Box<RawValue>>) -> LocalBoxFuture<'static, Result<Box<RawValue>, ErrorObject>>,
->;
+pub type ServerRequestHandler =
+    Rc<dyn Fn(Option<RawValue>) -> LocalBoxFuture<'static, Result<RawValue, ErrorObject>>>;
 
 /// The server → client requests this client answers. Default: none.
 #[derive(Clone, Default)]
@@ -42,13 +40,15 @@ impl ClientHandlers {
     pub(crate) fn capabilities(&self) -> Value {
         let mut caps = Map::new();
         if self.elicitation.is_some() {
-            caps.insert("elicitation".into(), json!({}));
+            caps.insert("elicitation".into(), Value::Object(Map::new()));
         }
         if self.sampling.is_some() {
-            caps.insert("sampling".into(), json!({}));
+            caps.insert("sampling".into(), Value::Object(Map::new()));
         }
         if self.roots.is_some() {
-            caps.insert("roots".into(), json!({ "listChanged": false }));
+            let mut roots = Map::new();
+            roots.insert("listChanged".into(), Value::Bool(false));
+            caps.insert("roots".into(), Value::Object(roots));
         }
         Value::Object(caps)
     }

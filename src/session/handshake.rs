@@ -3,10 +3,10 @@
 use std::future::Future;
 
 use futures_util::FutureExt;
-use serde_json::value::RawValue;
 
 use super::{Session, Snapshot, TransportMode};
 use crate::error::Error;
+use crate::json::{FromJson, RawValue, ToJson};
 use crate::jsonrpc;
 use crate::protocol::{self, methods, InitializeParams, InitializeResult};
 use crate::transport::HttpResponse;
@@ -150,7 +150,7 @@ impl Session {
             capabilities: self.inner.config.handlers.capabilities(),
             client_info: self.inner.config.client_info.clone(),
         };
-        let params = jsonrpc::to_raw(&params).map_err(|e| self.protocol_error(e))?;
+        let params = RawValue::checked(&params.to_json());
         let id = self.next_id();
         Ok((
             id,
@@ -165,7 +165,7 @@ impl Session {
         raw: &RawValue,
         supported: fn(&str) -> bool,
     ) -> Result<InitializeResult, Error> {
-        let result: InitializeResult = serde_json::from_str(raw.get())
+        let result = InitializeResult::from_json(raw.get())
             .map_err(|e| self.protocol_error(format!("malformed initialize result: {e}")))?;
         if !supported(&result.protocol_version) {
             return Err(self.version_error(&result.protocol_version));

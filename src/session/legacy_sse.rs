@@ -19,11 +19,11 @@ use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
 use futures_util::future::{self, AbortHandle, Abortable, Either, FutureExt};
-use serde_json::value::RawValue;
 
 use super::redirect::{origin, resolve};
 use super::{Era, Failure, Inner, Session, Snapshot};
 use crate::error::{snippet, Error};
+use crate::json::RawValue;
 use crate::jsonrpc::{self, Message, RequestId};
 use crate::protocol;
 use crate::sse::{SseEvent, SseParser};
@@ -33,7 +33,7 @@ use crate::transport::HttpResponse;
 pub(super) const ENDPOINT_WAIT_MS: u64 = 5_000;
 
 /// What a request waiting on the stream is handed: its outcome.
-type Outcome = Result<Box<RawValue>, Error>;
+type Outcome = Result<RawValue, Error>;
 
 /// The event stream and message endpoint of one HTTP+SSE session.
 pub(super) struct Channel {
@@ -352,7 +352,7 @@ impl Session {
         id: i64,
         body: String,
         snap: &Snapshot,
-    ) -> Result<Box<RawValue>, Failure> {
+    ) -> Result<RawValue, Failure> {
         if let Some(error) = channel.ended.borrow().clone() {
             return Err(Failure::Fatal(error));
         }

@@ -37,11 +37,11 @@ use std::fmt;
 use std::rc::Rc;
 
 use futures_util::future::{self, Either, FutureExt, LocalBoxFuture, Shared};
-use serde_json::value::RawValue;
 
 pub use crate::config::TransportMode;
 
 use crate::error::Error;
+use crate::json::RawValue;
 use crate::jsonrpc::{self, Notification};
 use crate::protocol::{methods, Implementation, InitializeResult};
 use crate::runtime::Runtime;
@@ -240,7 +240,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::request`], minus timeouts.
-    pub async fn notify(&self, method: &str, params: Option<Box<RawValue>>) -> Result<(), Error> {
+    pub async fn notify(&self, method: &str, params: Option<RawValue>) -> Result<(), Error> {
         if self.is_closed() {
             return Err(self.closed_error());
         }
@@ -250,7 +250,7 @@ impl Session {
             // the request's own stream).
             return Ok(());
         }
-        let body = jsonrpc::encode_notification(method, params.as_deref());
+        let body = jsonrpc::encode_notification(method, params.as_ref());
         let response = self.post(body, Some(&snap), true).await?;
         self.expect_accepted(response).await
     }
@@ -381,7 +381,7 @@ impl Session {
         self.inner.last_ok_ms.set(self.inner.rt.clock.now_ms());
     }
 
-    async fn call_with_recovery(&self, id: i64, body: &str) -> Result<Box<RawValue>, Error> {
+    async fn call_with_recovery(&self, id: i64, body: &str) -> Result<RawValue, Error> {
         match self.call_once(id, body).await {
             Ok(raw) => Ok(raw),
             Err(Failure::Fatal(e)) => Err(e),
@@ -399,7 +399,7 @@ impl Session {
         }
     }
 
-    async fn call_once(&self, id: i64, body: &str) -> Result<Box<RawValue>, Failure> {
+    async fn call_once(&self, id: i64, body: &str) -> Result<RawValue, Failure> {
         let snap = self.snapshot();
         if self.is_closed() {
             return Err(Failure::Fatal(self.closed_error()));

@@ -7,11 +7,10 @@
 
 use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use super::{param_headers, Session};
 use crate::error::{snippet, Error};
+use crate::json::{self, Map, RawValue, Value};
 use crate::jsonrpc::{self, codes, Message, Response};
 use crate::protocol::{self, meta_keys, methods};
 use crate::transport::HttpResponse;
@@ -78,29 +77,34 @@ fn base64(bytes: &[u8]) -> String {
 /// `params` as an object (none: empty).
 fn object(params: Option<&RawValue>) -> Result<Map<String, Value>, Error> {
     match params {
-        Some(raw) => serde_json::from_str(raw.get())
+        Some(raw) => json::parse_object(raw.get())
             .map_err(|_| Error::invalid_argument("params", "must be a JSON object")),
         None => Ok(Map::new()),
     }
+}
+
+/// `fields` as a raw JSON object.
+fn object_raw(fields: &Map<String, Value>) -> RawValue {
+    let mut out = String::new();
+    json::write_object(fields, &mut out);
+    RawValue::checked(&out)
 }
 
 impl Session {
     /// Adds the stateless era's `_meta` (protocol version, client info, capabilities) to `fields`.
     fn stamp(&self, fields: &mut Map<String, Value>) -> Result<(), Error> {
         let config = &self.inner.config;
-        let meta = fields
-            .entry("_meta")
-            .or_insert_with(|| Value::Object(Map::new()));
-        let Value::Object(meta) = meta else {
+        if !fields.contains_key("_meta") {
+            fields.insert("_meta".into(), Value::Object(Map::new()));
+        }
+        let Some(Value::Object(meta)) = fields.get_mut("_meta") else {
             return Err(Error::invalid_argument("params._meta", "must be an object"));
         };
         meta.insert(
             meta_keys::PROTOCOL_VERSION.into(),
             Value::from(protocol::MODERN_VERSION),
         );
-        let info = serde_json::to_value(&config.client_info)
-            .map_err(|e| self.protocol_error(e.to_string()))?;
-        meta.insert(meta_keys::CLIENT_INFO.into(), info);
+        meta.insert(meta_keys::CLIENT_INFO.into(), config.client_info.to_value());
         meta.insert(
             meta_keys::CLIENT_CAPABILITIES.into(),
             config.handlers.capabilities(),
@@ -109,10 +113,10 @@ impl Session {
     }
 
     /// `params` with the stateless era's `_meta` added.
-    pub(super) fn stamped(&self, params: Option<&RawValue>) -> Result<Box<RawValue>, Error> {
+    pub(super) fn stamped(&self, params: Option<&RawValue>) -> Result<RawValue, Error> {
         let mut fields = object(params)?;
         self.stamp(&mut fields)?;
-        jsonrpc::to_raw(&fields).map_err(|e| self.protocol_error(e))
+        Ok(object_raw(&fields))
     }
 
     /// Sends a stateless-era request and returns its final result, fulfilling the server's
@@ -121,15 +125,14 @@ impl Session {
         &self,
         first_id: i64,
         method: &str,
-        params: Option<Box<RawValue>>,
-    ) -> Result<Box<RawValue>, Error> {
+        params: Option<RawValue>,
+    ) -> Result<RawValue, Error> {
         if method == methods::PING {
             // `ping` is gone in 2026-07-28: a `server/discover` answers the same question.
             self.discover_alive().await?;
-            return RawValue::from_string("{}".to_owned())
-                .map_err(|e| self.protocol_error(e.to_string()));
+            return Ok(RawValue::checked("{}"));
         }
-        let mut fields = object(params.as_deref())?;
+        let mut fields = object(params.as_ref())?;
         self.stamp(&mut fields)?;
         let mut route = route(method, Some(&fields));
         if method == methods::TOOLS_CALL {
@@ -148,7 +151,7 @@ impl Session {
             if self.is_closed() {
                 return Err(self.closed_error());
             }
-            let params = jsonrpc::to_raw(&fields).map_err(|e| self.protocol_error(e))?;
+            let params = object_raw(&fields);
             let body = jsonrpc::encode_request(id, method, Some(&params));
             let snap = self.snapshot();
             let response = self.post_routed(body, Some(&snap), false, &route).await?;
@@ -211,7 +214,7 @@ impl Session {
                 });
             };
             let params = match request.get("params") {
-                Some(p) => Some(jsonrpc::to_raw(p).map_err(|e| self.protocol_error(e))?),
+                Some(p) => Some(json::to_raw(p)),
                 None => None,
             };
             calls.push(async move { (key, handler(params).await) });
@@ -219,8 +222,8 @@ impl Session {
         let mut answers = Map::new();
         for (key, outcome) in crate::join::join_all(calls).await {
             let result = outcome.map_err(|e| self.rpc_error(e))?;
-            let value: Value = serde_json::from_str(result.get())
-                .map_err(|e| self.protocol_error(e.to_string()))?;
+            let value =
+                json::parse(result.get()).map_err(|e| self.protocol_error(e.to_string()))?;
             answers.insert(key, value);
         }
         Ok(answers)
@@ -272,7 +275,7 @@ fn input_required(raw: &RawValue) -> Option<InputRequired> {
     }
     // Read through the object map (a derive costs the .wasm a deserializer of its own); a field
     // of the wrong type makes it not an `InputRequiredResult`, as before.
-    let mut fields: Map<String, Value> = serde_json::from_str(raw.get()).ok()?;
+    let mut fields = json::parse_object(raw.get()).ok()?;
     if fields.get("resultType").and_then(Value::as_str) != Some("input_required") {
         return None;
     }
@@ -295,7 +298,7 @@ fn input_required(raw: &RawValue) -> Option<InputRequired> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::json;
 
     #[test]
     fn header_values_are_plain_or_base64() {
@@ -335,7 +338,7 @@ mod tests {
 
     #[test]
     fn input_required_is_recognised() {
-        let raw = |v: Value| jsonrpc::to_raw(&v).unwrap_or_else(|e| panic!("{e}"));
+        let raw = |v: Value| crate::json::to_raw(&v);
         assert!(input_required(&raw(json!({"content": [], "resultType": "complete"}))).is_none());
         let asked = input_required(&raw(json!({
             "resultType": "input_required",

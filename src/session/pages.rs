@@ -1,11 +1,8 @@
 //! Paginated lists: follow `nextCursor` to the end and hand back one merged result.
 
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
-
 use super::{RequestOptions, Session};
 use crate::error::Error;
-use crate::jsonrpc;
+use crate::json::{self, Map, RawValue, Value};
 use crate::raw_object::RawObject;
 
 /// A server that keeps sending cursors is cut off after this many pages.
@@ -25,7 +22,7 @@ impl Session {
         items_key: &str,
         params: Option<Value>,
         timeout_ms: Option<u64>,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<RawValue, Error> {
         let base: Map<String, Value> = match params {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map,
@@ -36,7 +33,7 @@ impl Session {
                 ))
             }
         };
-        let mut items: Vec<Box<RawValue>> = Vec::new();
+        let mut items: Vec<RawValue> = Vec::new();
         let mut seen_cursors: Vec<String> = Vec::new();
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -47,7 +44,7 @@ impl Session {
             let raw_params = if page_params.is_empty() {
                 None
             } else {
-                Some(jsonrpc::to_raw(&page_params).map_err(|e| self.protocol_error(e))?)
+                Some(json::to_raw(&Value::Object(page_params)))
             };
             let options = RequestOptions {
                 timeout_ms,
@@ -59,8 +56,8 @@ impl Session {
                 self.protocol_error(format!("{method} result is not an object: {e}"))
             })?;
             if let Some(list) = fields.remove(items_key) {
-                let mut page_items: Vec<Box<RawValue>> =
-                    serde_json::from_str(list.get()).map_err(|e| {
+                let mut page_items: Vec<RawValue> =
+                    crate::raw_object::items(&list).map_err(|e| {
                         self.protocol_error(format!(
                             "{method} result field '{items_key}' is not an array: {e}"
                         ))
@@ -69,11 +66,15 @@ impl Session {
             }
             let next: Option<String> = match fields.remove("nextCursor") {
                 None => None,
-                Some(raw) => serde_json::from_str(raw.get()).map_err(|_| {
-                    self.protocol_error(format!(
-                        "{method} returned a nextCursor that is not a string"
-                    ))
-                })?,
+                Some(raw) if raw.is_null() => None,
+                Some(raw) => match json::parse(raw.get()) {
+                    Ok(Value::String(next)) => Some(next),
+                    _ => {
+                        return Err(self.protocol_error(format!(
+                            "{method} returned a nextCursor that is not a string"
+                        )))
+                    }
+                },
             };
             match next {
                 None => return self.merge(items_key, &items, &fields),
@@ -94,9 +95,9 @@ impl Session {
     fn merge(
         &self,
         items_key: &str,
-        items: &[Box<RawValue>],
+        items: &[RawValue],
         rest: &RawObject,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<RawValue, Error> {
         let mut list =
             String::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 2);
         list.push('[');

@@ -3,10 +3,8 @@
 //! those arguments into `Mcp-Param-<token>` headers, so gateways can route without parsing the
 //! body. Tools whose annotations are invalid are dropped from listings, as the spec requires.
 
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
-
 use super::modern::encode_header_value;
+use crate::json::{self, RawValue, Value};
 
 /// The annotation keyword.
 const KEYWORD: &str = "x-mcp-header";
@@ -134,9 +132,9 @@ pub(super) fn param_headers(map: &HeaderMap, arguments: Option<&Value>) -> Vec<(
 
 /// Learns the header maps of a `tools/list` page, and returns the page without the tools whose
 /// annotations are invalid (`None`: nothing dropped, use the page as it is).
-pub(super) fn absorb_tools(page: &RawValue, known: &mut ToolHeaders) -> Option<Box<RawValue>> {
+pub(super) fn absorb_tools(page: &RawValue, known: &mut ToolHeaders) -> Option<RawValue> {
     if !page.get().contains(KEYWORD) {
-        if let Ok(page) = serde_json::from_str::<Value>(page.get()) {
+        if let Ok(page) = json::parse(page.get()) {
             if let Some(tools) = page.get("tools").and_then(Value::as_array) {
                 for tool in tools {
                     if let Some(name) = tool.get("name").and_then(Value::as_str) {
@@ -147,7 +145,7 @@ pub(super) fn absorb_tools(page: &RawValue, known: &mut ToolHeaders) -> Option<B
         }
         return None;
     }
-    let mut result: Map<String, Value> = serde_json::from_str(page.get()).ok()?;
+    let mut result = json::parse_object(page.get()).ok()?;
     let Some(Value::Array(tools)) = result.remove("tools") else {
         return None;
     };
@@ -174,13 +172,13 @@ pub(super) fn absorb_tools(page: &RawValue, known: &mut ToolHeaders) -> Option<B
         return None;
     }
     result.insert("tools".into(), Value::Array(kept));
-    crate::jsonrpc::to_raw(&result).ok()
+    Some(json::to_raw(&Value::Object(result)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::json;
 
     #[test]
     fn valid_annotations_are_mapped_and_mirrored() {
@@ -232,15 +230,14 @@ mod tests {
 
     #[test]
     fn listings_lose_only_the_invalid_tools() {
-        let page = crate::jsonrpc::to_raw(&json!({"tools": [
+        let page = crate::json::to_raw(&json!({"tools": [
             {"name": "good", "inputSchema": {"properties": {"r": {"type": "string", "x-mcp-header": "R"}}}},
             {"name": "bad", "inputSchema": {"properties": {"r": {"type": "array", "x-mcp-header": "R"}}}},
             {"name": "plain", "inputSchema": {"type": "object"}}
-        ], "ttlMs": 0}))
-        .unwrap_or_else(|e| panic!("{e}"));
+        ], "ttlMs": 0}));
         let mut known = ToolHeaders::new();
         let filtered = absorb_tools(&page, &mut known).unwrap_or_else(|| panic!("filtered"));
-        let value: Value = serde_json::from_str(filtered.get()).unwrap_or_else(|e| panic!("{e}"));
+        let value = crate::json::parse(filtered.get()).unwrap_or_else(|e| panic!("{e}"));
         let names: Vec<&str> = value["tools"]
             .as_array()
             .map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect())

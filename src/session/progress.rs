@@ -5,10 +5,9 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use serde_json::value::RawValue;
-
 use super::Session;
 use crate::error::Error;
+use crate::json::RawValue;
 use crate::jsonrpc::Notification;
 use crate::protocol::methods;
 use crate::raw_object::RawObject;
@@ -44,11 +43,7 @@ pub(super) struct ProgressSink {
 }
 
 /// Adds `_meta.progressToken = token` to `params` (an object, or none).
-pub(super) fn with_progress_token(
-    session: &Session,
-    params: Option<Box<RawValue>>,
-    token: i64,
-) -> Result<Box<RawValue>, Error> {
+pub(super) fn with_progress_token(params: Option<RawValue>, token: i64) -> Result<RawValue, Error> {
     let mut fields = match &params {
         Some(raw) => RawObject::parse(raw.get()).map_err(|_| {
             Error::invalid_argument("params", "must be an object to carry a progress token")
@@ -60,14 +55,9 @@ pub(super) fn with_progress_token(
             .map_err(|_| Error::invalid_argument("params._meta", "must be an object"))?,
         None => RawObject::default(),
     };
-    let token = RawValue::from_string(token.to_string())
-        .map_err(|e| session.protocol_error(e.to_string()))?;
-    meta.insert("progressToken", token);
-    fields.insert(
-        "_meta",
-        meta.to_raw().map_err(|e| session.protocol_error(e))?,
-    );
-    fields.to_raw().map_err(|e| session.protocol_error(e))
+    meta.insert("progressToken", RawValue::checked(&token.to_string()));
+    fields.insert("_meta", meta.to_raw());
+    Ok(fields.to_raw())
 }
 
 impl Session {

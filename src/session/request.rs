@@ -4,10 +4,11 @@
 use std::rc::Rc;
 
 use futures_util::future::{self, Either, FutureExt};
-use serde_json::value::RawValue;
 
 use super::{progress, Era, RequestOptions, Session, CANCEL_WAIT_MS};
 use crate::error::Error;
+use crate::json::RawValue;
+use crate::json_object::JsonObject;
 use crate::jsonrpc;
 use crate::protocol::methods;
 
@@ -20,21 +21,21 @@ impl Session {
     pub async fn request(
         &self,
         method: &str,
-        params: Option<Box<RawValue>>,
+        params: Option<RawValue>,
         options: RequestOptions,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<RawValue, Error> {
         if self.is_closed() {
             return Err(self.closed_error());
         }
         let id = self.next_id();
         let (params, watch) = match &options.progress {
             Some(p) => (
-                Some(progress::with_progress_token(self, params, id)?),
+                Some(progress::with_progress_token(params, id)?),
                 Some(self.watch_progress(id, p.on_progress.clone())),
             ),
             None => (params, None),
         };
-        let body = jsonrpc::encode_request(id, method, params.as_deref());
+        let body = jsonrpc::encode_request(id, method, params.as_ref());
         let timeout_ms = options
             .timeout_ms
             .unwrap_or(self.inner.config.request_timeout_ms);
@@ -114,8 +115,10 @@ impl Session {
         }
     }
 
-    fn cancelled_params(id: i64, reason: &str) -> Option<Box<RawValue>> {
-        jsonrpc::to_raw(&serde_json::json!({ "requestId": id, "reason": reason })).ok()
+    fn cancelled_params(id: i64, reason: &str) -> Option<RawValue> {
+        let mut out = JsonObject::new();
+        out.number_i64("requestId", id).string("reason", reason);
+        Some(RawValue::checked(&out.finish()))
     }
 
     /// Sends `notifications/cancelled` for request `id` and waits for it, at most one second.

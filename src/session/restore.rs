@@ -7,26 +7,52 @@
 
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
-
 use super::{NotificationHandler, Session, SessionConfig};
 use crate::error::Error;
+use crate::json::{FromJson, RawValue, ToJson};
+use crate::json_object::JsonObject;
 use crate::protocol::{self, InitializeResult};
+use crate::raw_object::RawObject;
 use crate::runtime::Runtime;
 
 /// The resumable state of one session. Serialisable; holds no header or token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionSnapshot {
     /// The server's `Mcp-Session-Id`, where it keeps sessions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// The negotiated protocol version.
     pub protocol_version: String,
     /// The server's `initialize` result, as it sent it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub initialize_result: Option<Box<RawValue>>,
+    pub initialize_result: Option<RawValue>,
+}
+
+impl SessionSnapshot {
+    /// Reads one from its fields (`sessionId`, `protocolVersion`, `initializeResult`).
+    pub(crate) fn read(fields: &mut RawObject) -> Result<Self, String> {
+        Ok(SessionSnapshot {
+            session_id: fields.take_str("sessionId")?,
+            protocol_version: fields.need_str("protocolVersion")?,
+            initialize_result: fields.take("initializeResult"),
+        })
+    }
+}
+
+impl FromJson for SessionSnapshot {
+    fn from_json(text: &str) -> Result<Self, String> {
+        SessionSnapshot::read(&mut RawObject::parse(text).map_err(|e| e.to_string())?)
+    }
+}
+
+impl ToJson for SessionSnapshot {
+    fn to_json(&self) -> String {
+        let mut out = JsonObject::new();
+        out.opt_string("sessionId", self.session_id.as_deref())
+            .string("protocolVersion", &self.protocol_version);
+        if let Some(init) = &self.initialize_result {
+            out.raw("initializeResult", init.get());
+        }
+        out.finish()
+    }
 }
 
 impl Session {
@@ -42,7 +68,7 @@ impl Session {
         let initialize_result = state
             .init
             .as_ref()
-            .and_then(|init| crate::jsonrpc::to_raw(&**init).ok());
+            .map(|init| RawValue::checked(&init.to_json()));
         Some(SessionSnapshot {
             session_id: state.session_id.clone(),
             protocol_version,
@@ -79,12 +105,12 @@ impl Session {
             }
         }
         let init = match &snapshot.initialize_result {
-            Some(raw) => Some(Rc::new(
-                serde_json::from_str::<InitializeResult>(raw.get()).map_err(|e| {
+            Some(raw) => Some(Rc::new(InitializeResult::from_json(raw.get()).map_err(
+                |e| {
                     session
                         .protocol_error(format!("malformed initialize result in the snapshot: {e}"))
-                })?,
-            )),
+                },
+            )?)),
             None => None,
         };
         {

@@ -6,13 +6,13 @@ use std::task::{Context, Poll};
 
 use futures_util::future::LocalBoxFuture;
 use js_sys::Function;
-use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::errors::Failed;
 use super::settle::{self, Pending};
 use crate::error::Error;
+use crate::json::RawValue;
 
 /// Listens for `abort` on `signal`. The future completes when the signal aborts; dropping it
 /// removes the listener.
@@ -49,7 +49,7 @@ extern "C" {
 }
 
 /// Serialises a JS value to JSON text, refusing cycles, `BigInt`, functions and symbols.
-pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Failed> {
+pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<RawValue, Failed> {
     let text = mcp_to_json(value);
     let text = match text {
         Ok(text) => text.as_string(),

@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use js_sys::Promise;
-use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 use super::abort::{from_json, on_abort, to_json};
@@ -14,8 +13,8 @@ use super::pool::Handed;
 use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PromptArgsArg};
 use crate::error::Error;
+use crate::json::{RawValue, ToJson};
 use crate::json_object::JsonObject;
-use crate::jsonrpc;
 use crate::pool::Lease;
 use crate::protocol::methods;
 use crate::session::{ProgressOptions, RequestOptions};
@@ -57,11 +56,8 @@ impl JsClient {
 
 /// What a call sends: a method and its params, or a paginated list.
 enum Call {
-    One(&'static str, Result<Option<Box<RawValue>>, Failed>),
-    Any(
-        Result<String, Failed>,
-        Result<Option<Box<RawValue>>, Failed>,
-    ),
+    One(&'static str, Result<Option<RawValue>, Failed>),
+    Any(Result<String, Failed>, Result<Option<RawValue>, Failed>),
     Pages(&'static str, &'static str),
     Tools,
 }
@@ -88,8 +84,9 @@ impl JsClient {
     pub fn server_info(&self) -> JsValue {
         self.lease()
             .and_then(|lease| lease.session().ok().and_then(|s| s.initialize_result()))
-            .and_then(|init| jsonrpc::to_raw(&*init).ok())
-            .map_or(JsValue::UNDEFINED, |raw| from_json(&raw))
+            .map_or(JsValue::UNDEFINED, |init| {
+                from_json(&RawValue::checked(&init.to_json()))
+            })
     }
 
     /// An id identifying this lease to its pool.
@@ -270,7 +267,7 @@ fn named_params(
     value: &str,
     args_key: &str,
     args: &JsValue,
-) -> Result<Option<Box<RawValue>>, Failed> {
+) -> Result<Option<RawValue>, Failed> {
     let mut params = JsonObject::new();
     params.string(key, value);
     if !args.is_undefined() && !args.is_null() {
@@ -280,14 +277,14 @@ fn named_params(
 }
 
 /// Params written by hand, checked as JSON.
-fn raw_params(argument: &str, text: String) -> Result<Option<Box<RawValue>>, Failed> {
+fn raw_params(argument: &str, text: String) -> Result<Option<RawValue>, Failed> {
     RawValue::from_string(text)
         .map(Some)
         .map_err(|e| Box::new(Error::invalid_argument(argument, e.to_string())))
 }
 
 /// JSON of a plain object argument (not an array, function or primitive).
-fn object_json(value: &JsValue, argument: &str) -> Result<Box<RawValue>, Failed> {
+fn object_json(value: &JsValue, argument: &str) -> Result<RawValue, Failed> {
     if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
         return Err(Error::invalid_argument(argument, "must be a plain object").into());
     }

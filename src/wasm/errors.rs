@@ -33,7 +33,7 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
         error.server(),
         error.http_status(),
         error.rpc_code().map(|code| code as f64),
-        error.rpc_data().map(crate::jsonrpc::to_json),
+        error.rpc_data().map(crate::json::to_string),
     )
 }
 

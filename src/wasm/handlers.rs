@@ -3,7 +3,6 @@
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
-use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 use super::abort::{from_json, to_json};
@@ -11,6 +10,7 @@ use super::errors::Failed;
 use super::options::Options;
 use super::settle;
 use crate::error::Error;
+use crate::json::RawValue;
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::session::{
     AuthChallenge, ClientHandlers, DpopProof, DpopRequest, ServerRequestHandler, TokenProvider,
@@ -39,10 +39,10 @@ pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Failed>
 /// Calls `f(params)`, awaits it if it returned a promise, and sends back its JSON; a throw or
 /// rejection becomes a JSON-RPC error (`-32603`, or the thrown object's numeric `code`).
 fn js_handler(f: Function) -> ServerRequestHandler {
-    Rc::new(move |params: Option<Box<RawValue>>| {
+    Rc::new(move |params: Option<RawValue>| {
         let f = f.clone();
         Box::pin(async move {
-            let arg = params.as_deref().map_or(JsValue::UNDEFINED, from_json);
+            let arg = params.as_ref().map_or(JsValue::UNDEFINED, from_json);
             let value = call_settled(&f, &arg).await.map_err(|e| error_object(&e))?;
             to_json(&value, "handler result").map_err(|e| ErrorObject {
                 code: codes::INTERNAL_ERROR,

@@ -13,6 +13,7 @@ use super::options::{call_options, pool_options, server_options, string_arg};
 use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
+use crate::json::{FromJson, ToJson};
 use crate::json_object::{array, JsonObject};
 use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
 
@@ -316,7 +317,7 @@ impl JsPool {
     /// headers or tokens), for a new isolate to start warm with `McpPool.restore`.
     #[wasm_bindgen(unchecked_return_type = "PoolSnapshot")]
     pub fn snapshot(&self) -> JsValue {
-        let text = crate::jsonrpc::to_json(&self.pool.snapshot());
+        let text = self.pool.snapshot().to_json();
         js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
     }
 
@@ -332,7 +333,7 @@ impl JsPool {
             return Ok(pool);
         }
         let raw = js_result(to_json(&snapshot, "snapshot"))?;
-        let parsed: PoolSnapshot = js_result(serde_json::from_str(raw.get()).map_err(|e| {
+        let parsed = js_result(PoolSnapshot::from_json(raw.get()).map_err(|e| {
             Error::invalid_argument("snapshot", format!("is not a pool snapshot: {e}"))
         }))?;
         js_result(pool.pool.restore(parsed))?;

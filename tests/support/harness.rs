@@ -4,10 +4,10 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
+use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::protocol::Implementation;
 use mcp_edge_pool::session::{EraPolicy, NotificationHandler, SessionConfig};
 use mcp_edge_pool::{Error, Runtime, Session};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::{Exec, FakeServer, ManualClock};
@@ -78,7 +78,7 @@ impl Harness {
         let seen = Rc::clone(&self.notifications);
         Rc::new(
             move |server: &str, n: &mcp_edge_pool::jsonrpc::Notification| {
-                let params = n.params.as_deref().map(value).unwrap_or(Value::Null);
+                let params = n.params.as_ref().map(value).unwrap_or(Value::Null);
                 seen.borrow_mut()
                     .push((server.to_owned(), n.method.clone(), params));
             },
@@ -143,8 +143,23 @@ impl Default for Harness {
 }
 
 /// Raw JSON params from a `serde_json::json!` value.
-pub fn params(value: Value) -> Option<Box<RawValue>> {
-    Some(serde_json::value::to_raw_value(&value).expect("JSON values serialise"))
+pub fn params(value: Value) -> Option<RawValue> {
+    Some(raw(&value))
+}
+
+/// The crate's raw JSON from a `serde_json` value.
+pub fn raw(value: &Value) -> RawValue {
+    RawValue::from_string(value.to_string()).expect("serde_json writes valid JSON")
+}
+
+/// The crate's JSON tree from a `serde_json` value (for arguments of the typed API).
+pub fn tree(value: Value) -> mcp_edge_pool::json::Value {
+    mcp_edge_pool::json::parse(&value.to_string()).expect("serde_json writes valid JSON")
+}
+
+/// A tree of the crate's, as a `serde_json` value (to inspect typed results).
+pub fn plain(value: &mcp_edge_pool::json::Value) -> Value {
+    serde_json::from_str(&value.to_string()).expect("the crate writes valid JSON")
 }
 
 /// Raw JSON parsed back into a value.
@@ -159,7 +174,7 @@ pub fn accepting_elicitation() -> mcp_edge_pool::session::ClientHandlers {
             Box::pin(async move {
                 let asked = params.map(|p| value(&p)).unwrap_or_default();
                 let answer = serde_json::json!({"action": "accept", "content": {"name": "Ada"}, "q": asked["message"]});
-                Ok(serde_json::value::to_raw_value(&answer).expect("json"))
+                Ok(raw(&answer))
             })
         })),
         ..Default::default()

@@ -15,6 +15,8 @@ pub use clock::{ManualClock, Sleep};
 pub use exec::{Exec, TaskHandle, TestSpawner};
 pub use fake_modern::MODERN;
 pub use fake_server::{FakeServer, Logged};
-pub use harness::{accepting_elicitation, params, value, Harness, SeenNotification, URL};
+pub use harness::{
+    accepting_elicitation, params, plain, raw, tree, value, Harness, SeenNotification, URL,
+};
 pub use pool::{counts, get_now, limits, pool_with, spawn_get, spawn_get_timeout, NAME};
 pub use sse_server::{SseLogged, SseServer, ENDPOINT};
