@@ -104,8 +104,6 @@ impl Default for JsonObject {
     }
 }
 
-/// Appends `value` as a JSON string.
-
 /// JSON text of an array of the given JSON texts.
 pub fn array(items: &[String]) -> String {
     format!("[{}]", items.join(","))

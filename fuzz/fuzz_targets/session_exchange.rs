@@ -31,6 +31,7 @@ use futures_executor::LocalPool;
 use futures_util::future::{self, LocalBoxFuture};
 use futures_util::task::LocalSpawnExt;
 use libfuzzer_sys::fuzz_target;
+use mcp_edge_pool::json::{FromJson, RawValue};
 use mcp_edge_pool::jsonrpc::ErrorObject;
 use mcp_edge_pool::jsonrpc::Notification;
 use mcp_edge_pool::protocol::{self, CallToolResult, Implementation, ListToolsResult};
@@ -225,13 +226,13 @@ fn decline_elicitation() -> ClientHandlers {
     ClientHandlers {
         elicitation: Some(Rc::new(|_| {
             Box::pin(async {
-                serde_json::value::to_raw_value(&serde_json::json!({"action": "decline"})).map_err(
-                    |e| ErrorObject {
+                RawValue::from_string(r#"{"action":"decline"}"#.to_owned()).map_err(|e| {
+                    ErrorObject {
                         code: -32603,
                         message: e.to_string(),
                         data: None,
-                    },
-                )
+                    }
+                })
             })
         })),
         ..ClientHandlers::default()
@@ -382,7 +383,7 @@ fuzz_target!(|input: &[u8]| {
                     assert!(session.initialize_result().is_some());
                     match target {
                         Target::CallTool => {
-                            let params = serde_json::value::RawValue::from_string(
+                            let params = RawValue::from_string(
                                 r#"{"name":"echo","arguments":{"text":"hi"}}"#.to_owned(),
                             )
                             .ok();
@@ -395,7 +396,7 @@ fuzz_target!(|input: &[u8]| {
                             if let Ok(raw) = result {
                                 serde_json::from_str::<Value>(raw.get())
                                     .expect("a result is valid JSON");
-                                let _ = serde_json::from_str::<CallToolResult>(raw.get());
+                                let _ = CallToolResult::from_json(raw.get());
                             }
                         }
                         Target::ListAll => {
@@ -412,7 +413,7 @@ fuzz_target!(|input: &[u8]| {
                                     merged.as_object().expect("a merged list is an object");
                                 assert!(object.get("tools").is_some_and(Value::is_array));
                                 assert!(!object.contains_key("nextCursor"));
-                                let _ = serde_json::from_str::<ListToolsResult>(raw.get());
+                                let _ = ListToolsResult::from_json(raw.get());
                             }
                         }
                         Target::Initialize | Target::Ping => {

@@ -225,15 +225,22 @@ impl Index<usize> for Value {
 
 /// Compares with what a plain Rust value would be as JSON (`value["n"] == 1`, `== "text"`).
 macro_rules! eq_plain {
-    ($($t:ty),*) => {$(
+    ($($t:ty => |$v:ident, $o:ident| $same:expr),* $(,)?) => {$(
         impl PartialEq<$t> for Value {
             fn eq(&self, other: &$t) -> bool {
-                *self == Value::from(*other)
+                let ($v, $o) = (self, *other);
+                $same
             }
         }
     )*};
 }
-eq_plain!(i32, i64, u64, bool, &str);
+eq_plain!(
+    i32 => |v, o| v.as_i64() == Some(i64::from(o)),
+    i64 => |v, o| v.as_i64() == Some(o),
+    u64 => |v, o| v.as_u64() == Some(o),
+    bool => |v, o| v.as_bool() == Some(o),
+    &str => |v, o| v.as_str() == Some(o),
+);
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {

@@ -213,10 +213,7 @@ impl Session {
                     data: None,
                 });
             };
-            let params = match request.get("params") {
-                Some(p) => Some(json::to_raw(p)),
-                None => None,
-            };
+            let params = request.get("params").map(json::to_raw);
             calls.push(async move { (key, handler(params).await) });
         }
         let mut answers = Map::new();
