@@ -295,10 +295,39 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
+    /// Moves past the plain bytes of a string (anything but `"`, `\\` and control characters),
+    /// eight at a time: a long text is most of a large result, and this loop is its cost.
+    fn plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // A high bit set for every zero byte of `x` (and maybe for bytes after one).
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        let bytes = self.text.as_bytes();
+        let mut at = self.pos;
+        while let Some(chunk) = bytes.get(at..at + 8) {
+            let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
+            let special = zero(word ^ (ONES * u64::from(b'"')))
+                | zero(word ^ (ONES * u64::from(b'\\')))
+                | (word.wrapping_sub(ONES * 0x20) & !word & HIGH);
+            if special != 0 {
+                break;
+            }
+            at += 8;
+        }
+        while bytes
+            .get(at)
+            .is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20)
+        {
+            at += 1;
+        }
+        self.pos = at;
+    }
+
     /// Skips a string at `"`, checking its escapes.
     fn skip_string(&mut self) -> Result<(), Error> {
         self.pos += 1;
         loop {
+            self.plain();
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
@@ -320,6 +349,7 @@ impl<'a> Scanner<'a> {
         let mut out = String::new();
         let mut run = self.pos;
         loop {
+            self.plain();
             match self.peek() {
                 Some(b'"') => {
                     out.push_str(self.slice(run, self.pos));
