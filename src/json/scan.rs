@@ -138,7 +138,7 @@ impl<'a> Scanner<'a> {
                 }
             }
             Some(b'"') => self.skip_string(),
-            _ => self.scalar().map(drop),
+            _ => self.skip_scalar(),
         }
     }
 
@@ -237,24 +237,28 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// `true`, `false`, `null` or a number.
-    fn scalar(&mut self) -> Result<Value, Error> {
+    /// Skips `true`, `false`, `null` or a number.
+    fn skip_scalar(&mut self) -> Result<(), Error> {
         let rest = self.text.get(self.pos..).unwrap_or("");
-        for (word, value) in [
-            ("true", Value::Bool(true)),
-            ("false", Value::Bool(false)),
-            ("null", Value::Null),
-        ] {
+        for word in ["true", "false", "null"] {
             if rest.starts_with(word) {
                 self.pos += word.len();
-                return Ok(value);
+                return Ok(());
             }
         }
+        self.number()
+    }
+
+    /// Reads `true`, `false`, `null` or a number.
+    fn scalar(&mut self) -> Result<Value, Error> {
         let start = self.pos;
-        self.number()?;
-        Ok(Value::Number(Number::from_text(
-            self.slice(start, self.pos),
-        )))
+        self.skip_scalar()?;
+        Ok(match self.slice(start, self.pos) {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            "null" => Value::Null,
+            number => Value::Number(Number::from_text(number)),
+        })
     }
 
     fn digits(&mut self) -> usize {

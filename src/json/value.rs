@@ -7,7 +7,8 @@ use super::write::quote;
 use super::Map;
 
 /// A JSON number, kept as the text it was read from (or written as): nothing is lost by a float
-/// conversion, and no float code is needed to pass one through.
+/// conversion, and no float code is needed to pass one through. Two numbers are equal when their
+/// text is (`1` is not `1.0`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Number(Box<str>);
 
