@@ -93,16 +93,31 @@ impl RawObject {
         self.take(key).map(|raw| tree(&raw))
     }
 
+    /// Takes field `key` out read by `read`, which says what it must be when it fails;
+    /// `null` reads as absent.
+    fn take_as<T>(
+        &mut self,
+        key: &str,
+        must_be: &str,
+        read: impl FnOnce(Value) -> Option<T>,
+    ) -> Result<Option<T>, String> {
+        match self.take_value(key) {
+            None => Ok(None),
+            Some(v) => read(v)
+                .map(Some)
+                .ok_or_else(|| format!("field `{key}` must be {must_be}")),
+        }
+    }
+
     /// Takes string field `key` out; `null` reads as absent.
     ///
     /// # Errors
     /// When the field is not a string.
     pub fn take_str(&mut self, key: &str) -> Result<Option<String>, String> {
-        match self.take_value(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(format!("field `{key}` must be a string")),
-        }
+        self.take_as(key, "a string", |v| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        })
     }
 
     /// Takes string field `key` out, which must be there.
@@ -119,13 +134,7 @@ impl RawObject {
     /// # Errors
     /// When the field is not a non-negative integer.
     pub fn take_u64(&mut self, key: &str) -> Result<Option<u64>, String> {
-        match self.take_value(key) {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| format!("field `{key}` must be a non-negative integer")),
-        }
+        self.take_as(key, "a non-negative integer", |v| v.as_u64())
     }
 
     /// Takes boolean field `key` out; `null` reads as absent.
@@ -133,13 +142,7 @@ impl RawObject {
     /// # Errors
     /// When the field is not a boolean.
     pub fn take_bool(&mut self, key: &str) -> Result<Option<bool>, String> {
-        match self.take_value(key) {
-            None => Ok(None),
-            Some(v) => v
-                .as_bool()
-                .map(Some)
-                .ok_or_else(|| format!("field `{key}` must be a boolean")),
-        }
+        self.take_as(key, "a boolean", |v| v.as_bool())
     }
 
     /// Takes array field `key` out, its items raw; `null` or absent reads as empty.

@@ -107,36 +107,11 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Checks and skips one value.
+    /// Checks and skips one value (keys are checked, not built).
     pub(crate) fn skip(&mut self) -> Result<(), Error> {
         match self.skip_ws() {
-            Some(b'{') => {
-                self.enter()?;
-                if self.empty(b'}') {
-                    return Ok(());
-                }
-                loop {
-                    self.key_start()?;
-                    self.skip_string()?;
-                    self.expect(b':', "expected ':' after an object key")?;
-                    self.skip()?;
-                    if !self.more(b'}', "expected ',' or '}' in an object")? {
-                        return Ok(());
-                    }
-                }
-            }
-            Some(b'[') => {
-                self.enter()?;
-                if self.empty(b']') {
-                    return Ok(());
-                }
-                loop {
-                    self.skip()?;
-                    if !self.more(b']', "expected ',' or ']' in an array")? {
-                        return Ok(());
-                    }
-                }
-            }
+            Some(b'{') => self.members(false, |scan, _| scan.skip()),
+            Some(b'[') => self.array(Self::skip),
             Some(b'"') => self.skip_string(),
             _ => self.skip_scalar(),
         }
@@ -146,58 +121,40 @@ impl<'a> Scanner<'a> {
     pub(crate) fn value(&mut self) -> Result<Value, Error> {
         match self.skip_ws() {
             Some(b'{') => {
-                self.enter()?;
                 let mut map = Map::new();
-                if self.empty(b'}') {
-                    return Ok(Value::Object(map));
-                }
-                loop {
-                    let key = self.key()?;
-                    let value = self.value()?;
+                self.object(|scan, key| {
+                    let value = scan.value()?;
                     map.insert(key, value);
-                    if !self.more(b'}', "expected ',' or '}' in an object")? {
-                        return Ok(Value::Object(map));
-                    }
-                }
+                    Ok(())
+                })?;
+                Ok(Value::Object(map))
             }
             Some(b'[') => {
-                self.enter()?;
                 let mut items = Vec::new();
-                if self.empty(b']') {
-                    return Ok(Value::Array(items));
-                }
-                loop {
-                    items.push(self.value()?);
-                    if !self.more(b']', "expected ',' or ']' in an array")? {
-                        return Ok(Value::Array(items));
-                    }
-                }
+                self.array(|scan| {
+                    items.push(scan.value()?);
+                    Ok(())
+                })?;
+                Ok(Value::Array(items))
             }
             Some(b'"') => self.string().map(Value::String),
             _ => self.scalar(),
         }
     }
 
-    fn key_start(&mut self) -> Result<(), Error> {
-        if self.skip_ws() == Some(b'"') {
-            Ok(())
-        } else {
-            Err(self.error("expected a string key in an object"))
-        }
-    }
-
-    /// Reads an object key and the `:` after it.
-    pub(crate) fn key(&mut self) -> Result<String, Error> {
-        self.key_start()?;
-        let key = self.string()?;
-        self.expect(b':', "expected ':' after an object key")?;
-        Ok(key)
-    }
-
     /// Reads the members of an object, calling `member` with each key; `member` must consume
     /// the value. Fails when the value is not an object.
     pub(crate) fn object(
         &mut self,
+        member: impl FnMut(&mut Self, String) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.members(true, member)
+    }
+
+    /// [`Scanner::object`], building the keys only when `keys` is true (an empty key otherwise).
+    fn members(
+        &mut self,
+        keys: bool,
         mut member: impl FnMut(&mut Self, String) -> Result<(), Error>,
     ) -> Result<(), Error> {
         if self.skip_ws() != Some(b'{') {
@@ -208,7 +165,16 @@ impl<'a> Scanner<'a> {
             return Ok(());
         }
         loop {
-            let key = self.key()?;
+            if self.skip_ws() != Some(b'"') {
+                return Err(self.error("expected a string key in an object"));
+            }
+            let key = if keys {
+                self.string()?
+            } else {
+                self.skip_string()?;
+                String::new()
+            };
+            self.expect(b':', "expected ':' after an object key")?;
             member(self, key)?;
             if !self.more(b'}', "expected ',' or '}' in an object")? {
                 return Ok(());
