@@ -257,3 +257,54 @@ impl PoolInner {
         resumed
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r#"{"version":1,"takenAtMs":5,"servers":{"s":{"url":"https://x.test/mcp",
+        "sessions":[{"sessionId":"abc","protocolVersion":"2025-06-18","initializeResult":
+        {"protocolVersion":"2025-06-18","serverInfo":{"name":"n","version":"1"}}}],
+        "tools":{"result":{"tools":[]},"ageMs":7}}}}"#;
+
+    #[test]
+    fn round_trips_through_json() {
+        let snapshot = PoolSnapshot::from_json(TEXT).unwrap();
+        let server = snapshot.servers.get("s").unwrap();
+        assert_eq!(server.sessions[0].session_id.as_deref(), Some("abc"));
+        assert_eq!(
+            server.tools.as_ref().map(|t| (t.result.get(), t.age_ms)),
+            Some((r#"{"tools":[]}"#, 7))
+        );
+        assert_eq!(PoolSnapshot::from_json(&snapshot.to_json()), Ok(snapshot));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_snapshot() {
+        let with =
+            |server: &str| format!(r#"{{"version":1,"takenAtMs":1,"servers":{{"s":{server}}}}}"#);
+        for (text, needle) in [
+            ("[]".to_owned(), "object"),
+            (r#"{"takenAtMs":1,"servers":{}}"#.to_owned(), "version"),
+            (r#"{"version":1,"servers":{}}"#.to_owned(), "takenAtMs"),
+            (r#"{"version":1,"takenAtMs":1}"#.to_owned(), "servers"),
+            (
+                r#"{"version":-1,"takenAtMs":1,"servers":{}}"#.to_owned(),
+                "version",
+            ),
+            (with(r#"{"sessions":[]}"#), "url"),
+            (with(r#"{"url":"u"}"#), "sessions"),
+            (with(r#"{"url":"u","sessions":[{}]}"#), "protocolVersion"),
+            (with(r#"{"url":"u","sessions":[3]}"#), "session"),
+            (
+                with(r#"{"url":"u","sessions":[],"tools":{"ageMs":1}}"#),
+                "result",
+            ),
+        ] {
+            let Err(e) = PoolSnapshot::from_json(&text) else {
+                panic!("{text} was accepted");
+            };
+            assert!(e.contains(needle), "{text}: {e}");
+        }
+    }
+}
