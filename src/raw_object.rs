@@ -158,11 +158,11 @@ impl RawObject {
 
     /// The fields left, as trees.
     pub fn into_map(self) -> Map<String, Value> {
-        let mut map = Map::new();
+        let mut pairs = Vec::with_capacity(self.0.len());
         for (key, raw) in self.0 {
-            map.insert(key, tree(&raw));
+            pairs.push((key, tree(&raw)));
         }
-        map
+        Map::from_pairs(pairs)
     }
 }
 

@@ -162,8 +162,61 @@ impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
     }
 }
 
+impl<K: Ord, V> VecMap<K, V> {
+    /// A map of `pairs` in any order, in `O(n log n)` (inserting one by one would move `O(n²)`
+    /// entries); a later pair replaces an earlier one with the same key, as in `BTreeMap`.
+    pub fn from_pairs(pairs: Vec<(K, V)>) -> Self {
+        let mut tagged: Vec<(usize, (K, V))> = pairs.into_iter().enumerate().collect();
+        heapsort(&mut tagged, |(i, (a, _)), (j, (b, _))| {
+            a.cmp(b).then(i.cmp(j)).is_lt()
+        });
+        let mut entries: Vec<(K, V)> = Vec::with_capacity(tagged.len());
+        for (_, (k, v)) in tagged {
+            match entries.last_mut() {
+                Some(last) if last.0 == k => last.1 = v,
+                _ => entries.push((k, v)),
+            }
+        }
+        VecMap { entries }
+    }
+}
+
+/// Sorts `items` by `less` in `O(n log n)`, in place: a heapsort, far less code in the .wasm than
+/// the standard library's sorts (which this crate does not use for that reason).
+fn heapsort<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    // Moves `node` down the max-heap held in `items[..end]`.
+    let sift_down = |items: &mut [T], mut node: usize, end: usize| loop {
+        let mut child = 2 * node + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end {
+            if let (Some(a), Some(b)) = (items.get(child), items.get(child + 1)) {
+                if less(a, b) {
+                    child += 1;
+                }
+            }
+        }
+        match (items.get(node), items.get(child)) {
+            (Some(a), Some(b)) if less(a, b) => items.swap(node, child),
+            _ => return,
+        }
+        node = child;
+    };
+    let len = items.len();
+    for node in (0..len / 2).rev() {
+        sift_down(items, node, len);
+    }
+    for end in (1..len).rev() {
+        items.swap(0, end);
+        sift_down(items, 0, end);
+    }
+}
+
 impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
     /// A later pair replaces an earlier one with the same key, as in `BTreeMap`.
+    /// Inserts one by one: for the pool's small maps. A large map of unordered pairs is built with
+    /// [`VecMap::from_pairs`].
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut map = VecMap::new();
         for (k, v) in iter {
@@ -237,6 +290,42 @@ mod tests {
             .into_iter()
             .collect();
         assert_eq!(format!("{map:?}"), r#"{1: "a", 2: "b", 3: "C"}"#);
+    }
+
+    #[test]
+    fn heapsort_sorts() {
+        let mut rng = 12_345_u64;
+        for len in [0, 1, 2, 3, 10, 257] {
+            let mut items: Vec<u64> = (0..len)
+                .map(|_| {
+                    rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    (rng >> 40) % 50
+                })
+                .collect();
+            let mut expected = items.clone();
+            expected.sort_unstable();
+            super::heapsort(&mut items, |a, b| a < b);
+            assert_eq!(items, expected, "len {len}");
+        }
+    }
+
+    #[test]
+    fn builds_from_many_unordered_pairs_with_later_duplicates_winning() {
+        // 20,000 keys in a scrambled order, every key twice: the second value wins.
+        let n = 20_000_u32;
+        let key = |i: u32| (i.wrapping_mul(7_919) % n).to_string();
+        let pairs: Vec<(String, u32)> = (0..n)
+            .map(|i| (key(i), i))
+            .chain((0..n).map(|i| (key(i), i + n)))
+            .collect();
+        let map = VecMap::from_pairs(pairs);
+        assert_eq!(map.len(), n as usize);
+        let keys: Vec<&String> = map.keys().collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
+        assert_eq!(map.get(&key(5)), Some(&(5 + n)));
     }
 
     #[test]

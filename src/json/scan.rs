@@ -121,13 +121,12 @@ impl<'a> Scanner<'a> {
     pub(crate) fn value(&mut self) -> Result<Value, Error> {
         match self.skip_ws() {
             Some(b'{') => {
-                let mut map = Map::new();
+                let mut members = Vec::new();
                 self.object(|scan, key| {
-                    let value = scan.value()?;
-                    map.insert(key, value);
+                    members.push((key, scan.value()?));
                     Ok(())
                 })?;
-                Ok(Value::Object(map))
+                Ok(Value::Object(Map::from_pairs(members)))
             }
             Some(b'[') => {
                 let mut items = Vec::new();
