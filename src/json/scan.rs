@@ -71,6 +71,16 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Enters the container that must start here with `open` (else fails with `message`); true
+    /// when it is empty (and already closed).
+    fn open(&mut self, open: u8, close: u8, message: &'static str) -> Result<bool, Error> {
+        if self.skip_ws() != Some(open) {
+            return Err(self.error(message));
+        }
+        self.enter()?;
+        Ok(self.empty(close))
+    }
+
     fn enter(&mut self) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -156,11 +166,7 @@ impl<'a> Scanner<'a> {
         keys: bool,
         mut member: impl FnMut(&mut Self, String) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        if self.skip_ws() != Some(b'{') {
-            return Err(self.error("expected a JSON object"));
-        }
-        self.enter()?;
-        if self.empty(b'}') {
+        if self.open(b'{', b'}', "expected a JSON object")? {
             return Ok(());
         }
         loop {
@@ -187,11 +193,7 @@ impl<'a> Scanner<'a> {
         &mut self,
         mut element: impl FnMut(&mut Self) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        if self.skip_ws() != Some(b'[') {
-            return Err(self.error("expected a JSON array"));
-        }
-        self.enter()?;
-        if self.empty(b']') {
+        if self.open(b'[', b']', "expected a JSON array")? {
             return Ok(());
         }
         loop {
