@@ -34,11 +34,6 @@ impl RawValue {
         RawValue(text.into())
     }
 
-    /// `null`.
-    pub fn null() -> RawValue {
-        RawValue::checked("null")
-    }
-
     /// The JSON text.
     pub fn get(&self) -> &str {
         &self.0

@@ -132,14 +132,6 @@ impl Value {
         }
     }
 
-    /// The members, mutable, when this is an object.
-    pub fn as_object_mut(&mut self) -> Option<&mut Map<String, Value>> {
-        match self {
-            Value::Object(map) => Some(map),
-            _ => None,
-        }
-    }
-
     /// True for `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
