@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::task::Poll;
 
-use futures_util::future::LocalBoxFuture;
+use crate::future::LocalBoxFuture;
 
 /// Runs `futures` concurrently; returns their outputs in the order of `futures`.
 pub(crate) async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
@@ -57,7 +57,7 @@ mod tests {
     use std::cell::Cell;
     use std::rc::Rc;
 
-    use futures_channel::oneshot;
+    use crate::future::oneshot;
     use futures_executor::LocalPool;
     use futures_util::task::LocalSpawnExt;
 

@@ -29,6 +29,7 @@
 
 pub mod config;
 pub mod error;
+mod future;
 mod join;
 pub mod json;
 pub mod json_object;
@@ -49,6 +50,7 @@ pub mod vecmap;
 
 pub use config::{PoolOptions, ServerOptions, TransportMode};
 pub use error::Error;
+pub use future::LocalBoxFuture;
 pub use pool::{GetOptions, Lease, Pool, ServerStats, Stats};
 pub use runtime::Runtime;
 pub use session::{RequestOptions, Session};

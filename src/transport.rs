@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use futures_util::future::LocalBoxFuture;
+use crate::future::LocalBoxFuture;
 
 /// HTTP methods the MCP Streamable HTTP transport uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

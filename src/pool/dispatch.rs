@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use futures_util::future::{self, FutureExt};
+use crate::future;
 
 use super::breaker::Allow;
 use super::server::{Grant, Pick, Server};
@@ -327,6 +327,6 @@ impl Drop for CloseLater<'_> {
 
 /// Closes `session`, giving up after `timeout_ms` (a hung server must not keep a task alive).
 pub(super) async fn close_bounded(session: Session, rt: &Runtime, timeout_ms: u64) {
-    let close = async move { session.close().await }.boxed_local();
+    let close = Box::pin(async move { session.close().await });
     let _ = future::select(close, rt.clock.sleep(timeout_ms)).await;
 }

@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use futures_util::future::{AbortHandle, Abortable, FutureExt};
+use crate::future::{abortable, AbortHandle, LocalBoxFuture};
 
 use super::breaker::{Allow, CircuitState};
 use super::dispatch::close_bounded;
@@ -60,9 +60,9 @@ impl PoolInner {
                 pass(&pool).await;
             }
         };
-        self.rt
-            .spawner
-            .spawn(Box::pin(Abortable::new(task, registration).map(|_| ())));
+        self.rt.spawner.spawn(Box::pin(async move {
+            let _ = abortable(task, registration).await;
+        }));
     }
 }
 
@@ -131,16 +131,17 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     let close_timeout = pool.options.request_timeout_ms;
     // One join for both, closes and pings (boxed to one type): they run concurrently.
     let closing = evicted.into_iter().map(|s| {
-        close_bounded(s, &pool.rt, close_timeout)
-            .map(|()| None)
-            .boxed_local()
+        let close: LocalBoxFuture<'_, Option<(Check, bool)>> = Box::pin(async move {
+            close_bounded(s, &pool.rt, close_timeout).await;
+            None
+        });
+        close
     });
     let pings = checks.into_iter().map(|check| {
-        async move {
+        Box::pin(async move {
             let ok = check.session.ping(Some(ping_timeout)).await.is_ok();
             Some((check, ok))
-        }
-        .boxed_local()
+        }) as LocalBoxFuture<'_, _>
     });
     let results = join_all(closing.chain(pings)).await.into_iter().flatten();
     let mut dead: Vec<Session> = Vec::new();

@@ -21,8 +21,7 @@ use std::fmt;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_channel::oneshot;
-use futures_util::future::{self, AbortHandle, Either, FutureExt, LocalBoxFuture};
+use crate::future::{self, oneshot, AbortHandle, Either, LocalBoxFuture};
 
 pub use breaker::CircuitState;
 pub use lease::Lease;
@@ -313,9 +312,7 @@ impl Pool {
         };
         let timeout_ms = options.timeout_ms.unwrap_or(waiter.timeout_ms);
         let timer = self.inner.rt.clock.sleep(timeout_ms);
-        let cancel = options
-            .cancel
-            .unwrap_or_else(|| future::pending().boxed_local());
+        let cancel = options.cancel.unwrap_or_else(future::pending);
         let outcome = match future::select(rx, future::select(timer, cancel)).await {
             Either::Left((Ok(Grant::Lease(lease)), _)) => Ok(lease),
             Either::Left((Ok(Grant::Fail(e)), _)) => Err(e),
@@ -373,7 +370,7 @@ impl Pool {
         let servers = {
             let mut state = self.inner.state.borrow_mut();
             if state.closed {
-                return Box::pin(future::ready(()));
+                return Box::pin(std::future::ready(()));
             }
             state.closed = true;
             if let Some(health) = state.health.take() {

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use futures_channel::oneshot;
+use crate::future::oneshot;
 
 use super::breaker::Breaker;
 use super::catalog::CatalogSlot;

@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
-use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
+use crate::future::{LocalBoxFuture, Shared};
 
 use super::Session;
 use crate::error::Error;
@@ -56,7 +56,7 @@ pub type DpopProof = Rc<dyn Fn(DpopRequest) -> LocalBoxFuture<'static, Result<St
 pub type NonceSlot = Rc<RefCell<Option<String>>>;
 
 /// A token refresh in flight, shared by every request that hit the same `401`.
-type Refresh = Shared<LocalBoxFuture<'static, Result<(), Error>>>;
+type Refresh = Shared<Result<(), Error>>;
 
 /// The token state of one session.
 #[derive(Default)]
@@ -249,7 +249,7 @@ impl Session {
                 None => {
                     let me = self.clone();
                     let up_front = challenge.is_none();
-                    let run = async move {
+                    let run = Shared::new(async move {
                         let result = match provider(challenge).await {
                             Ok(token) if !token.is_empty() && !token.contains(['\r', '\n']) => {
                                 *me.inner.auth.token.borrow_mut() = Some(token);
@@ -268,9 +268,7 @@ impl Session {
                         };
                         *me.inner.auth.refresh.borrow_mut() = None;
                         result.map_err(|message| me.status_error(401, message))
-                    }
-                    .boxed_local()
-                    .shared();
+                    });
                     *slot = Some(run.clone());
                     run
                 }

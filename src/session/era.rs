@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures_channel::oneshot;
+use crate::future::oneshot;
 
 use super::{Session, Snapshot};
 use crate::error::Error;

@@ -2,8 +2,6 @@
 
 use std::future::Future;
 
-use futures_util::FutureExt;
-
 use super::{Session, Snapshot, TransportMode};
 use crate::error::Error;
 use crate::json::{FromJson, RawValue, ToJson};
@@ -186,8 +184,8 @@ impl Session {
     /// Ends a session the server opened but this client will not use, at most a few seconds.
     async fn delete_bounded(&self, snap: &Snapshot) {
         let wait = self.inner.config.request_timeout_ms.min(5_000);
-        let delete = self.send_delete(snap).boxed_local();
-        let _ = futures_util::future::select(delete, self.inner.rt.clock.sleep(wait)).await;
+        let delete = Box::pin(self.send_delete(snap));
+        let _ = crate::future::select(delete, self.inner.rt.clock.sleep(wait)).await;
     }
 }
 

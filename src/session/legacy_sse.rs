@@ -17,8 +17,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use futures_channel::oneshot;
-use futures_util::future::{self, AbortHandle, Abortable, Either, FutureExt};
+use crate::future::{self, abortable, oneshot, AbortHandle, Either};
 
 use super::redirect::{origin, resolve};
 use super::{Era, Failure, Inner, Session, Snapshot};
@@ -255,7 +254,7 @@ impl Session {
         let (endpoint, backlog) = {
             let wait = self.await_endpoint(&mut response, &mut parser, &url);
             let timer = self.inner.rt.clock.sleep(ENDPOINT_WAIT_MS);
-            match future::select(wait.boxed_local(), timer).await {
+            match future::select(Box::pin(wait), timer).await {
                 Either::Left((found, _)) => found?,
                 Either::Right(_) => {
                     return Err(OpenFailure::NotSse(format!(
@@ -278,7 +277,7 @@ impl Session {
             parser,
             backlog,
         );
-        let task = Abortable::new(task, registration);
+        let task = abortable(task, registration);
         self.inner.rt.spawner.spawn(Box::pin(async move {
             let _ = task.await;
         }));

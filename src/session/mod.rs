@@ -36,7 +36,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
-use futures_util::future::{self, Either, FutureExt, LocalBoxFuture, Shared};
+use crate::future::{self, Either, LocalBoxFuture, Shared};
 
 pub use crate::config::TransportMode;
 
@@ -150,7 +150,7 @@ struct Inner {
 }
 
 /// A re-initialize in flight, awaited by every caller that hit the expired session.
-type Reinit = Shared<LocalBoxFuture<'static, Result<(), Error>>>;
+type Reinit = Shared<Result<(), Error>>;
 
 #[derive(Default)]
 struct State {
@@ -264,7 +264,7 @@ impl Session {
             // `ping` is gone in 2026-07-28: `server/discover` is the cheapest stateless request.
             let timeout_ms = timeout_ms.unwrap_or(self.inner.config.request_timeout_ms);
             let timer = self.inner.rt.clock.sleep(timeout_ms);
-            return match future::select(self.discover_alive().boxed_local(), timer).await {
+            return match future::select(Box::pin(self.discover_alive()), timer).await {
                 Either::Left((result, _)) => result,
                 Either::Right(_) => Err(self.timeout_error(methods::DISCOVER, timeout_ms)),
             };
@@ -443,7 +443,7 @@ impl Session {
                 Some(running) => running.clone(),
                 None => {
                     let me = self.clone();
-                    let run = async move {
+                    let run = Shared::new(async move {
                         let result = me.initialize_with_timeout().await;
                         *me.inner.reinit.borrow_mut() = None;
                         if let Err(error) = &result {
@@ -452,9 +452,7 @@ impl Session {
                             state.last_reinit_error = Some(error.clone());
                         }
                         result
-                    }
-                    .boxed_local()
-                    .shared();
+                    });
                     *slot = Some(run.clone());
                     run
                 }

@@ -5,8 +5,7 @@
 //! answers with an `InputRequiredResult` that the client fulfils and re-sends (multi round-trip
 //! requests, SEP-2322). Tool arguments marked `x-mcp-header` travel as `Mcp-Param-*` headers too.
 
-use futures_util::future::LocalBoxFuture;
-use futures_util::FutureExt;
+use crate::future::LocalBoxFuture;
 
 use super::{param_headers, Session};
 use crate::error::{snippet, Error};
@@ -170,7 +169,7 @@ impl Session {
             match asked.input_requests.filter(|r| !r.is_empty()) {
                 Some(requests) => {
                     // Boxed: rare (input rounds only), kept out of this state machine.
-                    let answers = self.fulfil(requests).boxed_local().await?;
+                    let answers = Box::pin(self.fulfil(requests)).await?;
                     fields.insert("inputResponses".into(), Value::Object(answers));
                     state_only_ms = STATE_ONLY_FIRST_MS;
                 }

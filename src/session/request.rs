@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use futures_util::future::{self, Either, FutureExt};
+use crate::future::{self, Either, LocalBoxFuture};
 
 use super::{progress, Era, RequestOptions, Session, CANCEL_WAIT_MS};
 use crate::error::Error;
@@ -51,18 +51,14 @@ impl Session {
             id,
             armed: !modern,
         };
-        let call = if modern {
-            self.call_modern(id, method, params).boxed_local()
+        let call: LocalBoxFuture<'_, _> = if modern {
+            Box::pin(self.call_modern(id, method, params))
         } else {
-            self.call_with_recovery(id, &body).boxed_local()
+            Box::pin(self.call_with_recovery(id, &body))
         };
         let last_progress = watch.as_ref().filter(|_| reset).map(|w| w.sink.clone());
-        let timer = self
-            .deadline(timeout_ms, last_progress, cap_ms)
-            .boxed_local();
-        let cancel = options
-            .cancel
-            .unwrap_or_else(|| future::pending().boxed_local());
+        let timer = Box::pin(self.deadline(timeout_ms, last_progress, cap_ms));
+        let cancel = options.cancel.unwrap_or_else(future::pending);
         let (reason, outcome, abandoned) =
             match future::select(call, future::select(timer, cancel)).await {
                 Either::Left((result, _)) => {
@@ -126,7 +122,7 @@ impl Session {
         let Some(params) = Self::cancelled_params(id, reason) else {
             return;
         };
-        let notify = self.notify(methods::CANCELLED, Some(params)).boxed_local();
+        let notify = Box::pin(self.notify(methods::CANCELLED, Some(params)));
         let _ = future::select(notify, self.inner.rt.clock.sleep(CANCEL_WAIT_MS)).await;
     }
 

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_util::future::LocalBoxFuture;
+use crate::future::LocalBoxFuture;
 use wasm_bindgen::prelude::*;
 
 use super::settle::{self, Pending};
