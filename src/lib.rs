@@ -30,7 +30,6 @@
 pub mod config;
 pub mod error;
 mod future;
-mod join;
 pub mod json;
 pub mod json_object;
 pub mod jsonrpc;

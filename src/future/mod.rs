@@ -6,9 +6,11 @@
 //! - [`select`] and [`Either`]: the first of two futures to finish;
 //! - [`abortable`] and [`AbortHandle`]: a task that can be stopped from outside;
 //! - [`Shared`]: one future awaited by many (single-flight re-initialize and token refresh);
-//! - [`oneshot`]: a value handed from one task to another.
+//! - [`oneshot`]: a value handed from one task to another;
+//! - [`join_all`]: many futures at once, outputs in order.
 
 mod abort;
+mod join;
 pub(crate) mod oneshot;
 mod select;
 mod shared;
@@ -17,6 +19,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub(crate) use abort::{abortable, AbortHandle};
+pub(crate) use join::join_all;
 pub(crate) use select::{select, Either};
 pub(crate) use shared::Shared;
 

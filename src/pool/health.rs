@@ -11,7 +11,7 @@ use crate::future::{abortable, AbortHandle, LocalBoxFuture};
 use super::breaker::{Allow, CircuitState};
 use super::dispatch::close_bounded;
 use super::PoolInner;
-use crate::join::join_all;
+use crate::future::join_all;
 use crate::session::Session;
 use crate::time::expired;
 

@@ -429,7 +429,7 @@ fn drain_server(mut server: Server, error: &Error) -> Vec<(Session, u64)> {
 
 /// Closes sessions concurrently, each bounded by its timeout.
 async fn close_all(sessions: Vec<(Session, u64)>, rt: &Runtime) {
-    crate::join::join_all(
+    crate::future::join_all(
         sessions
             .into_iter()
             .map(|(s, ms)| dispatch::close_bounded(s, rt, ms)),

@@ -8,7 +8,7 @@ use crate::raw_object::RawObject;
 use super::naming::{hashed, qualify};
 use super::Pool;
 use crate::error::Error;
-use crate::join::join_all;
+use crate::future::join_all;
 use crate::protocol::methods;
 use crate::session::RequestOptions;
 use crate::vecmap::VecMap;

@@ -216,7 +216,7 @@ impl Session {
             calls.push(async move { (key, handler(params).await) });
         }
         let mut answers = Map::new();
-        for (key, outcome) in crate::join::join_all(calls).await {
+        for (key, outcome) in crate::future::join_all(calls).await {
             let result = outcome.map_err(|e| self.rpc_error(e))?;
             let value =
                 json::parse(result.get()).map_err(|e| self.protocol_error(e.to_string()))?;
