@@ -74,18 +74,23 @@ npm_deps tests/js
 #     removes the mcp-edge-pool tarball that scripts/test-conformance.sh installs (it installs it again).
 npm_deps tests/conformance
 
-# 6. Python venv for the Python MCP server fixture.
+# 6. Python venv for the Python MCP server fixture: every package pinned with its hash
+#    (tests/servers/requirements.lock, made from requirements.in), so a fresh machine installs exactly
+#    what CI ran. A venv whose stamp differs is rebuilt from scratch: nothing left over from an older lock.
 step "python venv .venv"
-req=tests/servers/requirements.txt
+req=tests/servers/requirements.lock
 stamp=.venv/.requirements.sha256
 want=$(sha256sum "$req" | cut -d' ' -f1)
 if [ -x .venv/bin/python ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && .venv/bin/python -c 'import mcp, uvicorn, starlette' 2>/dev/null; then
   done_ "present, skipped"
 else
+  rm -rf .venv
   python3 -m venv .venv
-  .venv/bin/python -m pip install -q -r "$req"
+  # PIP_FIND_LINKS (set on some machines) could offer a locally built wheel whose hash is not the lock's.
+  env -u PIP_FIND_LINKS .venv/bin/python -m pip install -q --require-hashes --no-deps -r "$req"
+  .venv/bin/python -m pip check >/dev/null
   echo "$want" > "$stamp"
-  done_ "installed ($(.venv/bin/python -m pip show mcp 2>/dev/null | awk '/^Version/ {print "mcp " $2}'))"
+  done_ "installed ($(.venv/bin/python -m pip show mcp sse-starlette 2>/dev/null | awk '/^(Name|Version)/ {printf "%s ", $2}'))"
 fi
 
 # 7. Check that scripts/env.sh resolves the tools it promises.

@@ -8,6 +8,11 @@ use crate::protocol::Implementation;
 /// The largest timer delay JavaScript honours (`setTimeout` fires at once above 2^31-1 ms).
 pub const MAX_DELAY_MS: u64 = 2_147_483_647;
 
+/// The largest `max_response_bytes` accepted: 256 MiB. A response (or a list merged from its pages)
+/// is held in wasm memory (4 GiB at most) while it is parsed and copied, and handed to JavaScript
+/// as one string (V8's longest is 2^29 - 24 units); this keeps every copy far from both walls.
+pub const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
+
 /// Options of a [`crate::Pool`]. Build with [`PoolOptions::default`] and change what you need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolOptions {
@@ -24,7 +29,8 @@ pub struct PoolOptions {
     pub acquire_timeout_ms: u64,
     /// Default timeout of one request, in ms. Default: 60 000.
     pub request_timeout_ms: u64,
-    /// Largest response body or SSE event accepted, in bytes. Default: 16 MiB.
+    /// Largest response body or SSE event accepted, in bytes, and largest list merged from its
+    /// pages. Default: 16 MiB; at most [`MAX_RESPONSE_BYTES`].
     pub max_response_bytes: usize,
     /// Most HTTP requests in flight at once, all servers together; the rest queue FIFO under
     /// their own timeouts. Default: 6 (Workers allow 6 simultaneous outbound connections per
@@ -87,10 +93,10 @@ impl PoolOptions {
         check_delay("idleTimeoutMs", self.idle_timeout_ms, 0)?;
         check_delay("acquireTimeoutMs", self.acquire_timeout_ms, 1)?;
         check_delay("requestTimeoutMs", self.request_timeout_ms, 1)?;
-        if self.max_response_bytes < 1024 {
+        if !(1024..=MAX_RESPONSE_BYTES).contains(&self.max_response_bytes) {
             return Err(Error::invalid_config(
                 "maxResponseBytes",
-                "must be at least 1024",
+                format!("must be from 1024 to {MAX_RESPONSE_BYTES}"),
             ));
         }
         check_count("maxConcurrentRequests", self.max_concurrent_requests)?;

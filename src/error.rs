@@ -130,12 +130,15 @@ pub enum Error {
         /// The version the server answered with.
         version: String,
     },
-    /// A body or SSE event exceeded the configured size limit.
+    /// A body or SSE event exceeded the configured size limit, or a paginated list merged from
+    /// its pages exceeded it (in bytes, or in items).
     ResponseTooLarge {
         /// The server.
         server: String,
-        /// The limit in bytes.
+        /// The limit, in `unit`s.
         limit: usize,
+        /// What the limit counts.
+        unit: SizeUnit,
     },
     /// The lease was already released.
     LeaseReleased,
@@ -159,6 +162,24 @@ pub enum Error {
         /// The origin of the endpoint it named (`scheme://host[:port]`, or a short excerpt).
         origin: String,
     },
+}
+
+/// What a [`Error::ResponseTooLarge`] limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeUnit {
+    /// Bytes of a body, an SSE event or a merged list.
+    Bytes,
+    /// Items of a list merged from its pages.
+    Items,
+}
+
+impl fmt::Display for SizeUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SizeUnit::Bytes => "bytes",
+            SizeUnit::Items => "items",
+        })
+    }
 }
 
 impl Error {
@@ -324,8 +345,8 @@ impl fmt::Display for Error {
                     crate::protocol::SUPPORTED_VERSIONS.join(", ")
                 )
             }
-            Error::ResponseTooLarge { server, limit } => {
-                write!(f, "a response from '{server}' exceeded the size limit of {limit} bytes")
+            Error::ResponseTooLarge { server, limit, unit } => {
+                write!(f, "a response from '{server}' exceeded the size limit of {limit} {unit}")
             }
             Error::LeaseReleased => f.write_str("this lease was already released; get a new one from the pool"),
             Error::ForeignLease { reason } => write!(f, "this lease does not belong here: {reason}"),
@@ -415,6 +436,7 @@ mod tests {
             Error::ResponseTooLarge {
                 server: "a".into(),
                 limit: 1,
+                unit: SizeUnit::Bytes,
             },
             Error::LeaseReleased,
             Error::ForeignLease { reason: "r".into() },

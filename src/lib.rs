@@ -48,11 +48,11 @@ pub mod transport;
 pub mod vecmap;
 
 pub use config::{PoolOptions, ServerOptions, TransportMode};
-pub use error::Error;
+pub use error::{Error, SizeUnit};
 pub use future::LocalBoxFuture;
 pub use pool::{GetOptions, Lease, Pool, ServerStats, Stats};
 pub use runtime::Runtime;
-pub use session::{RequestOptions, Session};
+pub use session::{RequestOptions, Session, MAX_LIST_ITEMS};
 pub use time::{Clock, Spawner};
 pub use transport::{HttpRequest, HttpResponse, HttpTransport, ResponseBody, TransportError};
 

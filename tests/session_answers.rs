@@ -3,7 +3,7 @@
 mod support;
 
 use mcp_edge_pool::json::RawValue;
-use mcp_edge_pool::{Error, Session};
+use mcp_edge_pool::{Error, Session, SizeUnit};
 use serde_json::{json, Value};
 use support::{params, value, Harness};
 
@@ -197,14 +197,14 @@ fn a_wrong_content_type_is_a_protocol_error() {
 }
 
 #[test]
-fn an_sse_stream_that_ends_before_the_response_is_a_protocol_error() {
+fn an_sse_stream_that_ends_before_the_response_is_a_network_error() {
     let mut h = Harness::new();
     h.server.answer_sse(true);
     let session = h.connect();
     h.server.sse_truncate(true);
     let error =
         call(&mut h, &session, "tools/call", echo("lost")).expect_err("no response on the stream");
-    assert_eq!(error.code(), "PROTOCOL_ERROR");
+    assert_eq!(error.code(), "NETWORK_ERROR");
     assert!(
         error.to_string().contains("ended before the response"),
         "{error}"
@@ -229,7 +229,8 @@ fn a_body_larger_than_the_limit_is_response_too_large() {
             error,
             Error::ResponseTooLarge {
                 server: "fake".into(),
-                limit: 400
+                limit: 400,
+                unit: SizeUnit::Bytes,
             },
             "sse={sse}"
         );

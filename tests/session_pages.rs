@@ -2,7 +2,7 @@
 
 mod support;
 
-use mcp_edge_pool::{Error, Session};
+use mcp_edge_pool::{Error, Session, SizeUnit, MAX_LIST_ITEMS};
 use serde_json::{json, Value};
 use support::{value, Harness};
 
@@ -150,4 +150,58 @@ fn an_error_on_a_page_is_returned_and_bad_params_are_refused() {
         "refused before anything is sent: {error}"
     );
     assert_eq!(h.server.count("tools/list"), 0);
+}
+
+#[test]
+fn a_merged_list_over_the_byte_limit_is_response_too_large_and_the_session_stays_usable() {
+    // Every page fits under the limit on its own (a page of 4 tools is ~350 bytes); the merged
+    // list of 40 tools (~3.4 KB) does not.
+    let mut h = Harness::new();
+    h.server.tools(40);
+    h.server.page_size(4);
+    let mut config = h.config();
+    config.max_response_bytes = 2048;
+    let session = h.try_connect(config).expect("the initialize answer fits");
+    let error = all_pages(&mut h, &session, "tools/list", "tools", None).expect_err("too large");
+    assert_eq!(
+        error,
+        Error::ResponseTooLarge {
+            server: "fake".into(),
+            limit: 2048,
+            unit: SizeUnit::Bytes,
+        }
+    );
+    assert_eq!(error.code(), "RESPONSE_TOO_LARGE");
+    let pages = h.server.requests("tools/list").len();
+    assert!(
+        pages < 10,
+        "stopped at the page that passed the limit, not at the end: {pages}"
+    );
+    h.server.tools(8);
+    let result = all_pages(&mut h, &session, "tools/list", "tools", None).expect("usable");
+    assert_eq!(names(&result).len(), 8);
+}
+
+#[test]
+fn a_merged_list_over_the_item_limit_is_response_too_large() {
+    let mut h = Harness::new();
+    h.server.tools(MAX_LIST_ITEMS + 1);
+    h.server.page_size(5_000);
+    let mut config = h.config();
+    config.max_response_bytes = 64 * 1024 * 1024;
+    let session = h.try_connect(config).expect("connects");
+    let error = all_pages(&mut h, &session, "tools/list", "tools", None).expect_err("too many");
+    assert_eq!(
+        error,
+        Error::ResponseTooLarge {
+            server: "fake".into(),
+            limit: MAX_LIST_ITEMS,
+            unit: SizeUnit::Items,
+        }
+    );
+    assert!(error.to_string().contains("100000 items"), "{error}");
+    // Exactly the limit is fine.
+    h.server.tools(MAX_LIST_ITEMS);
+    let result = all_pages(&mut h, &session, "tools/list", "tools", None).expect("at the limit");
+    assert_eq!(names(&result).len(), MAX_LIST_ITEMS);
 }

@@ -114,15 +114,31 @@ fn the_retry_delay_counts_against_the_request_timeout() {
 
 #[test]
 fn without_event_ids_a_dropped_answer_fails_as_before() {
-    let mut h = Harness::new();
-    h.server.sse_priming(false);
-    let session = cut_session(&mut h);
-    h.server.resume_on_get(true);
-    let task = echo(&h, &session, "lost");
-    h.run();
-    let error = task.output("echo").expect_err("no ids, no resume");
-    assert_eq!(error.code(), "PROTOCOL_ERROR");
-    assert!(gets(&h).is_empty(), "no GET without an event id");
+    // Both ways a stream can stop short: the server ends it cleanly (a restart, a proxy's idle
+    // cut), or the connection breaks. Either is the same class for a caller: NETWORK_ERROR.
+    for cut in [false, true] {
+        let mut h = Harness::new();
+        h.server.sse_priming(false);
+        let session = cut_session(&mut h);
+        h.server.sse_cut(cut);
+        h.server.resume_on_get(true);
+        let task = echo(&h, &session, "lost");
+        h.run();
+        let error = task.output("echo").expect_err("no ids, no resume");
+        assert_eq!(error.code(), "NETWORK_ERROR", "cut: {cut}: {error}");
+        let expected = if cut {
+            "connection reset"
+        } else {
+            "ended before the response"
+        };
+        assert!(error.to_string().contains(expected), "cut: {cut}: {error}");
+        assert!(gets(&h).is_empty(), "no GET without an event id");
+        // The session stays usable: the next call is answered.
+        h.server.sse_truncate(false);
+        let task = echo(&h, &session, "after");
+        h.run();
+        assert!(task.output("echo").is_ok(), "cut: {cut}");
+    }
 }
 
 #[test]
@@ -132,7 +148,7 @@ fn a_server_that_refuses_the_get_leaves_the_original_error() {
     let task = echo(&h, &session, "lost");
     h.run();
     let error = task.output("echo").expect_err("GET is 405");
-    assert_eq!(error.code(), "PROTOCOL_ERROR");
+    assert_eq!(error.code(), "NETWORK_ERROR");
     let text = error.to_string();
     assert!(
         text.contains("ended before the response") && text.contains("HTTP 405"),
@@ -153,7 +169,7 @@ fn reconnects_are_bounded() {
         h.advance(100);
     }
     let error = task.output("echo").expect_err("gave up");
-    assert_eq!(error.code(), "PROTOCOL_ERROR");
+    assert_eq!(error.code(), "NETWORK_ERROR");
     assert!(error.to_string().contains("gave up after 3"), "{error}");
     let gets = gets(&h);
     assert_eq!(gets.len(), 3);

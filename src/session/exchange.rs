@@ -7,7 +7,7 @@ use std::future::Future;
 
 use super::resume::Resumption;
 use super::{auth, Session, Snapshot};
-use crate::error::{snippet, Error};
+use crate::error::{snippet, Error, SizeUnit};
 use crate::json::RawValue;
 use crate::jsonrpc::{self, codes, ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::{self, methods};
@@ -291,10 +291,14 @@ impl Session {
         loop {
             let chunk = match response.body.next_chunk().await {
                 Ok(Some(chunk)) => chunk,
+                // A clean end before the response (a server restarting, a proxy's idle cut) is
+                // reported as the cut connection it amounts to, not as a protocol breach: a
+                // caller's retry logic sees one class for both (RELIABILITY.md, "Hostile servers").
                 Ok(None) => {
-                    return StreamEnd::Dropped(
-                        self.protocol_error("the SSE stream ended before the response arrived"),
-                    )
+                    return StreamEnd::Dropped(Error::Network {
+                        server: self.server().to_owned(),
+                        message: "the SSE stream ended before the response arrived".to_owned(),
+                    })
                 }
                 Err(e) => return StreamEnd::Dropped(self.network_error(&e)),
             };
@@ -426,10 +430,11 @@ impl Session {
 
     /// An [`Error::ResponseTooLarge`] for this session.
     #[inline(never)]
-    pub(super) fn too_large_error(&self, limit: usize) -> Error {
+    pub(super) fn too_large_error(&self, limit: usize, unit: SizeUnit) -> Error {
         Error::ResponseTooLarge {
             server: self.server().to_owned(),
             limit,
+            unit,
         }
     }
 
@@ -455,7 +460,7 @@ impl Session {
             .map_err(|e| self.network_error(&e))?
         {
             if bytes.len() + chunk.len() > limit {
-                return Err(self.too_large_error(limit));
+                return Err(self.too_large_error(limit, SizeUnit::Bytes));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -520,7 +525,7 @@ impl Session {
 
     pub(super) fn sse_error(&self, e: &SseError) -> Error {
         match e {
-            SseError::EventTooLarge { limit } => self.too_large_error(*limit),
+            SseError::EventTooLarge { limit } => self.too_large_error(*limit, SizeUnit::Bytes),
         }
     }
 }

@@ -29,6 +29,7 @@ mod resume;
 pub use auth::{parse_challenge, AuthChallenge, DpopProof, DpopRequest, NonceSlot, TokenProvider};
 pub use era::{Era, EraMemory, EraPolicy, EraSlot};
 pub use handlers::{ClientHandlers, ServerRequestHandler};
+pub use pages::MAX_LIST_ITEMS;
 pub use progress::{ProgressHandler, ProgressOptions};
 pub use restore::SessionSnapshot;
 

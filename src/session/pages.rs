@@ -1,7 +1,10 @@
 //! Paginated lists: follow `nextCursor` to the end and hand back one merged result.
 
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use super::{RequestOptions, Session};
-use crate::error::Error;
+use crate::error::{Error, SizeUnit};
 use crate::json::{self, Map, RawValue, Value};
 use crate::raw_object::RawObject;
 
@@ -15,7 +18,8 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::request`]; [`Error::Protocol`] when a page is malformed, a cursor repeats,
-    /// or there are more than 1000 pages.
+    /// or there are more than 1000 pages; [`Error::ResponseTooLarge`] when the merged items pass
+    /// `max_response_bytes` or [`MAX_LIST_ITEMS`].
     pub async fn request_all_pages(
         &self,
         method: &str,
@@ -33,8 +37,12 @@ impl Session {
                 ))
             }
         };
-        let mut items: Vec<RawValue> = Vec::new();
-        let mut seen_cursors: Vec<String> = Vec::new();
+        let limit = self.inner.config.max_response_bytes;
+        // The merged array, built as pages arrive (one copy of the items, not two), and bounded:
+        // every page stays under the limit on its own, so the sum is what must be checked.
+        let mut merged = Merged::default();
+        // Cursors seen so far, by hash: a server's cursors can be large, and are not kept.
+        let mut seen_cursors: HashSet<u64> = HashSet::new();
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let mut page_params = base.clone();
@@ -55,14 +63,17 @@ impl Session {
             let mut fields = RawObject::parse(page.get()).map_err(|e| {
                 self.protocol_error(format!("{method} result is not an object: {e}"))
             })?;
+            drop(page);
             if let Some(list) = fields.remove(items_key) {
-                let mut page_items: Vec<RawValue> =
-                    crate::raw_object::items(&list).map_err(|e| {
-                        self.protocol_error(format!(
-                            "{method} result field '{items_key}' is not an array: {e}"
-                        ))
-                    })?;
-                items.append(&mut page_items);
+                let page_items: Vec<RawValue> = crate::raw_object::items(&list).map_err(|e| {
+                    self.protocol_error(format!(
+                        "{method} result field '{items_key}' is not an array: {e}"
+                    ))
+                })?;
+                drop(list);
+                merged
+                    .append(&page_items, limit)
+                    .map_err(|(limit, unit)| self.too_large_error(limit, unit))?;
             }
             let next: Option<String> = match fields.remove("nextCursor") {
                 None => None,
@@ -77,14 +88,15 @@ impl Session {
                 },
             };
             match next {
-                None => return self.merge(items_key, &items, &fields),
+                None => return self.merge(items_key, merged, &fields),
                 Some(next) => {
-                    if seen_cursors.contains(&next) {
+                    let mut hasher = DefaultHasher::new();
+                    next.hash(&mut hasher);
+                    if !seen_cursors.insert(hasher.finish()) {
                         return Err(
                             self.protocol_error(format!("{method} repeated a cursor; stopping"))
                         );
                     }
-                    seen_cursors.push(next.clone());
                     cursor = Some(next);
                 }
             }
@@ -92,23 +104,44 @@ impl Session {
         Err(self.protocol_error(format!("{method} returned more than {MAX_PAGES} pages")))
     }
 
-    fn merge(
-        &self,
-        items_key: &str,
-        items: &[RawValue],
-        rest: &RawObject,
-    ) -> Result<RawValue, Error> {
-        let mut list =
-            String::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 2);
-        list.push('[');
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                list.push(',');
-            }
-            list.push_str(item.get());
+    fn merge(&self, items_key: &str, merged: Merged, rest: &RawObject) -> Result<RawValue, Error> {
+        let mut list = merged.list;
+        if list.is_empty() {
+            list.push('[');
         }
         list.push(']');
         RawValue::from_string(rest.write(&[(items_key, &list)]))
             .map_err(|e| self.protocol_error(e.to_string()))
+    }
+}
+
+/// Most items a list merged from its pages may hold (its bytes are bounded by
+/// `max_response_bytes`, like one body): a server that sends endless tiny pages is cut off with
+/// [`Error::ResponseTooLarge`] before it can fill the memory of the runtime.
+pub const MAX_LIST_ITEMS: usize = 100_000;
+
+/// The items of the pages so far, as the text of a JSON array without its closing `]`.
+#[derive(Default)]
+struct Merged {
+    list: String,
+    count: usize,
+}
+
+impl Merged {
+    /// Appends `items`, or says which limit (`max_bytes`, or [`MAX_LIST_ITEMS`]) they would pass.
+    fn append(&mut self, items: &[RawValue], max_bytes: usize) -> Result<(), (usize, SizeUnit)> {
+        if self.count.saturating_add(items.len()) > MAX_LIST_ITEMS {
+            return Err((MAX_LIST_ITEMS, SizeUnit::Items));
+        }
+        let added: usize = items.iter().map(|i| i.get().len() + 1).sum();
+        if self.list.len().saturating_add(added).saturating_add(1) > max_bytes {
+            return Err((max_bytes, SizeUnit::Bytes));
+        }
+        for item in items {
+            self.list.push(if self.count == 0 { '[' } else { ',' });
+            self.list.push_str(item.get());
+            self.count += 1;
+        }
+        Ok(())
     }
 }

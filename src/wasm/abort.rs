@@ -11,7 +11,7 @@ use web_sys::AbortSignal;
 
 use super::errors::Failed;
 use super::settle::{self, Pending};
-use crate::error::Error;
+use crate::error::{Error, SizeUnit};
 use crate::json::RawValue;
 
 /// Listens for `abort` on `signal`. The future completes when the signal aborts; dropping it
@@ -74,7 +74,37 @@ pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<RawValue, Faile
         .map_err(|e| Box::new(Error::invalid_argument(argument, e.to_string())))
 }
 
-/// Parses JSON text from a server into a plain JS value.
-pub(crate) fn from_json(raw: &RawValue) -> JsValue {
-    js_sys::JSON::parse(raw.get()).unwrap_or(JsValue::NULL)
+/// The longest string V8 (Node, Chromium, workerd) can make, in UTF-16 units: `2^29 - 24`.
+const JS_MAX_STRING: usize = (1 << 29) - 24;
+
+/// Parses JSON text from `server` into a plain JS value.
+///
+/// # Errors
+/// The text is valid JSON (the core checked it), so `JSON.parse` fails only when the engine
+/// cannot hold it: [`Error::ResponseTooLarge`] past the engine's longest string, else
+/// [`Error::Protocol`] with the engine's words. Never a stand-in value: a `null` would pass for
+/// the server's answer.
+pub(crate) fn from_json(text: &str, server: &str) -> Result<JsValue, Failed> {
+    js_sys::JSON::parse(text).map_err(|e| {
+        Box::new(if text.len() >= JS_MAX_STRING {
+            Error::ResponseTooLarge {
+                server: server.to_owned(),
+                limit: JS_MAX_STRING,
+                unit: SizeUnit::Bytes,
+            }
+        } else {
+            let why = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_default();
+            Error::protocol(
+                server,
+                format!(
+                    "the answer could not be handed to JavaScript ({} bytes): {}",
+                    text.len(),
+                    crate::error::snippet(&why, 200)
+                ),
+            )
+        })
+    })
 }

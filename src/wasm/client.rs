@@ -84,9 +84,8 @@ impl JsClient {
     pub fn server_info(&self) -> JsValue {
         self.lease()
             .and_then(|lease| lease.session().ok().and_then(|s| s.initialize_result()))
-            .map_or(JsValue::UNDEFINED, |init| {
-                from_json(&RawValue::checked(&init.to_json()))
-            })
+            .and_then(|init| from_json(&init.to_json(), &self.server).ok())
+            .unwrap_or(JsValue::UNDEFINED)
     }
 
     /// An id identifying this lease to its pool.
@@ -215,6 +214,7 @@ impl JsClient {
     fn run(&self, call: Call, options: &JsValue) -> Promise {
         let lease = self.lease();
         let options = call_options(options);
+        let server = self.server.clone();
         spawn_promise(Box::pin(async move {
             let options = options?;
             let Some(lease) = lease.filter(|lease| !lease.is_released()) else {
@@ -223,9 +223,13 @@ impl JsClient {
             if options.signal.as_ref().is_some_and(|s| s.aborted()) {
                 return Err(Error::Aborted.into());
             }
+            let progress_server = server.clone();
             let progress = options.on_progress.clone().map(|callback| ProgressOptions {
                 on_progress: Rc::new(move |params: &RawValue| {
-                    let _ = callback.call1(&JsValue::UNDEFINED, &from_json(params));
+                    // A notification the engine cannot hold is not delivered.
+                    if let Ok(params) = from_json(params.get(), &progress_server) {
+                        let _ = callback.call1(&JsValue::UNDEFINED, &params);
+                    }
                 }),
                 reset_timeout: options.reset_timeout_on_progress,
                 max_total_timeout_ms: options.max_total_timeout_ms,
@@ -256,7 +260,7 @@ impl JsClient {
                         .await
                 }
             };
-            Ok(from_json(&result?))
+            from_json(result?.get(), &server)
         }))
     }
 }

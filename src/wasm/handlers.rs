@@ -42,7 +42,14 @@ fn js_handler(f: Function) -> ServerRequestHandler {
     Rc::new(move |params: Option<RawValue>| {
         let f = f.clone();
         Box::pin(async move {
-            let arg = params.as_ref().map_or(JsValue::UNDEFINED, from_json);
+            let arg = match &params {
+                None => JsValue::UNDEFINED,
+                Some(params) => from_json(params.get(), "server").map_err(|e| ErrorObject {
+                    code: codes::INTERNAL_ERROR,
+                    message: e.to_string(),
+                    data: None,
+                })?,
+            };
             let value = call_settled(&f, &arg).await.map_err(|e| error_object(&e))?;
             to_json(&value, "handler result").map_err(|e| ErrorObject {
                 code: codes::INTERNAL_ERROR,

@@ -178,7 +178,11 @@ pub(crate) fn pool_options(
     if let Some(ms) = o.ms("requestTimeoutMs", 1)? {
         out.request_timeout_ms = ms;
     }
-    if let Some(n) = o.int("maxResponseBytes", 1024.0, 1024.0 * 1024.0 * 1024.0)? {
+    if let Some(n) = o.int(
+        "maxResponseBytes",
+        1024.0,
+        crate::config::MAX_RESPONSE_BYTES as f64,
+    )? {
         out.max_response_bytes = n as usize;
     }
     if let Some(ms) = o.ms("toolsCacheTtlMs", 0)? {

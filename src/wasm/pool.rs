@@ -214,11 +214,11 @@ impl JsPool {
                     &JsValue::from_str(&n.method),
                 );
                 if let Some(params) = &n.params {
-                    let _ = Reflect::set(
-                        &event,
-                        &JsValue::from_str("params"),
-                        &super::abort::from_json(params),
-                    );
+                    // A notification the engine cannot hold is not delivered.
+                    let Ok(params) = super::abort::from_json(params.get(), server) else {
+                        return;
+                    };
+                    let _ = Reflect::set(&event, &JsValue::from_str("params"), &params);
                 }
                 let _ = function.call2(&JsValue::UNDEFINED, &JsValue::from_str(server), &event);
             },
@@ -309,16 +309,17 @@ impl JsPool {
                 progress: None,
             };
             let raw = pool.call_tool(&name, args, request).await?;
-            Ok(super::abort::from_json(&raw))
+            super::abort::from_json(raw.get(), &name)
         }))
     }
 
     /// A serialisable snapshot of the live sessions (session ids, versions, server info; never
     /// headers or tokens), for a new isolate to start warm with `McpPool.restore`.
+    ///
+    /// Throws a typed error (never a stand-in value) when the engine cannot hold it.
     #[wasm_bindgen(unchecked_return_type = "PoolSnapshot")]
-    pub fn snapshot(&self) -> JsValue {
-        let text = self.pool.snapshot().to_json();
-        js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+    pub fn snapshot(&self) -> Result<JsValue, JsValue> {
+        js_result(super::abort::from_json(&self.pool.snapshot().to_json(), "pool"))
     }
 
     /// A new pool that resumes `snapshot`'s sessions (for servers registered at the same URL)

@@ -42,6 +42,7 @@ const CASES = [
   ["acquireTimeoutMs negative", () => new McpPool({ acquireTimeoutMs: -5 }), "INVALID_CONFIG"],
   ["acquireTimeoutMs 0 (a get could never succeed)", () => new McpPool({ acquireTimeoutMs: 0 }), "INVALID_CONFIG"],
   ["maxResponseBytes tiny", () => new McpPool({ maxResponseBytes: 10 }), "INVALID_CONFIG"],
+  ["maxResponseBytes over 256 MiB (a JS string and wasm memory must hold it)", () => new McpPool({ maxResponseBytes: 256 * 1024 * 1024 + 1 }), "INVALID_CONFIG"],
   ["clientInfo not an object", () => new McpPool({ clientInfo: "me" }), "INVALID_ARGUMENT"],
   ["clientInfo without a name", () => new McpPool({ clientInfo: { version: "1" } }), "INVALID_CONFIG"],
   ["clientInfo name empty", () => new McpPool({ clientInfo: { name: "", version: "1" } }), "INVALID_CONFIG"],

@@ -44,7 +44,8 @@ const CALL_FAULTS = [
   { name: 'notFoundSession always', fault: { kind: 'notFoundSession', always: true }, expect: 'HTTP_ERROR', fields: { status: 404 }, ran: 0, initializes: 1 },
   { name: 'malformedJson', fault: { kind: 'malformedJson', ...call }, expect: 'PROTOCOL_ERROR', ran: 1 },
   { name: 'wrongContentType text/html', fault: { kind: 'wrongContentType', ...call }, expect: 'PROTOCOL_ERROR', ran: 1 },
-  { name: 'sseEndsEarly', fault: { kind: 'sseEndsEarly', ...call }, expect: 'PROTOCOL_ERROR', ran: 1 },
+  // A clean end before the response is reported as the cut connection it amounts to.
+  { name: 'sseEndsEarly', fault: { kind: 'sseEndsEarly', ...call }, expect: 'NETWORK_ERROR', ran: 1, evicts: true },
   { name: 'mismatchedId', fault: { kind: 'mismatchedId', ...call }, expect: 'PROTOCOL_ERROR', ran: 1 },
   { name: `oversizedBody ${4 * MAX_BYTES} B > maxResponseBytes`, fault: { kind: 'oversizedBody', bytes: 4 * MAX_BYTES, ...call }, expect: 'RESPONSE_TOO_LARGE', ran: 1 },
   { name: `oversizedBody ${MAX_BYTES / 2} B <= maxResponseBytes`, fault: { kind: 'oversizedBody', bytes: MAX_BYTES / 2, ...call }, expect: 'ok', ran: 1, padded: true },

@@ -82,12 +82,25 @@ const FAULTS = [
     evicts: true,
     fault: (msg, res) => res.socket.destroy(),
   },
+  // A stream that ends cleanly before its response (a server restart, a proxy's idle cut) and
+  // one whose connection breaks are the same class for a caller: NETWORK_ERROR, session replaced.
   {
-    name: 'SSE stream that ends without the response',
-    code: 'PROTOCOL_ERROR',
+    name: 'SSE stream that ends cleanly without the response',
+    code: 'NETWORK_ERROR',
+    evicts: true,
     fault: (msg, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end('event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"x"}}\n\n');
+    },
+  },
+  {
+    name: 'SSE stream whose connection breaks before the response',
+    code: 'NETWORK_ERROR',
+    evicts: true,
+    fault: (msg, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"x"}}\n\n');
+      setTimeout(() => res.socket.destroy(), 20);
     },
   },
   {

@@ -74,8 +74,24 @@ test('resume: without event ids a cut answer fails typed and nothing is retried'
   pool.registerHttp('s', proxy.url);
   const c = await pool.get('s');
   proxy.setFault({ kind: 'cutSseAfter', events: 1, tool: 'progress' });
-  const error = await rejectsWith(c.callTool('progress', { steps: 3, ms: 50 }, { onProgress: () => {} }), 'PROTOCOL_ERROR');
+  const error = await rejectsWith(c.callTool('progress', { steps: 3, ms: 50 }, { onProgress: () => {} }), 'NETWORK_ERROR');
   assert.match(error.message, /ended before the response/);
   assert.equal(proxy.log.filter((e) => e.httpMethod === 'GET').length, 0, 'no GET without an event id');
   c.release();
+});
+
+test('resume: without event ids a broken connection fails the same way (NETWORK_ERROR), nothing retried', async (t) => {
+  const server = await tsServer(t, {});
+  const proxy = await proxyFor(t, server.url);
+  const pool = poolFor(t);
+  pool.registerHttp('s', proxy.url);
+  const c = await pool.get('s');
+  proxy.setFault({ kind: 'cutSseAfter', events: 1, destroy: true, tool: 'progress' });
+  await rejectsWith(c.callTool('progress', { steps: 3, ms: 50 }, { onProgress: () => {} }), 'NETWORK_ERROR');
+  assert.equal(proxy.log.filter((e) => e.httpMethod === 'GET').length, 0, 'no GET without an event id');
+  c.release();
+  proxy.clearFault();
+  const next = await pool.get('s');
+  assert.equal((await next.callTool('echo', { message: 'after' })).content[0].text, 'after');
+  next.release();
 });

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use mcp_edge_pool::transport::BufferedBody;
-use mcp_edge_pool::{HttpRequest, HttpResponse};
+use mcp_edge_pool::transport::{BufferedBody, ResponseBody};
+use mcp_edge_pool::{HttpRequest, HttpResponse, LocalBoxFuture, TransportError};
 use serde_json::{json, Value};
 
 use super::fake_server::{Knobs, State};
@@ -17,6 +17,8 @@ pub(super) struct Reply {
     pub(super) delay_ms: u64,
     /// The response an SSE answer was truncated before.
     pub(super) withheld: Option<String>,
+    /// The body ends with a broken connection instead of a clean end.
+    pub(super) cut: bool,
 }
 
 impl Reply {
@@ -27,6 +29,7 @@ impl Reply {
             body: body.into_bytes(),
             delay_ms: 0,
             withheld: None,
+            cut: false,
         }
     }
 
@@ -37,6 +40,7 @@ impl Reply {
             body: Vec::new(),
             delay_ms: 0,
             withheld: None,
+            cut: false,
         }
     }
 
@@ -224,11 +228,30 @@ impl Reply {
             Some(size) => self.body.chunks(size.max(1)).map(<[u8]>::to_vec).collect(),
             None => vec![self.body],
         };
+        let body = BufferedBody::from_chunks(chunks);
         HttpResponse {
             status: self.status,
             headers: self.headers,
-            body: Box::new(BufferedBody::from_chunks(chunks)),
+            body: if self.cut {
+                Box::new(CutBody(body))
+            } else {
+                Box::new(body)
+            },
         }
+    }
+}
+
+/// A body whose connection breaks after its chunks (`connection reset`).
+struct CutBody(BufferedBody);
+
+impl ResponseBody for CutBody {
+    fn next_chunk(&mut self) -> LocalBoxFuture<'_, Result<Option<Vec<u8>>, TransportError>> {
+        Box::pin(async move {
+            match self.0.next_chunk().await? {
+                Some(chunk) => Ok(Some(chunk)),
+                None => Err(TransportError::network("connection reset")),
+            }
+        })
     }
 }
 
@@ -347,6 +370,7 @@ pub(super) fn encode(
             None => {}
         }
         let mut reply = Reply::sse(body);
+        reply.cut = withheld.is_some() && knobs.sse_cut;
         reply.withheld = withheld;
         reply
     } else {

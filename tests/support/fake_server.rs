@@ -59,6 +59,7 @@ pub(super) struct Knobs {
     pub(super) answer_sse: bool,
     pub(super) sse_priming: bool,
     pub(super) sse_truncate: bool,
+    pub(super) sse_cut: bool,
     pub(super) sse_preamble: Vec<String>,
     pub(super) chunk_size: Option<usize>,
     pub(super) content_type: Option<String>,
@@ -105,6 +106,7 @@ impl FakeServer {
             answer_sse: false,
             sse_priming: true,
             sse_truncate: false,
+            sse_cut: false,
             sse_preamble: Vec::new(),
             chunk_size: None,
             content_type: None,
@@ -169,6 +171,10 @@ impl FakeServer {
     /// End SSE answers before the response event.
     pub fn sse_truncate(&self, on: bool) {
         self.knobs(|k| k.sse_truncate = on)
+    }
+    /// A truncated SSE answer ends with a broken connection instead of a clean end.
+    pub fn sse_cut(&self, on: bool) {
+        self.knobs(|k| k.sse_cut = on)
     }
     /// JSON-RPC messages sent on every SSE answer (not `initialize`) before the response.
     pub fn sse_preamble(&self, messages: Vec<String>) {
