@@ -364,8 +364,9 @@ class ResponseParser {
             data = this.appendHead(data);
           }
           const end = data.indexOf("\r\n\r\n", from);
+          // The limit holds for a head that arrives whole in one chunk as for one in pieces.
+          if ((end < 0 ? data.length : end) > MAX_HEAD_BYTES) throw new Error("the response head is too large");
           if (end < 0) {
-            if (data.length > MAX_HEAD_BYTES) throw new Error("the response head is too large");
             if (this.head === null) this.appendHead(data);
             return;
           }

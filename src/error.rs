@@ -154,6 +154,16 @@ pub enum Error {
         /// The server.
         server: String,
     },
+    /// The client could not get credentials for a request: the token provider or the DPoP proof
+    /// maker failed, or gave something unusable. Nothing was sent with them.
+    AuthFailed {
+        /// The server.
+        server: String,
+        /// What the hook did.
+        message: String,
+        /// `Some(401)` when the hook was asked because the server answered `401`.
+        status: Option<u16>,
+    },
     /// An HTTP+SSE server (protocol 2024-11-05) named a message endpoint on another origin than
     /// its own URL: refused, so that this server's headers and messages go nowhere else.
     CrossOriginEndpoint {
@@ -210,6 +220,7 @@ impl Error {
             Error::Aborted => "ABORTED",
             Error::SessionClosed { .. } => "SESSION_CLOSED",
             Error::CrossOriginEndpoint { .. } => "CROSS_ORIGIN_ENDPOINT",
+            Error::AuthFailed { .. } => "AUTH_FAILED",
         }
     }
 
@@ -230,7 +241,8 @@ impl Error {
             | Error::UnsupportedProtocolVersion { server, .. }
             | Error::ResponseTooLarge { server, .. }
             | Error::SessionClosed { server }
-            | Error::CrossOriginEndpoint { server, .. } => Some(server),
+            | Error::CrossOriginEndpoint { server, .. }
+            | Error::AuthFailed { server, .. } => Some(server),
             _ => None,
         }
     }
@@ -239,7 +251,7 @@ impl Error {
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Error::Http { status, .. } => Some(*status),
-            Error::ConnectFailed { status, .. } => *status,
+            Error::ConnectFailed { status, .. } | Error::AuthFailed { status, .. } => *status,
             _ => None,
         }
     }
@@ -352,6 +364,13 @@ impl fmt::Display for Error {
             Error::ForeignLease { reason } => write!(f, "this lease does not belong here: {reason}"),
             Error::Aborted => f.write_str("the operation was aborted"),
             Error::SessionClosed { server } => write!(f, "the session to '{server}' was closed"),
+            Error::AuthFailed { server, message, status } => {
+                write!(f, "could not get credentials for '{server}': {message}")?;
+                match status {
+                    Some(status) => write!(f, " (asked after the server answered HTTP {status})"),
+                    None => f.write_str(" (nothing was sent)"),
+                }
+            }
             Error::CrossOriginEndpoint { server, origin } => write!(
                 f,
                 "'{server}' (HTTP+SSE transport) named a message endpoint on another origin ({origin}); \
@@ -445,6 +464,11 @@ mod tests {
             Error::CrossOriginEndpoint {
                 server: "a".into(),
                 origin: "o".into(),
+            },
+            Error::AuthFailed {
+                server: "a".into(),
+                message: "m".into(),
+                status: None,
             },
         ];
         let mut codes: Vec<&str> = all.iter().map(Error::code).collect();

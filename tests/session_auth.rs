@@ -167,14 +167,15 @@ fn concurrent_401s_share_one_new_token_and_each_request_retries_once() {
 }
 
 #[test]
-fn a_failing_provider_and_a_still_rejected_token_are_http_401_errors() {
+fn a_failing_provider_is_auth_failed_and_a_still_rejected_token_is_http_401() {
     let (mut s, session) = setup();
     s.fail.set(true);
     *s.valid.borrow_mut() = "t9".into();
     let error = s.h.call_echo(&session).expect_err("refused");
+    // The server answered 401 and the provider, asked for a new token, failed.
     assert_eq!(
         (error.code(), error.http_status()),
-        ("HTTP_ERROR", Some(401))
+        ("AUTH_FAILED", Some(401))
     );
     assert!(error.to_string().contains("vault unreachable"), "{error}");
     s.fail.set(false);
@@ -238,4 +239,25 @@ fn a_provider_may_have_no_token_until_the_server_challenges() {
             .all(|l| l.header("authorization") == Some("Bearer t1")),
         "the static Authorization header is never sent when a provider is given"
     );
+}
+
+#[test]
+fn a_provider_failing_before_the_first_request_is_auth_failed_and_nothing_is_sent() {
+    let mut h = Harness::new();
+    let provider: TokenProvider =
+        Rc::new(|_| Box::pin(async { Err("vault unreachable".to_owned()) }));
+    let mut config = h.config();
+    config.token_provider = Some(provider);
+    let rt = h.runtime();
+    let error = h
+        .block_on(Session::connect(config, rt, None))
+        .expect_err("no token, no session");
+    assert_eq!((error.code(), error.http_status()), ("AUTH_FAILED", None));
+    let text = error.to_string();
+    assert!(
+        text.contains("vault unreachable") && text.contains("nothing was sent"),
+        "{text}"
+    );
+    assert!(!text.contains("answered HTTP"), "{text}");
+    assert!(h.server.log().is_empty(), "nothing reached the server");
 }

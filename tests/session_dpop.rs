@@ -1,7 +1,7 @@
 //! DPoP (RFC 9449): the token goes out as `Authorization: DPoP <token>`, every request carries a
 //! fresh proof from the app's proof maker (method, URL, token and the server's nonce), a `401
 //! use_dpop_nonce` is retried once with the nonce and no new token, the nonce is kept for later
-//! requests and for every later session of the server, and a failing proof maker is a clear HTTP 401 error.
+//! requests and for every later session of the server, and a failing proof maker is a clear AUTH_FAILED error.
 
 mod support;
 
@@ -251,14 +251,14 @@ fn a_nonce_challenge_that_persists_is_retried_once_then_once_more_after_one_refr
 }
 
 #[test]
-fn a_failing_proof_maker_is_an_http_401_error() {
+fn a_failing_proof_maker_is_auth_failed_and_nothing_is_sent() {
     let (mut s, session) = setup();
     s.fail.set(true);
+    let sent = s.h.server.log().len();
     let error = s.h.call_echo(&session).expect_err("no proof, no request");
-    assert_eq!(
-        (error.code(), error.http_status()),
-        ("HTTP_ERROR", Some(401))
-    );
+    assert_eq!((error.code(), error.http_status()), ("AUTH_FAILED", None));
+    assert!(!error.to_string().contains("answered HTTP"), "{error}");
+    assert_eq!(s.h.server.log().len(), sent, "nothing was sent");
     assert!(error.to_string().contains("hsm offline"), "{error}");
     s.fail.set(false);
     assert!(s.h.call_echo(&session).is_ok(), "it recovers");

@@ -18,6 +18,8 @@ struct Redirector {
     status: u16,
     location: String,
     seen: Rc<RefCell<Vec<String>>>,
+    /// The `Authorization` header of each request, in the same order.
+    auths: Rc<RefCell<Vec<Option<String>>>>,
 }
 
 impl HttpTransport for Redirector {
@@ -26,6 +28,12 @@ impl HttpTransport for Redirector {
         request: HttpRequest,
     ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
         self.seen.borrow_mut().push(request.url.clone());
+        let auth = request
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.clone());
+        self.auths.borrow_mut().push(auth);
         if request.url == self.from {
             let response = HttpResponse {
                 status: self.status,
@@ -46,8 +54,23 @@ fn connect(
     Result<mcp_edge_pool::Session, mcp_edge_pool::Error>,
     Vec<String>,
 ) {
+    let (result, seen, _) = connect_auth(status, location, allow);
+    (result, seen)
+}
+
+/// As [`connect`], with the `Authorization` header each request carried.
+fn connect_auth(
+    status: u16,
+    location: &str,
+    allow: bool,
+) -> (
+    Result<mcp_edge_pool::Session, mcp_edge_pool::Error>,
+    Vec<String>,
+    Vec<Option<String>>,
+) {
     let mut h = Harness::new();
     let seen = Rc::new(RefCell::new(Vec::new()));
+    let auths = Rc::new(RefCell::new(Vec::new()));
     let base = h.runtime();
     let transport = Redirector {
         server: h.server.clone(),
@@ -55,6 +78,7 @@ fn connect(
         status,
         location: location.to_owned(),
         seen: seen.clone(),
+        auths: auths.clone(),
     };
     let rt = Runtime::new(Rc::new(transport), base.clock.clone(), base.spawner.clone());
     let mut config = h.config();
@@ -62,7 +86,8 @@ fn connect(
     config.allow_cross_origin_redirects = allow;
     let result = h.block_on(mcp_edge_pool::Session::connect(config, rt, None));
     let seen = seen.borrow().clone();
-    (result, seen)
+    let auths = auths.borrow().clone();
+    (result, seen, auths)
 }
 
 #[test]
@@ -92,9 +117,22 @@ fn another_origin_is_refused_unless_allowed() {
     assert_eq!(seen.len(), 1, "nothing was sent to the other origin");
     assert!(!error.to_string().contains("SECRET"));
 
-    let (result, seen) = connect(307, "https://elsewhere.test/mcp", true);
+    let (result, seen, auths) = connect_auth(307, "https://elsewhere.test/mcp", true);
     assert!(result.is_ok());
     assert_eq!(seen[1], "https://elsewhere.test/mcp");
+    assert_eq!(auths[0].as_deref(), Some("Bearer SECRET"));
+    assert_eq!(
+        auths[1], None,
+        "the Authorization header stays home on a cross-origin redirect (as in the Fetch standard)"
+    );
+}
+
+#[test]
+fn a_same_origin_redirect_keeps_the_authorization_header() {
+    let (result, _, auths) = connect_auth(307, "/mcp/", false);
+    assert!(result.is_ok());
+    assert_eq!(auths[0].as_deref(), Some("Bearer SECRET"));
+    assert_eq!(auths[1].as_deref(), Some("Bearer SECRET"));
 }
 
 #[test]

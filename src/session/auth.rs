@@ -66,6 +66,29 @@ pub(super) struct AuthState {
     deferred: Cell<bool>,
     generation: Cell<u64>,
     refresh: RefCell<Option<Refresh>>,
+    /// The tokens this session was given, newest last (at most [`KEPT_TOKENS`]): a server may
+    /// echo an older one, and the redaction of errors must know it.
+    given: RefCell<Vec<String>>,
+}
+
+/// How many of its past tokens a session remembers, to redact them from errors.
+const KEPT_TOKENS: usize = 8;
+
+impl AuthState {
+    /// The tokens this session was given (the current one among them).
+    pub(super) fn sent_tokens(&self) -> Vec<String> {
+        self.given.borrow().clone()
+    }
+
+    /// Makes `token` the current one.
+    fn set_token(&self, token: String) {
+        let mut given = self.given.borrow_mut();
+        if given.len() == KEPT_TOKENS {
+            given.remove(0);
+        }
+        given.push(token.clone());
+        *self.token.borrow_mut() = Some(token);
+    }
 }
 
 impl fmt::Debug for AuthState {
@@ -210,7 +233,17 @@ impl Session {
     }
 
     fn dpop_error(&self, message: String) -> Error {
-        self.status_error(401, message)
+        self.auth_error(message, None)
+    }
+
+    /// [`Error::AuthFailed`]: a hook gave no usable credentials, so nothing was sent with them;
+    /// `status` is the server's answer that made the client ask, if one did.
+    fn auth_error(&self, message: String, status: Option<u16>) -> Error {
+        Error::AuthFailed {
+            server: self.server().to_owned(),
+            message,
+            status,
+        }
     }
 
     /// The token generation a request is sent with.
@@ -252,7 +285,7 @@ impl Session {
                     let run = Shared::new(async move {
                         let result = match provider(challenge).await {
                             Ok(token) if !token.is_empty() && !token.contains(['\r', '\n']) => {
-                                *me.inner.auth.token.borrow_mut() = Some(token);
+                                me.inner.auth.set_token(token);
                                 me.inner.auth.generation.set(me.auth_generation() + 1);
                                 Ok(())
                             }
@@ -267,7 +300,7 @@ impl Session {
                             Err(e) => Err(format!("the token provider failed: {e}")),
                         };
                         *me.inner.auth.refresh.borrow_mut() = None;
-                        result.map_err(|message| me.status_error(401, message))
+                        result.map_err(|message| me.auth_error(message, (!up_front).then_some(401)))
                     });
                     *slot = Some(run.clone());
                     run

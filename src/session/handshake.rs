@@ -9,9 +9,24 @@ use crate::jsonrpc;
 use crate::protocol::{self, methods, InitializeParams, InitializeResult};
 use crate::transport::HttpResponse;
 
-/// Why a session id header is refused: the spec allows visible ASCII only.
-pub(super) fn valid_session_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 1024 && id.bytes().all(|b| (0x21..=0x7e).contains(&b))
+/// The longest session id accepted (the spec sets none; real ones are 32 to 64 characters).
+const MAX_SESSION_ID: usize = 1024;
+
+/// Why a session id header is refused, if it is: empty, longer than [`MAX_SESSION_ID`], or
+/// holding characters outside visible ASCII (all the spec allows).
+pub(super) fn session_id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        Some("the Mcp-Session-Id header is empty".to_owned())
+    } else if id.len() > MAX_SESSION_ID {
+        Some(format!(
+            "the Mcp-Session-Id header is {} bytes long (at most {MAX_SESSION_ID} accepted)",
+            id.len()
+        ))
+    } else if !id.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        Some("the Mcp-Session-Id header holds characters outside visible ASCII".to_owned())
+    } else {
+        None
+    }
 }
 
 impl Session {
@@ -36,12 +51,10 @@ impl Session {
             return self.initialize_sse(Some(error)).await;
         }
         let session_id = match response.header("mcp-session-id") {
-            Some(sid) if valid_session_id(sid) => Some(sid.to_owned()),
-            Some(_) => {
-                return Err(self.protocol_error(
-                    "the Mcp-Session-Id header holds characters outside visible ASCII",
-                ))
-            }
+            Some(sid) => match session_id_problem(sid) {
+                None => Some(sid.to_owned()),
+                Some(problem) => return Err(self.protocol_error(problem)),
+            },
             None => None,
         };
         let generation = self.inner.state.borrow().generation;
@@ -213,7 +226,11 @@ impl Drop for OrphanGuard<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::valid_session_id;
+    use super::session_id_problem;
+
+    fn valid_session_id(id: &str) -> bool {
+        session_id_problem(id).is_none()
+    }
 
     #[test]
     fn session_ids_are_visible_ascii() {
@@ -222,5 +239,12 @@ mod tests {
         assert!(!valid_session_id("has space"));
         assert!(!valid_session_id("tab\there"));
         assert!(!valid_session_id("é"));
+    }
+
+    #[test]
+    fn a_long_session_id_is_refused_for_its_length() {
+        assert!(valid_session_id(&"a".repeat(1024)));
+        let problem = session_id_problem(&"a".repeat(100_000)).unwrap_or_default();
+        assert!(problem.contains("100000 bytes long"), "{problem}");
     }
 }

@@ -21,6 +21,7 @@ mod modern;
 mod pages;
 mod param_headers;
 mod progress;
+mod redact;
 mod redirect;
 mod request;
 mod restore;
@@ -208,7 +209,7 @@ impl Session {
         session
             .with_connect_timeout(session.open())
             .await
-            .map_err(|e| session.connect_error(e))?;
+            .map_err(|e| session.redact(session.connect_error(e)))?;
         session.listen_if_asked();
         Ok(session)
     }
@@ -252,8 +253,11 @@ impl Session {
             return Ok(());
         }
         let body = jsonrpc::encode_notification(method, params.as_ref());
-        let response = self.post(body, Some(&snap), true).await?;
-        self.expect_accepted(response).await
+        let sent = async {
+            let response = self.post(body, Some(&snap), true).await?;
+            self.expect_accepted(response).await
+        };
+        sent.await.map_err(|e| self.redact(e))
     }
 
     /// Sends `ping` and waits for the empty result.
@@ -266,7 +270,7 @@ impl Session {
             let timeout_ms = timeout_ms.unwrap_or(self.inner.config.request_timeout_ms);
             let timer = self.inner.rt.clock.sleep(timeout_ms);
             return match future::select(Box::pin(self.discover_alive()), timer).await {
-                Either::Left((result, _)) => result,
+                Either::Left((result, _)) => result.map_err(|e| self.redact(e)),
                 Either::Right(_) => Err(self.timeout_error(methods::DISCOVER, timeout_ms)),
             };
         }
@@ -483,6 +487,7 @@ impl Session {
         match e {
             Error::UnsupportedProtocolVersion { .. }
             | Error::ConnectFailed { .. }
+            | Error::AuthFailed { .. }
             | Error::CrossOriginEndpoint { .. } => e,
             other => Error::ConnectFailed {
                 server: self.server().to_owned(),

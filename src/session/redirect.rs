@@ -50,8 +50,9 @@ pub(crate) fn resolve(base: &str, location: &str) -> Option<String> {
 
 impl Session {
     /// Sends `request`, following `307`/`308` redirects within the server's origin (or to any
-    /// origin when the server's options allow it). Other redirects are errors: an MCP request is
-    /// a POST and must not silently turn into a GET.
+    /// origin when the server's options allow it: then without the `Authorization` header, as the
+    /// Fetch standard does). Other redirects are errors: an MCP request is a POST and must not
+    /// silently turn into a GET.
     pub(super) async fn send_following(
         &self,
         mut request: HttpRequest,
@@ -92,6 +93,12 @@ impl Session {
                      and session are not sent there (allow it in the server's options)",
                     origin(&target).unwrap_or_else(|| shown.clone())
                 )));
+            }
+            if !same {
+                // As the Fetch standard does on a cross-origin redirect: the credentials stay home.
+                request
+                    .headers
+                    .retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
             }
             request.url = target;
         }

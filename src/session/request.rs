@@ -14,6 +14,7 @@ use crate::protocol::methods;
 
 impl Session {
     /// Sends a request and returns its raw result, re-initializing once if the session expired.
+    /// No error quotes a registered header value, a token or the session id (see `redact.rs`).
     ///
     /// # Errors
     /// [`Error::RequestTimeout`], [`Error::Aborted`], [`Error::Rpc`] for a JSON-RPC error,
@@ -63,7 +64,7 @@ impl Session {
             match future::select(call, future::select(timer, cancel)).await {
                 Either::Left((result, _)) => {
                     guard.armed = false;
-                    return result;
+                    return result.map_err(|e| self.redact(e));
                 }
                 Either::Right((Either::Left((waited_ms, _)), call)) => {
                     let error = self.timeout_error(method, waited_ms);

@@ -98,10 +98,8 @@ impl Session {
             return Err(session.version_error(&snapshot.protocol_version));
         }
         if let Some(id) = &snapshot.session_id {
-            if !super::handshake::valid_session_id(id) {
-                return Err(
-                    session.protocol_error("the snapshot's session id is not visible ASCII")
-                );
+            if let Some(problem) = super::handshake::session_id_problem(id) {
+                return Err(session.protocol_error(format!("in the snapshot, {problem}")));
             }
         }
         let init = match &snapshot.initialize_result {

@@ -43,8 +43,13 @@ export function mcp_fetch(url, method, headers, body, controller, maxBuffered, n
       head[6] = stream.getReader();
       return head;
     }
+    // One arrayBuffer() only for a body that is not encoded: Content-Length counts the bytes on
+    // the wire, and arrayBuffer() decodes all of them before anyone can count (a 1 MB gzip body
+    // can be 1 GB decoded). An encoded body is read chunk by chunk, counted as it is decoded.
     const length = g.get("content-length");
-    if (length !== null && /^[0-9]{1,10}$/.test(length) && Number(length) <= maxBuffered) {
+    const encoding = g.get("content-encoding");
+    const plain = encoding === null || /^\s*(identity)?\s*$/i.test(encoding);
+    if (plain && length !== null && /^[0-9]{1,10}$/.test(length) && Number(length) <= maxBuffered) {
       return r.arrayBuffer().then((b) => {
         head[5] = [new Uint8Array(b)];
         return head;

@@ -319,7 +319,10 @@ impl JsPool {
     /// Throws a typed error (never a stand-in value) when the engine cannot hold it.
     #[wasm_bindgen(unchecked_return_type = "PoolSnapshot")]
     pub fn snapshot(&self) -> Result<JsValue, JsValue> {
-        js_result(super::abort::from_json(&self.pool.snapshot().to_json(), "pool"))
+        js_result(super::abort::from_json(
+            &self.pool.snapshot().to_json(),
+            "pool",
+        ))
     }
 
     /// A new pool that resumes `snapshot`'s sessions (for servers registered at the same URL)
