@@ -1,6 +1,5 @@
 //! Paginated lists: follow `nextCursor` to the end and hand back one merged result.
 
-use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::{RequestOptions, Session};
@@ -41,8 +40,9 @@ impl Session {
         // The merged array, built as pages arrive (one copy of the items, not two), and bounded:
         // every page stays under the limit on its own, so the sum is what must be checked.
         let mut merged = Merged::default();
-        // Cursors seen so far, by hash: a server's cursors can be large, and are not kept.
-        let mut seen_cursors: HashSet<u64> = HashSet::new();
+        // Cursors seen so far, by hash: a server's cursors can be large, and are not kept. At most
+        // MAX_PAGES of them, so a scan is cheap.
+        let mut seen_cursors: Vec<u64> = Vec::new();
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let mut page_params = base.clone();
@@ -92,11 +92,13 @@ impl Session {
                 Some(next) => {
                     let mut hasher = DefaultHasher::new();
                     next.hash(&mut hasher);
-                    if !seen_cursors.insert(hasher.finish()) {
+                    let hash = hasher.finish();
+                    if seen_cursors.contains(&hash) {
                         return Err(
                             self.protocol_error(format!("{method} repeated a cursor; stopping"))
                         );
                     }
+                    seen_cursors.push(hash);
                     cursor = Some(next);
                 }
             }
