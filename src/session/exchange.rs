@@ -288,9 +288,19 @@ impl Session {
     ) -> StreamEnd {
         let mut parser = SseParser::new(self.inner.config.max_response_bytes);
         let mut events: Vec<SseEvent> = Vec::new();
+        // The id of a response on this stream that answered something else, if one came.
+        let mut stray: Option<String> = None;
         loop {
             let chunk = match response.body.next_chunk().await {
                 Ok(Some(chunk)) => chunk,
+                // A stream that carried a response to another id and ended broke the protocol,
+                // as on the JSON path.
+                Ok(None) if stray.is_some() => {
+                    return StreamEnd::Done(Err(self.protocol_error(format!(
+                        "response id {} does not match request id {id}",
+                        stray.unwrap_or_default()
+                    ))))
+                }
                 // A clean end before the response (a server restarting, a proxy's idle cut) is
                 // reported as the cut connection it amounts to, not as a protocol breach: a
                 // caller's retry logic sees one class for both (RELIABILITY.md, "Hostile servers").
@@ -327,7 +337,12 @@ impl Session {
                             return StreamEnd::Done(self.outcome(r))
                         }
                         // A response to something else (or unattributable) is not ours: skip it.
-                        Message::Response(_) => {}
+                        Message::Response(r) => {
+                            stray = Some(
+                                r.id.as_ref()
+                                    .map_or_else(|| "null".to_owned(), RequestId::to_json),
+                            );
+                        }
                         other => self.handle_server_message(other, snap).await,
                     }
                 }
