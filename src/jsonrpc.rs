@@ -4,12 +4,13 @@
 //! schema is data the caller must see unchanged, and the wasm face hands the text to `JSON.parse`
 //! once instead of converting a tree across the boundary.
 
+use serde::{Deserialize, Serialize};
+
 use crate::json::{self, RawValue, Value};
-use crate::json_object::JsonObject;
-use crate::raw_object::RawObject;
 
 /// The id of a JSON-RPC request: a number or a string.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
 pub enum RequestId {
     /// A numeric id (what this client sends).
     Number(i64),
@@ -23,33 +24,25 @@ impl RequestId {
     /// # Errors
     /// What else it is.
     pub fn from_json(raw: &RawValue) -> Result<Self, String> {
-        match json::parse(raw.get()).map_err(|e| e.to_string())? {
-            Value::String(s) => Ok(RequestId::String(s)),
-            Value::Number(n) => n
-                .as_i64()
-                .map(RequestId::Number)
-                .ok_or_else(|| String::from("request id out of range or not an integer")),
-            _ => Err("must be an integer or a string".into()),
-        }
+        serde_json::from_str(raw.get())
+            .map_err(|_| "must be an integer (that fits an i64) or a string".to_owned())
     }
 
     /// The id as JSON text.
     pub fn to_json(&self) -> String {
-        match self {
-            RequestId::Number(n) => n.to_string(),
-            RequestId::String(s) => json::quoted(s),
-        }
+        json::to_string(self)
     }
 }
 
 /// A JSON-RPC error object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorObject {
     /// The error code (`-32601` method not found, ...).
     pub code: i64,
     /// A short description.
     pub message: String,
-    /// Extra information, passed through unchanged.
+    /// Extra information, passed through unchanged (`null` reads as absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
 }
 
@@ -59,33 +52,12 @@ impl ErrorObject {
     /// # Errors
     /// What is missing or mistyped.
     pub fn from_json(raw: &RawValue) -> Result<Self, String> {
-        let mut fields = json::parse_object(raw.get()).map_err(|e| e.to_string())?;
-        let code = match fields.remove("code") {
-            Some(v) => v.as_i64().ok_or("field `code` must be an integer")?,
-            None => return Err("missing field `code`".into()),
-        };
-        let message = match fields.remove("message") {
-            Some(Value::String(s)) => s,
-            Some(_) => return Err("field `message` must be a string".into()),
-            None => return Err("missing field `message`".into()),
-        };
-        let data = fields.remove("data").filter(|v| !v.is_null());
-        Ok(ErrorObject {
-            code,
-            message,
-            data,
-        })
+        json::from_str(raw.get())
     }
 
     /// The error object as JSON text.
     pub fn to_json(&self) -> String {
-        let mut out = JsonObject::new();
-        out.raw("code", &self.code.to_string())
-            .string("message", &self.message);
-        if let Some(data) = &self.data {
-            out.raw("data", &json::to_string(data));
-        }
-        out.finish()
+        json::to_string(self)
     }
 }
 
@@ -144,9 +116,19 @@ pub enum Message {
     Response(Response),
 }
 
-/// One message's fields as sent, read through [`RawObject`] (one parser for every object the
-/// crate reads, where a derive would cost the .wasm a deserializer of its own). `null` reads as
-/// absent, as the derive's `Option`s read it.
+/// One message's members as sent, each raw (serde_json reads the object; `null` reads as
+/// absent), then typed one by one so that an error names the member at fault.
+#[derive(Deserialize)]
+struct RawMessage {
+    jsonrpc: Option<RawValue>,
+    id: Option<RawValue>,
+    method: Option<RawValue>,
+    params: Option<RawValue>,
+    result: Option<RawValue>,
+    error: Option<RawValue>,
+}
+
+/// One message's members, typed.
 struct WireMessage {
     jsonrpc: Option<String>,
     id: Option<RequestId>,
@@ -157,26 +139,19 @@ struct WireMessage {
 }
 
 impl WireMessage {
-    fn read(mut fields: RawObject) -> Result<Self, String> {
-        let mut raw = |key: &str| fields.remove(key).filter(|v| v.get() != "null");
-        let (jsonrpc, id, method) = (raw("jsonrpc"), raw("id"), raw("method"));
-        let (params, result, error) = (raw("params"), raw("result"), raw("error"));
+    fn read(raw: RawMessage) -> Result<Self, String> {
         Ok(WireMessage {
-            jsonrpc: match jsonrpc {
-                // The common case, without a parse.
-                Some(v) if v.get() == "\"2.0\"" => Some("2.0".to_owned()),
-                v => typed(v, "jsonrpc", string)?,
-            },
-            id: typed(id, "id", RequestId::from_json)?,
-            method: typed(method, "method", string)?,
-            params,
-            result,
-            error: typed(error, "error", ErrorObject::from_json)?,
+            jsonrpc: typed(raw.jsonrpc, "jsonrpc", string)?,
+            id: typed(raw.id, "id", RequestId::from_json)?,
+            method: typed(raw.method, "method", string)?,
+            params: raw.params,
+            result: raw.result,
+            error: typed(raw.error, "error", ErrorObject::from_json)?,
         })
     }
 }
 
-/// Field `key`'s raw value read by `read`.
+/// Member `key`'s raw value read by `read`.
 fn typed<T>(
     raw: Option<RawValue>,
     key: &str,
@@ -189,10 +164,7 @@ fn typed<T>(
 
 /// A JSON string's text.
 fn string(raw: &RawValue) -> Result<String, String> {
-    match json::parse(raw.get()).map_err(|e| e.to_string())? {
-        Value::String(s) => Ok(s),
-        _ => Err("must be a string".into()),
-    }
+    serde_json::from_str(raw.get()).map_err(|_| "must be a string".to_owned())
 }
 
 impl WireMessage {
@@ -228,59 +200,77 @@ impl WireMessage {
 /// # Errors
 /// A description of what is malformed.
 pub fn parse_messages(text: &str) -> Result<Vec<Message>, String> {
-    let mut scan = json::scan::Scanner::new(text);
-    let mut messages = Vec::new();
-    if scan.skip_ws() == Some(b'[') {
-        let mut batch = Vec::new();
-        scan.array(|scan| {
-            batch.push(RawObject::read(scan)?);
-            Ok(())
-        })
-        .and_then(|()| scan.end())
-        .map_err(|e| format!("malformed JSON-RPC batch: {e}"))?;
-        for fields in batch {
-            messages.push(WireMessage::read(fields)?.classify()?);
-        }
+    let raws: Vec<RawMessage> = if text.trim_start().starts_with('[') {
+        serde_json::from_str(text).map_err(|e| format!("malformed JSON-RPC batch: {e}"))?
     } else {
-        let one = RawObject::read(&mut scan)
-            .and_then(|one| scan.end().map(|()| one))
-            .map_err(|e| format!("malformed JSON-RPC message: {e}"))?;
-        messages.push(WireMessage::read(one)?.classify()?);
+        vec![serde_json::from_str(text).map_err(|e| format!("malformed JSON-RPC message: {e}"))?]
+    };
+    raws.into_iter()
+        .map(|raw| WireMessage::read(raw)?.classify())
+        .collect()
+}
+
+/// A message on its way to the server.
+#[derive(Serialize)]
+struct Outgoing<'a> {
+    jsonrpc: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a RequestId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<&'a serde_json::value::RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a serde_json::value::RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a ErrorObject>,
+}
+
+impl<'a> Outgoing<'a> {
+    fn new() -> Self {
+        Outgoing {
+            jsonrpc: "2.0",
+            id: None,
+            method: None,
+            params: None,
+            result: None,
+            error: None,
+        }
     }
-    Ok(messages)
 }
 
 /// Serialises a request: `{"jsonrpc":"2.0","id":..,"method":..,"params":..}`.
 pub fn encode_request(id: i64, method: &str, params: Option<&RawValue>) -> String {
-    let mut out = JsonObject::new();
-    out.raw("jsonrpc", "\"2.0\"")
-        .raw("id", &id.to_string())
-        .string("method", method);
-    if let Some(params) = params {
-        out.raw("params", params.get());
-    }
-    out.finish()
+    let id = RequestId::Number(id);
+    json::to_string(&Outgoing {
+        id: Some(&id),
+        method: Some(method),
+        params: params.map(|p| &**p),
+        ..Outgoing::new()
+    })
 }
 
 /// Serialises a notification: `{"jsonrpc":"2.0","method":..,"params":..}`.
 pub fn encode_notification(method: &str, params: Option<&RawValue>) -> String {
-    let mut out = JsonObject::new();
-    out.raw("jsonrpc", "\"2.0\"").string("method", method);
-    if let Some(params) = params {
-        out.raw("params", params.get());
-    }
-    out.finish()
+    json::to_string(&Outgoing {
+        method: Some(method),
+        params: params.map(|p| &**p),
+        ..Outgoing::new()
+    })
 }
 
 /// Serialises a response to a server's request.
 pub fn encode_response(id: &RequestId, outcome: Result<&RawValue, &ErrorObject>) -> String {
-    let mut out = JsonObject::new();
-    out.raw("jsonrpc", "\"2.0\"").raw("id", &id.to_json());
-    match outcome {
-        Ok(result) => out.raw("result", result.get()),
-        Err(error) => out.raw("error", &error.to_json()),
+    let (result, error) = match outcome {
+        Ok(result) => (Some(&**result), None),
+        Err(error) => (None, Some(error)),
     };
-    out.finish()
+    json::to_string(&Outgoing {
+        id: Some(id),
+        result,
+        error,
+        ..Outgoing::new()
+    })
 }
 
 #[cfg(test)]
@@ -296,7 +286,7 @@ mod tests {
     #[test]
     fn request_ids_are_integers_or_strings() {
         let id = |text: &str| {
-            RawValue::from_string(text.to_owned())
+            json::raw(text.to_owned())
                 .map_err(|e| e.to_string())
                 .and_then(|raw| RequestId::from_json(&raw))
         };
@@ -396,7 +386,7 @@ mod tests {
 
     #[test]
     fn encodes_wire_messages() {
-        let params = crate::json::to_raw(&crate::json::json!({"x": 1}));
+        let params = crate::json::to_raw(&serde_json::json!({"x": 1}));
         assert_eq!(
             encode_request(3, "tools/list", Some(&params)),
             r#"{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"x":1}}"#

@@ -31,7 +31,6 @@ pub mod config;
 pub mod error;
 mod future;
 pub mod json;
-pub mod json_object;
 pub mod jsonrpc;
 pub mod limit;
 pub mod pool;
@@ -45,7 +44,6 @@ mod slab;
 pub mod sse;
 pub mod time;
 pub mod transport;
-pub mod vecmap;
 
 pub use config::{PoolOptions, ServerOptions, TransportMode};
 pub use error::{Error, SizeUnit};

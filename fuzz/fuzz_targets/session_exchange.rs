@@ -31,7 +31,7 @@ use futures_executor::LocalPool;
 use futures_util::future::{self, LocalBoxFuture};
 use futures_util::task::LocalSpawnExt;
 use libfuzzer_sys::fuzz_target;
-use mcp_edge_pool::json::{FromJson, RawValue};
+use mcp_edge_pool::json::FromJson;
 use mcp_edge_pool::jsonrpc::ErrorObject;
 use mcp_edge_pool::jsonrpc::Notification;
 use mcp_edge_pool::protocol::{self, CallToolResult, Implementation, ListToolsResult};
@@ -226,7 +226,7 @@ fn decline_elicitation() -> ClientHandlers {
     ClientHandlers {
         elicitation: Some(Rc::new(|_| {
             Box::pin(async {
-                RawValue::from_string(r#"{"action":"decline"}"#.to_owned()).map_err(|e| {
+                mcp_edge_pool::json::raw(r#"{"action":"decline"}"#.to_owned()).map_err(|e| {
                     ErrorObject {
                         code: -32603,
                         message: e.to_string(),
@@ -383,7 +383,7 @@ fuzz_target!(|input: &[u8]| {
                     assert!(session.initialize_result().is_some());
                     match target {
                         Target::CallTool => {
-                            let params = RawValue::from_string(
+                            let params = mcp_edge_pool::json::raw(
                                 r#"{"name":"echo","arguments":{"text":"hi"}}"#.to_owned(),
                             )
                             .ok();

@@ -4,7 +4,8 @@
 //! or reopens the circuit. Pure: every decision takes `now` as an argument.
 
 /// The state of one server's circuit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum CircuitState {
     /// Traffic flows; consecutive failures are counted.
     #[default]

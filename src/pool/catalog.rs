@@ -114,7 +114,7 @@ impl Lease {
         let pool = self.pool.upgrade();
         if !fresh {
             if let Some(cached) = pool.as_ref().and_then(|p| p.cached_tools(self.server_id)) {
-                return RawValue::from_string(cached.to_string())
+                return crate::json::raw(cached.to_string())
                     .map_err(|e| Error::protocol(&self.server, e.to_string()));
             }
         }

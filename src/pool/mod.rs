@@ -35,8 +35,8 @@ use crate::error::Error;
 use crate::limit::{LimitedTransport, Limiter};
 use crate::runtime::Runtime;
 use crate::session::{NotificationHandler, Session, SessionConfig};
-use crate::vecmap::VecMap;
 use server::{Counters, Grant, Limits, Server, Waiter};
+use std::collections::BTreeMap;
 
 /// Distinguishes pools, so a lease from another pool is recognised.
 static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
@@ -77,12 +77,12 @@ pub(crate) struct PoolInner {
     state: RefCell<PoolState>,
     on_notification: RefCell<Option<NotificationHandler>>,
     /// Qualified tool name → (server, tool), from the last `list_all_tools`.
-    routes: RefCell<VecMap<String, (String, String)>>,
+    routes: RefCell<BTreeMap<String, (String, String)>>,
 }
 
 #[derive(Default)]
 struct PoolState {
-    servers: VecMap<String, Server>,
+    servers: BTreeMap<String, Server>,
     closed: bool,
     next_id: u64,
     health: Option<AbortHandle>,
@@ -91,7 +91,7 @@ struct PoolState {
     /// Counters of servers that were unregistered.
     retired: Counters,
     /// Snapshot parts for servers not registered yet, applied when they register.
-    pending_restore: VecMap<String, snapshot::ServerSnapshot>,
+    pending_restore: BTreeMap<String, snapshot::ServerSnapshot>,
 }
 
 impl PoolState {

@@ -6,39 +6,43 @@ use std::rc::Rc;
 use super::catalog::Catalog;
 use super::{Pool, PoolInner, PoolState};
 use crate::error::Error;
-use crate::json::{FromJson, RawValue, ToJson};
-use crate::json_object::JsonObject;
-use crate::raw_object::RawObject;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::json::RawValue;
 use crate::session::{Session, SessionSnapshot};
-use crate::vecmap::VecMap;
 
 /// The current snapshot format.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
 /// A serialisable record of a pool's sessions, per server.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PoolSnapshot {
     /// The format version ([`SNAPSHOT_VERSION`]).
     pub version: u32,
     /// When it was taken, on the pool's clock (ms).
     pub taken_at_ms: u64,
     /// Per server name.
-    pub servers: VecMap<String, ServerSnapshot>,
+    pub servers: BTreeMap<String, ServerSnapshot>,
 }
 
 /// The resumable sessions of one server.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServerSnapshot {
     /// The server's URL: a snapshot applies only to a server registered at the same URL.
     pub url: String,
     /// Its sessions.
     pub sessions: Vec<SessionSnapshot>,
     /// Its tool catalog (`tools/list`, all pages) and how old it was when the snapshot was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<ToolsSnapshot>,
 }
 
 /// A cached tool catalog in a snapshot.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ToolsSnapshot {
     /// The `tools/list` result, all pages merged, as the server sent the items.
     pub result: RawValue,
@@ -46,91 +50,9 @@ pub struct ToolsSnapshot {
     pub age_ms: u64,
 }
 
-fn malformed(e: crate::json::Error) -> String {
-    e.to_string()
-}
-
-impl FromJson for PoolSnapshot {
-    fn from_json(text: &str) -> Result<Self, String> {
-        let mut f = RawObject::parse(text).map_err(malformed)?;
-        let version = f.take_u64("version")?.ok_or("missing field `version`")?;
-        let taken_at_ms = f
-            .take_u64("takenAtMs")?
-            .ok_or("missing field `takenAtMs`")?;
-        let raw = f.take("servers").ok_or("missing field `servers`")?;
-        let all = RawObject::parse(raw.get()).map_err(|_| "field `servers` must be an object")?;
-        let mut servers = VecMap::new();
-        for (name, server) in all.fields() {
-            let server = ServerSnapshot::from_json(server.get())
-                .map_err(|e| format!("server '{name}': {e}"))?;
-            servers.insert(name.to_owned(), server);
-        }
-        Ok(PoolSnapshot {
-            version: u32::try_from(version).map_err(|_| "field `version` is out of range")?,
-            taken_at_ms,
-            servers,
-        })
-    }
-}
-
-impl ToJson for PoolSnapshot {
-    fn to_json(&self) -> String {
-        let mut servers = JsonObject::new();
-        for (name, server) in &self.servers {
-            servers.raw(name, &server.to_json());
-        }
-        JsonObject::new()
-            .number("version", u64::from(self.version))
-            .number("takenAtMs", self.taken_at_ms)
-            .raw("servers", &servers.finish())
-            .finish()
-    }
-}
-
-impl FromJson for ServerSnapshot {
-    fn from_json(text: &str) -> Result<Self, String> {
-        let mut f = RawObject::parse(text).map_err(malformed)?;
-        if f.get("sessions").is_none() {
-            return Err("missing field `sessions`".into());
-        }
-        let mut sessions = Vec::new();
-        for raw in f.take_items("sessions")? {
-            let mut fields =
-                RawObject::parse(raw.get()).map_err(|_| "a session must be an object")?;
-            sessions.push(SessionSnapshot::read(&mut fields)?);
-        }
-        let tools = match f.take("tools") {
-            Some(raw) => {
-                let mut t =
-                    RawObject::parse(raw.get()).map_err(|_| "field `tools` must be an object")?;
-                Some(ToolsSnapshot {
-                    result: t.take("result").ok_or("missing field `tools.result`")?,
-                    age_ms: t.take_u64("ageMs")?.ok_or("missing field `tools.ageMs`")?,
-                })
-            }
-            None => None,
-        };
-        Ok(ServerSnapshot {
-            url: f.need_str("url")?,
-            sessions,
-            tools,
-        })
-    }
-}
-
-impl ToJson for ServerSnapshot {
-    fn to_json(&self) -> String {
-        let sessions: Vec<String> = self.sessions.iter().map(ToJson::to_json).collect();
-        let mut out = JsonObject::new();
-        out.string("url", &self.url)
-            .raw("sessions", &crate::json_object::array(&sessions));
-        if let Some(tools) = &self.tools {
-            let mut t = JsonObject::new();
-            t.raw("result", tools.result.get())
-                .number("ageMs", tools.age_ms);
-            out.raw("tools", &t.finish());
-        }
-        out.finish()
+impl PartialEq for ToolsSnapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.result.get() == other.result.get() && self.age_ms == other.age_ms
     }
 }
 
@@ -152,7 +74,7 @@ impl Pool {
                     .filter_map(|c| c.session.export())
                     .collect();
                 let tools = server.catalog.cached.as_ref().and_then(|c| {
-                    let result = RawValue::from_string(c.tools.to_string()).ok()?;
+                    let result = crate::json::raw(c.tools.to_string()).ok()?;
                     Some(ToolsSnapshot {
                         result,
                         age_ms: now.saturating_sub(c.fetched_at_ms),
@@ -261,6 +183,7 @@ impl PoolInner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::{FromJson, ToJson};
 
     const TEXT: &str = r#"{"version":1,"takenAtMs":5,"servers":{"s":{"url":"https://x.test/mcp",
         "sessions":[{"sessionId":"abc","protocolVersion":"2025-06-18","initializeResult":

@@ -1,6 +1,8 @@
 //! Statistics: a `Copy`-cheap snapshot of the pool, totals and per server.
 
-use crate::vecmap::VecMap;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 
 use super::breaker::CircuitState;
 use super::server::{Counters, Server};
@@ -8,7 +10,8 @@ use super::PoolState;
 use crate::limit::Limiter;
 
 /// Counters of one server. A snapshot: it does not change after it was taken.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ServerStats {
     /// Sessions with at least one lease.
     pub active_connections: usize,
@@ -44,7 +47,8 @@ pub struct ServerStats {
 
 /// The pool's statistics: the seed's six counters plus idle, waiting, and the same per server.
 /// A snapshot: it does not change after it was taken.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Stats {
     /// Registered servers.
     pub registered_servers: usize,
@@ -71,7 +75,7 @@ pub struct Stats {
     /// HTTP requests waiting for a concurrency permit, all servers.
     pub queued_requests: usize,
     /// Per server, by name.
-    pub servers: VecMap<String, ServerStats>,
+    pub servers: BTreeMap<String, ServerStats>,
 }
 
 fn server_stats(server: &Server) -> ServerStats {

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::future::join_all;
 use crate::protocol::methods;
 use crate::session::RequestOptions;
-use crate::vecmap::VecMap;
+use std::collections::BTreeMap;
 
 /// A tool in the pool-wide catalog.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub struct AllTools {
     /// Names that collided (and how they were resolved).
     pub collisions: Vec<Collision>,
     /// Servers that could not be listed, with why.
-    pub errors: VecMap<String, Error>,
+    pub errors: BTreeMap<String, Error>,
 }
 
 impl Pool {
@@ -85,7 +85,7 @@ impl Pool {
             let at = by_name.partition_point(|(n, _)| *n <= name);
             by_name.insert(at, (name, i));
         }
-        let mut routes = VecMap::new();
+        let mut routes = BTreeMap::new();
         for members in by_name.chunk_by(|a, b| a.0 == b.0) {
             let Some((name, _)) = members.first() else {
                 continue;
@@ -151,7 +151,7 @@ impl Pool {
             Some(args) => format!("{{\"name\":{name},\"arguments\":{}}}", args.get()),
             None => format!("{{\"name\":{name}}}"),
         };
-        let params = RawValue::from_string(params)
+        let params = crate::json::raw(params)
             .map_err(|e| Error::invalid_argument("arguments", e.to_string()))?;
         let lease = self.get(&server).await?;
         lease

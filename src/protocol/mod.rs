@@ -93,20 +93,20 @@ pub use types::*;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::{self, FromJson, ToJson, Value};
+    use crate::json::{self, Value};
 
     #[test]
     fn unknown_fields_survive_a_round_trip() {
         let text = r#"{"tools":[{"name":"echo","inputSchema":{"type":"object"},"title":"Echo",
             "annotations":{"readOnlyHint":true,"x-custom":1}}],"nextCursor":"c2","_meta":{"k":"v"}}"#;
-        let parsed = ListToolsResult::from_json(text).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = json::from_str::<ListToolsResult>(text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.next_cursor.as_deref(), Some("c2"));
         let tool = parsed.tools.first().unwrap_or_else(|| panic!("no tool"));
         assert_eq!(tool.extra.get("title"), Some(&Value::from("Echo")));
         let hints = tool.annotations.clone().unwrap_or_default();
         assert_eq!(hints.read_only_hint, Some(true));
         assert_eq!(hints.extra.get("x-custom"), Some(&Value::from(1)));
-        let back = json::parse(&parsed.to_json()).unwrap_or_else(|e| panic!("{e}"));
+        let back = json::parse(&json::to_string(&parsed)).unwrap_or_else(|e| panic!("{e}"));
         let original = json::parse(text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back, original);
     }
@@ -123,9 +123,9 @@ mod tests {
     fn initialize_result_reads_known_fields_and_keeps_the_rest() {
         let text = r#"{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},
             "serverInfo":{"name":"s","version":"1","title":"S"},"instructions":"be nice","x":[1]}"#;
-        let parsed = InitializeResult::from_json(text).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = json::from_str::<InitializeResult>(text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.protocol_version, "2025-06-18");
-        assert_eq!(parsed.capabilities, json::json!({"tools": {}}));
+        assert_eq!(parsed.capabilities, serde_json::json!({"tools": {}}));
         assert_eq!(parsed.server_info.name, "s");
         assert_eq!(
             parsed.server_info.extra.get("title"),
@@ -133,11 +133,11 @@ mod tests {
         );
         assert_eq!(parsed.instructions.as_deref(), Some("be nice"));
         assert_eq!(parsed.extra.len(), 1, "{:?}", parsed.extra);
-        let back = json::parse(&parsed.to_json()).unwrap_or_else(|e| panic!("{e}"));
+        let back = json::parse(&json::to_string(&parsed)).unwrap_or_else(|e| panic!("{e}"));
         let original = json::parse(text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back, original);
 
-        let bare = InitializeResult::from_json(
+        let bare = json::from_str::<InitializeResult>(
             r#"{"protocolVersion":"v","serverInfo":{"name":"n","version":""},"instructions":null}"#,
         )
         .unwrap_or_else(|e| panic!("{e}"));
@@ -170,7 +170,7 @@ mod tests {
             ),
             (r#"[]"#, "object"),
         ] {
-            let Err(e) = InitializeResult::from_json(text) else {
+            let Err(e) = json::from_str::<InitializeResult>(text) else {
                 panic!("{text} was accepted");
             };
             assert!(e.to_string().contains(needle), "{text}: {e}");

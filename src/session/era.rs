@@ -382,7 +382,7 @@ fn names_any(list: &[Value], accepts: fn(&str) -> bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::json;
+    use serde_json::json;
 
     #[test]
     fn policy_spellings() {

@@ -378,7 +378,7 @@ impl Session {
             };
             jsonrpc::encode_response(&request.id, outcome)
         } else if request.method == methods::PING {
-            let empty = RawValue::from_string("{}".to_owned()).ok();
+            let empty = crate::json::raw("{}".to_owned()).ok();
             match empty {
                 Some(empty) => jsonrpc::encode_response(&request.id, Ok(&empty)),
                 None => return,

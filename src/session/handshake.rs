@@ -4,7 +4,7 @@ use std::future::Future;
 
 use super::{Session, Snapshot, TransportMode};
 use crate::error::Error;
-use crate::json::{FromJson, RawValue, ToJson};
+use crate::json::{FromJson, RawValue};
 use crate::jsonrpc;
 use crate::protocol::{self, methods, InitializeParams, InitializeResult};
 use crate::transport::HttpResponse;
@@ -161,7 +161,7 @@ impl Session {
             capabilities: self.inner.config.handlers.capabilities(),
             client_info: self.inner.config.client_info.clone(),
         };
-        let params = RawValue::checked(&params.to_json());
+        let params = crate::json::to_raw(&params);
         let id = self.next_id();
         Ok((
             id,

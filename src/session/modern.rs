@@ -5,6 +5,10 @@
 //! answers with an `InputRequiredResult` that the client fulfils and re-sends (multi round-trip
 //! requests, SEP-2322). Tool arguments marked `x-mcp-header` travel as `Mcp-Param-*` headers too.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::Deserialize;
+
 use crate::future::LocalBoxFuture;
 
 use super::{param_headers, Session};
@@ -21,8 +25,13 @@ const STATE_ONLY_FIRST_MS: u64 = 50;
 const STATE_ONLY_CAP_MS: u64 = 250;
 
 /// The parts of an `InputRequiredResult` the client acts on.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct InputRequired {
+    result_type: String,
+    #[serde(default)]
     input_requests: Option<Map<String, Value>>,
+    #[serde(default)]
     request_state: Option<String>,
 }
 
@@ -53,30 +62,14 @@ pub(crate) fn encode_header_value(value: &str) -> String {
     if plain {
         value.to_owned()
     } else {
-        format!("=?base64?{}?=", base64(value.as_bytes()))
+        format!("=?base64?{}?=", STANDARD.encode(value.as_bytes()))
     }
-}
-
-/// Standard base64 with padding.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let symbol = |n: u32| char::from(ALPHABET.get((n & 63) as usize).copied().unwrap_or(b'='));
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (b(0) << 16) | (b(1) << 8) | b(2);
-        out.push(symbol(n >> 18));
-        out.push(symbol(n >> 12));
-        out.push(if chunk.len() > 1 { symbol(n >> 6) } else { '=' });
-        out.push(if chunk.len() > 2 { symbol(n) } else { '=' });
-    }
-    out
 }
 
 /// `params` as an object (none: empty).
 fn object(params: Option<&RawValue>) -> Result<Map<String, Value>, Error> {
     match params {
-        Some(raw) => json::parse_object(raw.get())
+        Some(raw) => serde_json::from_str(raw.get())
             .map_err(|_| Error::invalid_argument("params", "must be a JSON object")),
         None => Ok(Map::new()),
     }
@@ -84,9 +77,7 @@ fn object(params: Option<&RawValue>) -> Result<Map<String, Value>, Error> {
 
 /// `fields` as a raw JSON object.
 fn object_raw(fields: &Map<String, Value>) -> RawValue {
-    let mut out = String::new();
-    json::write_object(fields, &mut out);
-    RawValue::checked(&out)
+    json::to_raw(fields)
 }
 
 impl Session {
@@ -129,7 +120,7 @@ impl Session {
         if method == methods::PING {
             // `ping` is gone in 2026-07-28: a `server/discover` answers the same question.
             self.discover_alive().await?;
-            return Ok(RawValue::checked("{}"));
+            return Ok(object_raw(&Map::new()));
         }
         let mut fields = object(params.as_ref())?;
         self.stamp(&mut fields)?;
@@ -269,32 +260,16 @@ fn input_required(raw: &RawValue) -> Option<InputRequired> {
     if !raw.get().contains("input_required") {
         return None;
     }
-    // Read through the object map (a derive costs the .wasm a deserializer of its own); a field
-    // of the wrong type makes it not an `InputRequiredResult`, as before.
-    let mut fields = json::parse_object(raw.get()).ok()?;
-    if fields.get("resultType").and_then(Value::as_str) != Some("input_required") {
-        return None;
-    }
-    let input_requests = match fields.remove("inputRequests") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(requests)) => Some(requests),
-        Some(_) => return None,
-    };
-    let request_state = match fields.remove("requestState") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(state)) => Some(state),
-        Some(_) => return None,
-    };
-    Some(InputRequired {
-        input_requests,
-        request_state,
-    })
+    // A field of the wrong type makes it not an `InputRequiredResult`.
+    serde_json::from_str::<InputRequired>(raw.get())
+        .ok()
+        .filter(|asked| asked.result_type == "input_required")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::json;
+    use serde_json::json;
 
     #[test]
     fn header_values_are_plain_or_base64() {
@@ -306,15 +281,6 @@ mod tests {
             encode_header_value("=?base64?x?="),
             "=?base64?PT9iYXNlNjQ/eD89?="
         );
-    }
-
-    #[test]
-    fn base64_pads() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
     }
 
     #[test]

@@ -72,12 +72,12 @@ impl Session {
                 })?;
                 drop(list);
                 merged
-                    .append(&page_items, limit)
+                    .append(page_items, limit)
                     .map_err(|(limit, unit)| self.too_large_error(limit, unit))?;
             }
             let next: Option<String> = match fields.remove("nextCursor") {
                 None => None,
-                Some(raw) if raw.is_null() => None,
+                Some(raw) if crate::json::is_null(&raw) => None,
                 Some(raw) => match json::parse(raw.get()) {
                     Ok(Value::String(next)) => Some(next),
                     _ => {
@@ -88,7 +88,7 @@ impl Session {
                 },
             };
             match next {
-                None => return self.merge(items_key, merged, &fields),
+                None => return self.merge(items_key, merged, fields),
                 Some(next) => {
                     let mut hasher = DefaultHasher::new();
                     next.hash(&mut hasher);
@@ -106,14 +106,14 @@ impl Session {
         Err(self.protocol_error(format!("{method} returned more than {MAX_PAGES} pages")))
     }
 
-    fn merge(&self, items_key: &str, merged: Merged, rest: &RawObject) -> Result<RawValue, Error> {
-        let mut list = merged.list;
-        if list.is_empty() {
-            list.push('[');
+    /// The merged result: `items_key` first, then the other fields of the last page in order.
+    fn merge(&self, items_key: &str, merged: Merged, rest: RawObject) -> Result<RawValue, Error> {
+        let mut out = RawObject::default();
+        out.insert(items_key, json::to_raw(&merged.items));
+        for (key, value) in rest.into_fields() {
+            out.insert(&key, value);
         }
-        list.push(']');
-        RawValue::from_string(rest.write(&[(items_key, &list)]))
-            .map_err(|e| self.protocol_error(e.to_string()))
+        Ok(out.to_raw())
     }
 }
 
@@ -122,28 +122,26 @@ impl Session {
 /// [`Error::ResponseTooLarge`] before it can fill the memory of the runtime.
 pub const MAX_LIST_ITEMS: usize = 100_000;
 
-/// The items of the pages so far, as the text of a JSON array without its closing `]`.
+/// The items of the pages so far, raw, and their bytes.
 #[derive(Default)]
 struct Merged {
-    list: String,
-    count: usize,
+    items: Vec<RawValue>,
+    bytes: usize,
 }
 
 impl Merged {
     /// Appends `items`, or says which limit (`max_bytes`, or [`MAX_LIST_ITEMS`]) they would pass.
-    fn append(&mut self, items: &[RawValue], max_bytes: usize) -> Result<(), (usize, SizeUnit)> {
-        if self.count.saturating_add(items.len()) > MAX_LIST_ITEMS {
+    fn append(&mut self, items: Vec<RawValue>, max_bytes: usize) -> Result<(), (usize, SizeUnit)> {
+        if self.items.len().saturating_add(items.len()) > MAX_LIST_ITEMS {
             return Err((MAX_LIST_ITEMS, SizeUnit::Items));
         }
+        // Each item with its comma, and the brackets.
         let added: usize = items.iter().map(|i| i.get().len() + 1).sum();
-        if self.list.len().saturating_add(added).saturating_add(1) > max_bytes {
+        if self.bytes.saturating_add(added).saturating_add(1) > max_bytes {
             return Err((max_bytes, SizeUnit::Bytes));
         }
-        for item in items {
-            self.list.push(if self.count == 0 { '[' } else { ',' });
-            self.list.push_str(item.get());
-            self.count += 1;
-        }
+        self.bytes += added;
+        self.items.extend(items);
         Ok(())
     }
 }

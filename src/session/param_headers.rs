@@ -15,7 +15,7 @@ const PREFIX: &str = "Mcp-Param-";
 pub(super) type HeaderMap = Vec<(Vec<String>, String)>;
 
 /// Every tool's [`HeaderMap`], by tool name.
-pub(super) type ToolHeaders = crate::vecmap::VecMap<String, HeaderMap>;
+pub(super) type ToolHeaders = std::collections::BTreeMap<String, HeaderMap>;
 
 /// Schema keywords whose values are schemas (leaving the pure `properties` chain).
 const SINGLE: [&str; 11] = [
@@ -178,7 +178,7 @@ pub(super) fn absorb_tools(page: &RawValue, known: &mut ToolHeaders) -> Option<R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::json;
+    use serde_json::json;
 
     #[test]
     fn valid_annotations_are_mapped_and_mirrored() {

@@ -55,7 +55,7 @@ pub(super) fn with_progress_token(params: Option<RawValue>, token: i64) -> Resul
             .map_err(|_| Error::invalid_argument("params._meta", "must be an object"))?,
         None => RawObject::default(),
     };
-    meta.insert("progressToken", RawValue::checked(&token.to_string()));
+    meta.insert("progressToken", crate::json::to_raw(&token));
     fields.insert("_meta", meta.to_raw());
     Ok(fields.to_raw())
 }

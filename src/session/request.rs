@@ -8,7 +8,6 @@ use crate::future::{self, Either, LocalBoxFuture};
 use super::{progress, Era, RequestOptions, Session, CANCEL_WAIT_MS};
 use crate::error::Error;
 use crate::json::RawValue;
-use crate::json_object::JsonObject;
 use crate::jsonrpc;
 use crate::protocol::methods;
 
@@ -113,9 +112,9 @@ impl Session {
     }
 
     fn cancelled_params(id: i64, reason: &str) -> Option<RawValue> {
-        let mut out = JsonObject::new();
-        out.number_i64("requestId", id).string("reason", reason);
-        Some(RawValue::checked(&out.finish()))
+        Some(crate::json::to_raw(
+            &serde_json::json!({"requestId": id, "reason": reason}),
+        ))
     }
 
     /// Sends `notifications/cancelled` for request `id` and waits for it, at most one second.

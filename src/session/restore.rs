@@ -9,49 +9,32 @@ use std::rc::Rc;
 
 use super::{NotificationHandler, Session, SessionConfig};
 use crate::error::Error;
-use crate::json::{FromJson, RawValue, ToJson};
-use crate::json_object::JsonObject;
+use serde::{Deserialize, Serialize};
+
+use crate::json::{FromJson, RawValue};
 use crate::protocol::{self, InitializeResult};
-use crate::raw_object::RawObject;
 use crate::runtime::Runtime;
 
 /// The resumable state of one session. Serialisable; holds no header or token.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SessionSnapshot {
     /// The server's `Mcp-Session-Id`, where it keeps sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// The negotiated protocol version.
     pub protocol_version: String,
     /// The server's `initialize` result, as it sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initialize_result: Option<RawValue>,
 }
 
-impl SessionSnapshot {
-    /// Reads one from its fields (`sessionId`, `protocolVersion`, `initializeResult`).
-    pub(crate) fn read(fields: &mut RawObject) -> Result<Self, String> {
-        Ok(SessionSnapshot {
-            session_id: fields.take_str("sessionId")?,
-            protocol_version: fields.need_str("protocolVersion")?,
-            initialize_result: fields.take("initializeResult"),
-        })
-    }
-}
-
-impl FromJson for SessionSnapshot {
-    fn from_json(text: &str) -> Result<Self, String> {
-        SessionSnapshot::read(&mut RawObject::parse(text).map_err(|e| e.to_string())?)
-    }
-}
-
-impl ToJson for SessionSnapshot {
-    fn to_json(&self) -> String {
-        let mut out = JsonObject::new();
-        out.opt_string("sessionId", self.session_id.as_deref())
-            .string("protocolVersion", &self.protocol_version);
-        if let Some(init) = &self.initialize_result {
-            out.raw("initializeResult", init.get());
-        }
-        out.finish()
+impl PartialEq for SessionSnapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.session_id == other.session_id
+            && self.protocol_version == other.protocol_version
+            && self.initialize_result.as_ref().map(|r| r.get())
+                == other.initialize_result.as_ref().map(|r| r.get())
     }
 }
 
@@ -65,10 +48,7 @@ impl Session {
             return None;
         }
         let protocol_version = state.protocol_version.clone()?;
-        let initialize_result = state
-            .init
-            .as_ref()
-            .map(|init| RawValue::checked(&init.to_json()));
+        let initialize_result = state.init.as_ref().map(|init| crate::json::to_raw(&**init));
         Some(SessionSnapshot {
             session_id: state.session_id.clone(),
             protocol_version,

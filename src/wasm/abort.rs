@@ -70,8 +70,7 @@ pub(crate) fn to_json(value: &JsValue, argument: &str) -> Result<RawValue, Faile
             "is not JSON-serialisable",
         )));
     };
-    RawValue::from_string(text)
-        .map_err(|e| Box::new(Error::invalid_argument(argument, e.to_string())))
+    crate::json::raw(text).map_err(|e| Box::new(Error::invalid_argument(argument, e.to_string())))
 }
 
 /// The longest string V8 (Node, Chromium, workerd) can make, in UTF-16 units: `2^29 - 24`.

@@ -14,10 +14,10 @@ use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PromptArgsArg};
 use crate::error::Error;
 use crate::json::{RawValue, ToJson};
-use crate::json_object::JsonObject;
 use crate::pool::Lease;
 use crate::protocol::methods;
 use crate::session::{ProgressOptions, RequestOptions};
+use indexmap::IndexMap;
 
 /// A lease on a pooled MCP session. Release it with `release()` (or `pool.release(name, client)`)
 /// when done; the session stays open for the next agent.
@@ -159,7 +159,7 @@ impl JsClient {
     ) -> Promise {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         let params = string_arg(&uri, "uri", 64 * 1024)
-            .and_then(|uri| raw_params("uri", JsonObject::new().string("uri", &uri).finish()));
+            .map(|uri| Some(crate::json::to_raw(&serde_json::json!({ "uri": uri }))));
         self.run(Call::One(methods::RESOURCES_READ, params), &options)
     }
 
@@ -272,19 +272,12 @@ fn named_params(
     args_key: &str,
     args: &JsValue,
 ) -> Result<Option<RawValue>, Failed> {
-    let mut params = JsonObject::new();
-    params.string(key, value);
+    let mut params: IndexMap<&str, RawValue> = IndexMap::new();
+    params.insert(key, crate::json::to_raw(value));
     if !args.is_undefined() && !args.is_null() {
-        params.raw(args_key, object_json(args, args_key)?.get());
+        params.insert(args_key, object_json(args, args_key)?);
     }
-    raw_params(args_key, params.finish())
-}
-
-/// Params written by hand, checked as JSON.
-fn raw_params(argument: &str, text: String) -> Result<Option<RawValue>, Failed> {
-    RawValue::from_string(text)
-        .map(Some)
-        .map_err(|e| Box::new(Error::invalid_argument(argument, e.to_string())))
+    Ok(Some(crate::json::to_raw(&params)))
 }
 
 /// JSON of a plain object argument (not an array, function or primitive).

@@ -14,8 +14,9 @@ use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
 use crate::json::{FromJson, ToJson};
-use crate::json_object::{array, JsonObject};
-use crate::pool::{GetOptions, Lease, Pool, PoolSnapshot, ServerStats, Stats};
+use crate::pool::{AllTools, GetOptions, Lease, Pool, PoolSnapshot};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Leases handed out by one `McpPool`, by lease id, each with a weak reference to the JS
 /// `McpClient` object that carries it, so `release(name, client)` recognises exactly its own
@@ -182,7 +183,12 @@ impl JsPool {
     /// A snapshot of the pool's statistics, totals and per server.
     #[wasm_bindgen(unchecked_return_type = "PoolStats")]
     pub fn stats(&self) -> JsValue {
-        js_sys::JSON::parse(&stats_json(&self.pool.stats())).unwrap_or(JsValue::NULL)
+        // Maps as plain objects, as JSON would give them.
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        self.pool
+            .stats()
+            .serialize(&serializer)
+            .unwrap_or(JsValue::NULL)
     }
 
     /// Calls `handler(server, { method, params })` for every notification a server sends
@@ -233,52 +239,7 @@ impl JsPool {
         let pool = self.pool.clone();
         spawn_promise(Box::pin(async move {
             let all = pool.list_all_tools().await;
-            let tools: Vec<String> = all
-                .tools
-                .iter()
-                .map(|tool| {
-                    JsonObject::new()
-                        .string("name", &tool.name)
-                        .string("server", &tool.server)
-                        .raw("tool", tool.tool.get())
-                        .finish()
-                })
-                .collect();
-            let collisions: Vec<String> = all
-                .collisions
-                .iter()
-                .map(|c| {
-                    let tools: Vec<String> = c
-                        .tools
-                        .iter()
-                        .map(|(server, tool)| {
-                            JsonObject::new()
-                                .string("server", server)
-                                .string("tool", tool)
-                                .finish()
-                        })
-                        .collect();
-                    JsonObject::new()
-                        .string("name", &c.name)
-                        .raw("tools", &array(&tools))
-                        .finish()
-                })
-                .collect();
-            let mut errors = JsonObject::new();
-            for (server, e) in &all.errors {
-                let error = JsonObject::new()
-                    .string("code", e.code())
-                    .string("message", &e.to_string())
-                    .finish();
-                errors.raw(server, &error);
-            }
-            let text = JsonObject::new()
-                .raw("tools", &array(&tools))
-                .raw("collisions", &array(&collisions))
-                .raw("errors", &errors.finish())
-                .finish();
-            js_sys::JSON::parse(&text)
-                .map_err(|_| Box::new(Error::protocol("pool", "could not build the catalog")))
+            super::abort::from_json(&crate::json::to_string(&CatalogView::of(&all)), "pool")
         }))
     }
 
@@ -442,83 +403,74 @@ fn server_name(name: &JsValue) -> Result<String, Failed> {
     }
 }
 
-/// The number members of a server's stats after `circuit`, in alphabetical order (as always).
-const SERVER_NUMBERS: [&str; 13] = [
-    "circuitOpens",
-    "connectionErrors",
-    "healthChecksFailed",
-    "healthChecksPassed",
-    "idleConnections",
-    "inFlightRequests",
-    "leases",
-    "maxConnections",
-    "openingConnections",
-    "queuedRequests",
-    "restoredConnections",
-    "totalConnections",
-    "waiting",
-];
-
-/// `pool.stats()` of one server; members in alphabetical order (as they always were).
-fn server_json(s: &ServerStats) -> String {
-    let values: [u64; SERVER_NUMBERS.len()] = [
-        s.circuit_opens,
-        s.connection_errors,
-        s.health_checks_failed,
-        s.health_checks_passed,
-        s.idle_connections as u64,
-        s.in_flight_requests as u64,
-        s.leases as u64,
-        s.max_connections as u64,
-        s.opening_connections as u64,
-        s.queued_requests as u64,
-        s.restored_connections,
-        s.total_connections,
-        s.waiting as u64,
-    ];
-    JsonObject::new()
-        .number("activeConnections", s.active_connections as u64)
-        .string("circuit", s.circuit.as_str())
-        .numbers(&SERVER_NUMBERS, &values)
-        .finish()
+/// `listAllTools()` as JS sees it.
+#[derive(Serialize)]
+struct CatalogView<'a> {
+    tools: Vec<ToolView<'a>>,
+    collisions: Vec<CollisionView<'a>>,
+    errors: BTreeMap<&'a str, ErrorView>,
 }
 
-/// The number members of the pool's stats before `servers`, in alphabetical order (as always).
-const POOL_NUMBERS: [&str; 10] = [
-    "activeConnections",
-    "connectionErrors",
-    "healthChecksFailed",
-    "healthChecksPassed",
-    "idleConnections",
-    "inFlightRequests",
-    "leases",
-    "openingConnections",
-    "queuedRequests",
-    "registeredServers",
-];
+#[derive(Serialize)]
+struct ToolView<'a> {
+    name: &'a str,
+    server: &'a str,
+    tool: &'a serde_json::value::RawValue,
+}
 
-/// `pool.stats()`; members in alphabetical order (as they always were).
-fn stats_json(s: &Stats) -> String {
-    let mut servers = JsonObject::new();
-    for (name, server) in &s.servers {
-        servers.raw(name, &server_json(server));
+#[derive(Serialize)]
+struct CollisionView<'a> {
+    name: &'a str,
+    tools: Vec<CollidingTool<'a>>,
+}
+
+#[derive(Serialize)]
+struct CollidingTool<'a> {
+    server: &'a str,
+    tool: &'a str,
+}
+
+#[derive(Serialize)]
+struct ErrorView {
+    code: &'static str,
+    message: String,
+}
+
+impl<'a> CatalogView<'a> {
+    fn of(all: &'a AllTools) -> Self {
+        CatalogView {
+            tools: all
+                .tools
+                .iter()
+                .map(|t| ToolView {
+                    name: &t.name,
+                    server: &t.server,
+                    tool: &t.tool,
+                })
+                .collect(),
+            collisions: all
+                .collisions
+                .iter()
+                .map(|c| CollisionView {
+                    name: &c.name,
+                    tools: c
+                        .tools
+                        .iter()
+                        .map(|(server, tool)| CollidingTool { server, tool })
+                        .collect(),
+                })
+                .collect(),
+            errors: all
+                .errors
+                .iter()
+                .map(|(server, e)| {
+                    let view = ErrorView {
+                        code: e.code(),
+                        message: e.to_string(),
+                    };
+                    (server.as_str(), view)
+                })
+                .collect(),
+        }
     }
-    let values: [u64; POOL_NUMBERS.len()] = [
-        s.active_connections as u64,
-        s.connection_errors,
-        s.health_checks_failed,
-        s.health_checks_passed,
-        s.idle_connections as u64,
-        s.in_flight_requests as u64,
-        s.leases as u64,
-        s.opening_connections as u64,
-        s.queued_requests as u64,
-        s.registered_servers as u64,
-    ];
-    JsonObject::new()
-        .numbers(&POOL_NUMBERS, &values)
-        .raw("servers", &servers.finish())
-        .number("totalConnections", s.total_connections)
-        .number("waiting", s.waiting as u64)
-        .finish()
 }

@@ -149,7 +149,7 @@ pub fn params(value: Value) -> Option<RawValue> {
 
 /// The crate's raw JSON from a `serde_json` value.
 pub fn raw(value: &Value) -> RawValue {
-    RawValue::from_string(value.to_string()).expect("serde_json writes valid JSON")
+    mcp_edge_pool::json::to_raw(value)
 }
 
 /// The crate's JSON tree from a `serde_json` value (for arguments of the typed API).
