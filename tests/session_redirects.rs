@@ -46,20 +46,9 @@ impl HttpTransport for Redirector {
     }
 }
 
+/// Connects through a [`Redirector`]; returns the outcome, the URL of each request and the
+/// `Authorization` header each one carried.
 fn connect(
-    status: u16,
-    location: &str,
-    allow: bool,
-) -> (
-    Result<mcp_edge_pool::Session, mcp_edge_pool::Error>,
-    Vec<String>,
-) {
-    let (result, seen, _) = connect_auth(status, location, allow);
-    (result, seen)
-}
-
-/// As [`connect`], with the `Authorization` header each request carried.
-fn connect_auth(
     status: u16,
     location: &str,
     allow: bool,
@@ -93,7 +82,7 @@ fn connect_auth(
 #[test]
 fn same_origin_307_and_308_are_followed() {
     for status in [307, 308] {
-        let (result, seen) = connect(status, "/mcp/", false);
+        let (result, seen, _) = connect(status, "/mcp/", false);
         assert!(result.is_ok(), "{status}: {result:?}");
         assert_eq!(seen[0], URL);
         assert_eq!(
@@ -105,7 +94,7 @@ fn same_origin_307_and_308_are_followed() {
 
 #[test]
 fn another_origin_is_refused_unless_allowed() {
-    let (result, seen) = connect(307, "https://elsewhere.test/mcp", false);
+    let (result, seen, _) = connect(307, "https://elsewhere.test/mcp", false);
     let error = result.expect_err("refused");
     assert_eq!(error.code(), "CONNECT_FAILED");
     assert!(
@@ -117,7 +106,7 @@ fn another_origin_is_refused_unless_allowed() {
     assert_eq!(seen.len(), 1, "nothing was sent to the other origin");
     assert!(!error.to_string().contains("SECRET"));
 
-    let (result, seen, auths) = connect_auth(307, "https://elsewhere.test/mcp", true);
+    let (result, seen, auths) = connect(307, "https://elsewhere.test/mcp", true);
     assert!(result.is_ok());
     assert_eq!(seen[1], "https://elsewhere.test/mcp");
     assert_eq!(auths[0].as_deref(), Some("Bearer SECRET"));
@@ -129,7 +118,7 @@ fn another_origin_is_refused_unless_allowed() {
 
 #[test]
 fn a_same_origin_redirect_keeps_the_authorization_header() {
-    let (result, _, auths) = connect_auth(307, "/mcp/", false);
+    let (result, _, auths) = connect(307, "/mcp/", false);
     assert!(result.is_ok());
     assert_eq!(auths[0].as_deref(), Some("Bearer SECRET"));
     assert_eq!(auths[1].as_deref(), Some("Bearer SECRET"));
@@ -138,7 +127,7 @@ fn a_same_origin_redirect_keeps_the_authorization_header() {
 #[test]
 fn a_redirect_that_would_turn_the_post_into_a_get_is_an_error() {
     for status in [301, 302, 303] {
-        let (result, seen) = connect(status, "/other", false);
+        let (result, seen, _) = connect(status, "/other", false);
         let error = result.expect_err("not followed");
         assert_eq!(error.http_status(), Some(status));
         assert!(
@@ -151,7 +140,7 @@ fn a_redirect_that_would_turn_the_post_into_a_get_is_an_error() {
 
 #[test]
 fn a_redirect_loop_stops() {
-    let (result, seen) = connect(307, URL, false);
+    let (result, seen, _) = connect(307, URL, false);
     assert_eq!(
         result.map(|_| ()).map_err(|e| e.code()),
         Err("CONNECT_FAILED")
