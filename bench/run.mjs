@@ -11,8 +11,8 @@
 //          `get` -> call -> `release` for every call (the pooled pattern)
 //   sdk    the official TS SDK Client + StreamableHTTPClientTransport, connected once, shared
 //   nopool each agent connects its own SDK client, calls, terminates its session and closes
-// Diagnostics: the pool on fetch (`httpClient: "fetch"`; in Node the pool sends through its own
-// HTTP/1.1 client on node:net by default), the pool with one lease held, and the raw floor over node:http.
+// Diagnostics: the pool on fetch (`httpClient: "fetch"`; in Node the pool sends through undici's
+// request API by default), the pool with one lease held, and the raw floor over node:http.
 // Servers: bench/fast_server.mjs (JSON and --sse) and tests/servers/ts_server.mjs (SDK; --json and SSE).
 //
 // Usage: node --no-warnings --expose-gc bench/run.mjs [--runs N] [--quick] [--out FILE] [--tarball PATH]
@@ -659,7 +659,9 @@ function buildAllocPkg() {
     timeout: 600000,
   });
   if (r.status !== 0) throw new Error(`wasm-pack build (bench/alloc) failed: ${(r.stderr || r.error?.message || "").slice(-1500)}`);
-  fs.copyFileSync(path.join(root, "js/node_http.mjs"), path.join(out, "node_http.mjs"));
+  fs.copyFileSync(path.join(root, "js/node_undici.mjs"), path.join(out, "node_undici.mjs"));
+  // The Node client imports undici: the one scripts/build-pkg.sh installed into pkg/node_modules.
+  fs.symlinkSync(path.join(root, "pkg/node_modules"), path.join(out, "node_modules"), "dir");
   const host = fs.readdirSync(path.join(out, "snippets")).map((d) => `snippets/${d}/src/wasm/host.js`).find((f) => fs.existsSync(path.join(out, f)));
   if (!host) throw new Error("bench/alloc: no snippets/*/src/wasm/host.js in its package");
   fs.writeFileSync(path.join(out, "node.mjs"), fs.readFileSync(path.join(root, "js/node.mjs"), "utf8").replace("__HOST_JS__", `./${host}`));
@@ -1297,9 +1299,20 @@ function wasmUrls(file) {
   return new Set(prof.nodes.map((n) => n.callFrame.url).filter((u) => u.startsWith("wasm://")));
 }
 
-function summarizeProfile(file, calls, llhttp) {
+function summarizeProfile(file, calls, fetchLlhttp) {
   const prof = JSON.parse(fs.readFileSync(file, "utf8"));
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  // llhttp: the wasm of the raw fetch run (Node's own undici), and the pool's undici (the npm
+  // package, another llhttp build) told from the crate's module by its size: llhttp has a few
+  // dozen functions, the crate's module over a thousand.
+  const llhttp = new Set(fetchLlhttp);
+  const highest = new Map();
+  for (const n of prof.nodes) {
+    const { url, functionName } = n.callFrame;
+    const m = /^wasm-function\[(\d+)\]$/.exec(functionName);
+    if (url.startsWith("wasm://") && m) highest.set(url, Math.max(highest.get(url) ?? 0, Number(m[1])));
+  }
+  for (const [url, top] of highest) if (top < 500) llhttp.add(url);
   const self = new Map();
   const dt = prof.timeDeltas;
   for (let i = 0; i < prof.samples.length; i++) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (dt[i] ?? 0));
@@ -1314,10 +1327,10 @@ function summarizeProfile(file, calls, llhttp) {
     if (f === "(idle)") cat = "idle (waiting for the server)";
     else if (f === "(garbage collector)") cat = "garbage collector";
     else if (/^(writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString)$/.test(f) && !url) cat = "socket writes (write/writev syscalls)";
-    else if (url.startsWith("wasm://")) cat = llhttp.has(url) ? "undici (fetch), incl. its llhttp wasm" : "mcp-edge-pool wasm (Rust core)";
-    else if (/node_http\.mjs/.test(url)) cat = "mcp-edge-pool Node HTTP/1.1 client (node_http.mjs)";
+    else if (url.startsWith("wasm://")) cat = llhttp.has(url) ? "undici (fetch, or the Node client's), incl. its llhttp wasm" : "mcp-edge-pool wasm (Rust core)";
+    else if (/node_undici\.mjs/.test(url)) cat = "mcp-edge-pool Node client (node_undici.mjs)";
     else if (/mcp_edge_pool\.js|mcp-edge-pool\//.test(url)) cat = "mcp-edge-pool JS glue";
-    else if (/undici/.test(url)) cat = "undici (fetch), incl. its llhttp wasm";
+    else if (/undici/.test(url)) cat = "undici (fetch, or the Node client's), incl. its llhttp wasm";
     else if (/@modelcontextprotocol|zod|ajv/.test(url)) cat = "SDK code (incl. zod)";
     else if (/bench\/run\.mjs/.test(url)) cat = "benchmark harness";
     else if (/abort_controller|js_transferable|event_target/.test(url) || f === "JSTransferable") cat = "AbortController / AbortSignal / events";
@@ -1399,7 +1412,7 @@ function report(meta) {
   ]));
   p();
   p("Clients: **raw** = `fetch` POSTing the same JSON-RPC with the session headers (one session, the floor); **pool** =");
-  p("this package, `await pool.get()` → call → `release()` around every call, sending through its HTTP/1.1 client on `node:net` (its default `httpClient` in Node); **sdk** = official `Client` +");
+  p("this package, `await pool.get()` → call → `release()` around every call, sending through undici's `request` API (its Node client, the default `httpClient` in Node); **sdk** = official `Client` +");
   p("`StreamableHTTPClientTransport`, connected once and shared; **no pool** = each agent connects its own SDK client,");
   p("calls, terminates its session (`DELETE`) and closes. Diagnostics: **pool on fetch** = the pool with `httpClient: \"fetch\"` (Node's global fetch, the client it uses in browsers and Workers); **raw over node:http** = the raw client on `node:http` with a keep-alive agent.");
   p();
@@ -1719,13 +1732,13 @@ function report(meta) {
 
   // ---- node:http vs fetch, from this run's diagnostic client
   if (LT && Object.keys(LT.lat).some((k) => k.endsWith("|poolFetch"))) {
-    p("### Then: its own Node HTTP/1.1 client instead of Node's fetch (measured in this run)");
+    p("### The Node client against Node's fetch (measured in this run)");
     p();
-    p("In Node the pool now sends through its own HTTP/1.1 client on `node:net`/`node:tls` with keep-alive connections");
-    p("(`js/node_http.mjs`, installed by the package's Node entry, same contract as the fetch helper: the core and the wasm");
-    p("face are unchanged; first on `node:http`, then on `node:net`, see below). Undici's");
-    p("`fetch` spends most of a small request in its own machinery (a `Request`, `Headers`, an `AbortSignal`, a web stream");
-    p("per body; the profile above). \"Before\" is the pool with `httpClient: \"fetch\"`, measured in the same runs:");
+    p("In Node the pool sends through undici's `request` API on a keep-alive dispatcher (`js/node_undici.mjs`, installed");
+    p("by the package's Node entry, same contract as the fetch helper: the core and the wasm face are unchanged; issue #17");
+    p("replaced the package's own HTTP/1.1 client on `node:net`, see the history below). Undici's `fetch` spends most of a");
+    p("small request in its WHATWG machinery (a `Request`, `Headers`, an `AbortSignal`, a web stream per body; the profile");
+    p("above). \"Before\" is the pool with `httpClient: \"fetch\"`, measured in the same runs:");
     p();
     const rows = [];
     for (const srv of meta.servers) {
@@ -2012,6 +2025,24 @@ const PER_CALL_HISTORY = [
   "100–140 with this one, for reasons not found: both send the same headers, checked by",
   "`tests/node/http-client.test.mjs`, but for the `connection: keep-alive` that node:http adds, and adding it changed",
   "nothing.",
+  "",
+  "### Then: undici's `request` API instead of the own HTTP/1.1 client (issue #17, 2026-12-05)",
+  "",
+  "`js/node_http.mjs` gave way to `js/node_undici.mjs`: undici's `request` API on a keep-alive Agent (an",
+  "`EnvHttpProxyAgent` when a proxy variable is set), undici 7.30.3 a pinned dependency of the package, imported on the",
+  "first request. Same contract towards the wasm face. Not a `make bench` run: an ad-hoc A/B against",
+  "`bench/fast_server.mjs` (JSON), 7 interleaved rounds, each a fresh process per client (500 warm-up calls, 3 000",
+  "sequential `get` → echo → `release`, then 6 000 calls from 32 agents), on the 2-core machine with other builds",
+  "running (load 2.5–3.8), medians of the rounds (ranges in brackets):",
+  "",
+  "| measure | own HTTP/1.1 client | undici `request` | Node's `fetch` |",
+  "|---|---|---|---|",
+  "| conc. 1 latency, p50 µs | 210 (188–288) | 236 (231–313) | 518 (492–648) |",
+  "| conc. 32 client CPU µs per call | 134 (122–149) | 138 (125–168) | 568 (517–609) |",
+  "| conc. 32 calls/s | 5,751 (3,981–9,139) | 6,174 (5,369–9,488) | 2,042 (1,078–2,216) |",
+  "",
+  "The first request of a process also loads undici (~100–150 ms here, against ~25 ms for the first `get` + call",
+  "on the own client; the first call on Node's `fetch` took ~100 ms, its undici loading lazily too).",
   "",
 ];
 

@@ -1,11 +1,14 @@
-// Node (>= 20) entry: loads the wasm synchronously from the package directory (no init call
-// needed) and gives the pool its HTTP/1.1 client (./node_http.mjs, on node:net), much cheaper than
-// Node's fetch; `new McpPool({ httpClient: "fetch" })` uses the global fetch instead.
+// Node (>= 20.18.1) entry: loads the wasm synchronously from the package directory (no init call
+// needed) and gives the pool its Node HTTP client (./node_undici.mjs: undici's request API on a
+// keep-alive dispatcher that honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY; undici itself is imported
+// on the first request); `new McpPool({ httpClient: "fetch" })` uses the global fetch instead.
+// Deno takes this entry too. Bun does as well, but its `undici` is its own small layer over its
+// fetch (it never loads the package's undici), so under Bun the pool sends through fetch.
 import { readFileSync } from "node:fs";
 import v8 from "node:v8";
 import { initSync } from "./mcp_edge_pool.js";
 import { mcp_use_node_http } from "__HOST_JS__";
-import * as nodeHttp from "./node_http.mjs";
+import * as nodeHttp from "./node_undici.mjs";
 
 // V8 before 15 (Node 20, 22) kills the process ("Fatal error … unreachable code" in
 // Deoptimizer::DoComputeBuiltinContinuation) when optimized JS that inlined a call to a wasm export
@@ -20,6 +23,6 @@ if (typeof Bun === "undefined" && typeof Deno === "undefined" && v8Major > 0 && 
 }
 
 initSync({ module: readFileSync(new URL("./mcp_edge_pool_bg.wasm", import.meta.url)) });
-mcp_use_node_http({ fetch: nodeHttp.fetch, Abort: nodeHttp.Abort });
+if (typeof Bun === "undefined") mcp_use_node_http({ fetch: nodeHttp.fetch, Abort: nodeHttp.Abort });
 
 export * from "./mcp_edge_pool.js";

@@ -15,11 +15,19 @@ for js in pkg/mcp_edge_pool.js pkg/snippets/*/src/wasm/host.js; do
   esbuild "$js" --minify --format=esm --log-level=error --outfile="$js" --allow-overwrite
 done
 cp pkg.json pkg/package.json
-cp js/node_http.mjs js/workerd.mjs js/browser.mjs js/store.mjs js/store.d.ts pkg/
+cp js/node_undici.mjs js/workerd.mjs js/browser.mjs js/store.mjs js/store.d.ts pkg/
 # The Node entry imports the fetch helper wasm-bindgen copied under snippets/ (its folder name has a hash).
 host=$(cd pkg && find snippets -path '*/src/wasm/host.js' | head -n 1)
 [ -n "$host" ] || { echo "build-pkg: no snippets/*/src/wasm/host.js in pkg/" >&2; exit 1; }
 sed "s#__HOST_JS__#./$host#" js/node.mjs > pkg/node.mjs
 cp README.md pkg/README.md 2>/dev/null || true
+# The Node entry's HTTP client is undici (pkg.json "dependencies", pinned): installed into pkg/node_modules
+# so that pkg/ runs in place as an installed package does (the demo, soak, bench and tests/pkg import
+# pkg/node.mjs). `npm pack` leaves node_modules/ out; users get undici from the dependency.
+undici=$(node -p 'require("./pkg.json").dependencies.undici')
+if [ "$(node -p 'try { require("./pkg/node_modules/undici/package.json").version } catch { "" }')" != "$undici" ]; then
+  (cd pkg && npm install --omit=dev --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null) \
+    || { echo "build-pkg: npm could not install undici $undici into pkg/node_modules" >&2; exit 1; }
+fi
 # Declare the re-exported entry points' types too.
 echo "built pkg/: $(wc -c < pkg/mcp_edge_pool_bg.wasm) bytes of wasm"

@@ -28,4 +28,7 @@ tarball="$PWD/$pack_dir/$tarball"
 [ -f tests/conformance/node_modules/mcp-edge-pool/package.json ] \
   || { echo "test-conformance: the tarball did not install into tests/conformance/node_modules" >&2; exit 1; }
 
+# Every test server binds 127.0.0.1, and the package's Node client honours HTTP_PROXY / HTTPS_PROXY:
+# a proxy of the machine (needed above by npm, maybe) must not carry the tests' requests.
+unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY
 exec "$NODE22" tests/conformance/run.mjs "$@"

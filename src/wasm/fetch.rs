@@ -1,6 +1,7 @@
 //! [`HttpTransport`] over the global `fetch` (through `host.js`), one `AbortController` per
-//! request; or, in Node, over the package's HTTP/1.1 client on `node:net` (`js/node_http.mjs`,
-//! installed by the package's Node entry), which keeps the same contract at a fraction of the cost.
+//! request; or, in Node, over the package's Node client (`js/node_undici.mjs`: undici's `request`
+//! API, installed by the package's Node entry), which keeps the same contract without fetch's
+//! WHATWG layers.
 //!
 //! Dropping the future of a request, or the body of its response, aborts the request: a timed
 //! out or abandoned call leaves no connection behind. Every body is read and parsed inside the
@@ -21,8 +22,7 @@ extern "C" {
     /// "name\0value\0name\0value…". Returns the name of a header the runtime refused (a
     /// string), or a promise of the response head as an array: [status, content-type,
     /// mcp-session-id, www-authenticate, location, chunks, reader, error]. An event stream
-    /// comes as `reader` alone (over the Node client, with the chunks that arrived with the head, or
-    /// whole when it ended that soon). Any other body is read in the same call, up to `max_buffered`
+    /// comes as `reader` alone. Any other body is read in the same call, up to `max_buffered`
     /// bytes (one `arrayBuffer()` when its content-length is within that, else a read loop):
     /// `chunks` is what was read (an array of `Uint8Array`), `reader` reads the rest when the
     /// body is longer, `error` is what ended it early. All null when there is no body.

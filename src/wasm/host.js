@@ -1,9 +1,9 @@
 // JS helpers of the wasm face (documented where they are bound: src/wasm/fetch.rs, settle.rs,
 // task.rs). Callbacks passed in are long-lived closures that take a table key (slot, stamp).
 
-// The HTTP/1.1 client on node:net that the package's Node entry installs (js/node_http.mjs):
-// { fetch, Abort }, with the same contract as mcp_fetch and AbortController. Browsers and
-// Workers never load it.
+// The Node client that the package's Node entry installs (js/node_undici.mjs, on undici's request
+// API): { fetch, Abort }, with the same contract as mcp_fetch and AbortController. Browsers,
+// bundles and Workers never load it, nor undici.
 let nodeHttp = null;
 
 export function mcp_use_node_http(client) {

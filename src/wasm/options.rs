@@ -215,7 +215,7 @@ pub(crate) fn pool_options(
 
 /// Reads `httpClient` of `new McpPool(options)`: whether to send through the Node client (`true`) or
 /// the global `fetch`. "auto" (the default) takes the Node client where the package's Node entry
-/// installed it.
+/// installed it (Node and Deno; not Bun, whose `undici` is its own layer over its fetch).
 fn node_http(o: &Options, available: bool) -> Result<bool, Failed> {
     match o.string("httpClient")?.as_deref() {
         None | Some("auto") => Ok(available),
@@ -223,7 +223,7 @@ fn node_http(o: &Options, available: bool) -> Result<bool, Failed> {
         Some("node") if available => Ok(true),
         Some("node") => Err(Error::invalid_config(
             "httpClient",
-            "\"node\" needs the package's Node entry (the Node HTTP client is not available in this runtime)",
+            "\"node\" is not available in this runtime (the package's Node entry installs it in Node and Deno; Bun, browsers and Workers use fetch)",
         )
         .into()),
         Some(_) => Err(Error::invalid_config(

@@ -68,7 +68,7 @@ pub struct JsPool {
     pool: Pool,
     handed: Rc<RefCell<Handed>>,
     next_lease: Rc<std::cell::Cell<u64>>,
-    /// Requests go through the Node client (`js/node_http.mjs`) rather than `fetch`.
+    /// Requests go through the Node client (`js/node_undici.mjs`, on undici) rather than `fetch`.
     node_http: bool,
 }
 
@@ -305,8 +305,8 @@ impl JsPool {
         Ok(pool)
     }
 
-    /// The HTTP client this pool sends through: "node" (the package's HTTP/1.1 client, the default in Node) or
-    /// "fetch" (the global `fetch`: browsers, Workers, Deno, or `httpClient: "fetch"`).
+    /// The HTTP client this pool sends through: "node" (the package's Node client on undici, the default in
+    /// Node and Deno) or "fetch" (the global `fetch`: browsers, Workers, Bun, or `httpClient: "fetch"`).
     #[wasm_bindgen(getter, js_name = httpClient, unchecked_return_type = "\"node\" | \"fetch\"")]
     pub fn http_client(&self) -> String {
         if self.node_http { "node" } else { "fetch" }.to_owned()

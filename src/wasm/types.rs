@@ -33,10 +33,11 @@ export interface McpPoolOptions {
   /** Sent as clientInfo in initialize. */
   clientInfo?: { name: string; version: string };
   /**
-   * How requests are sent. "auto" (default): in Node, the package's HTTP/1.1 client on node:net
-   * (through the package's Node entry; about half the latency of Node's fetch), the global fetch
-   * elsewhere. "fetch": always the global fetch (e.g. to go through an undici dispatcher or a fetch
-   * mock). "node": the Node client, or an INVALID_CONFIG error where it is not available.
+   * How requests are sent. "auto" (default): in Node and Deno, the package's Node client (undici's
+   * request API on a keep-alive dispatcher, through the package's Node entry; it honours HTTP_PROXY,
+   * HTTPS_PROXY and NO_PROXY), the global fetch elsewhere (Bun included). "fetch": always the global
+   * fetch (e.g. to go through your own undici dispatcher or a fetch mock). "node": the Node client,
+   * or an INVALID_CONFIG error where it is not available.
    */
   httpClient?: "auto" | "fetch" | "node";
 }

@@ -2,7 +2,8 @@
 // JSON answer with a content-length (read with one arrayBuffer()), without one (read in the same
 // call up to 1 MiB), longer than 1 MiB either way (the rest streamed through the reader), in many
 // small writes; and the size limit and a cut connection on each path. Every case runs through
-// both HTTP clients of the Node package: the HTTP/1.1 client on node:net (js/node_http.mjs, the default) and fetch.
+// both HTTP clients of the Node package: its Node client on undici's request API (js/node_undici.mjs, the
+// default) and fetch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';

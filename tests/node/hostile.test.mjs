@@ -1,6 +1,6 @@
 // Hostile servers (RELIABILITY.md, "Hostile servers"): what a server can send to trap, balloon or
-// leak through the pool, each case on both HTTP clients of the Node package (the HTTP/1.1 client
-// on node:net, and fetch, which browsers and Workers use). Each test ends with the pool answering
+// leak through the pool, each case on both HTTP clients of the Node package (its Node client on
+// undici's request API, and fetch, which browsers and Workers use). Each test ends with the pool answering
 // a normal call. Answers that need byte-exact control are written straight to the socket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -213,8 +213,8 @@ for (const httpClient of CLIENTS) {
       pool.registerHttp('s', server.url);
       const c = await pool.get('s');
       const before = rssMiB();
-      const expected = httpClient === 'node' && stacked ? 'PROTOCOL_ERROR' : 'RESPONSE_TOO_LARGE';
-      await rejectsWith(c.callTool('bomb', {}), expected, { server: 's' });
+      // Both clients undo stacked codings too (at most 5), each decoder inflating only as far as the core reads.
+      await rejectsWith(c.callTool('bomb', {}), 'RESPONSE_TOO_LARGE', { server: 's' });
       const grown = rssMiB() - before;
       t.diagnostic(`RSS grew ${grown} MiB`);
       assert.ok(grown < 256, `memory stayed bounded (RSS grew ${grown} MiB; unbounded it is ~1 GB or more)`);
@@ -223,6 +223,76 @@ for (const httpClient of CLIENTS) {
     });
   }
 }
+
+for (const httpClient of CLIENTS) {
+  test(`[${httpClient}] an unknown coding passes the bomb on undecoded, and more than 5 codings are refused; memory stays bounded`, async (t) => {
+    const server = await mcpServer(t, (msg, req, res) => {
+      if (msg.method !== 'tools/call') return false;
+      const { name } = msg.params;
+      if (name === 'unknown') {
+        // A coding neither client knows, over gzip: nothing is decoded, the core gets the gzip bytes.
+        const body = bomb(msg.id, 15, false);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip, x-mystery' });
+        res.end(body);
+        return true;
+      }
+      if (name === 'six') {
+        let body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { content: [] } }));
+        for (let i = 0; i < 6; i++) body = zlib.gzipSync(body);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': Array(6).fill('gzip').join(', ') });
+        res.end(body);
+        return true;
+      }
+      return false;
+    });
+    const pool = poolFor(t, { httpClient, circuitBreakerThreshold: 0 });
+    pool.registerHttp('s', server.url);
+    const c = await pool.get('s');
+    const before = rssMiB();
+    const unknown = await rejectsWith(c.callTool('unknown', {}), 'PROTOCOL_ERROR', { server: 's' });
+    assert.match(unknown.message, /not valid UTF-8/, "the gzip bytes themselves reached the core");
+    const six = await rejectsWith(c.callTool('six', {}), 'NETWORK_ERROR', { server: 's' });
+    assert.match(six.message, /too many content-encodings/);
+    const grown = rssMiB() - before;
+    t.diagnostic(`RSS grew ${grown} MiB`);
+    assert.ok(grown < 256, `memory stayed bounded (RSS grew ${grown} MiB)`);
+    c.release();
+    await answersNormally(pool);
+  });
+}
+
+test('[node] the Node client decodes no further ahead of its reader than one decoder chunk, stacked codings too', async (t) => {
+  // The client itself (the file the package's Node entry installs), driven as the wasm side does:
+  // read the head, then a few chunks, then stop reading; count what each gunzip stage produced.
+  const { fetch, Abort } = await import(new URL('./node_modules/mcp-edge-pool/node_undici.mjs', import.meta.url));
+  const stacked = zlib.gzipSync(bomb(1, 15, false), { level: 9 });
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip, gzip', 'content-length': String(stacked.length) });
+    res.end(stacked);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  defer(t, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const produced = [];
+  const push = zlib.Gunzip.prototype.push;
+  zlib.Gunzip.prototype.push = function (chunk) {
+    if (this.stage === undefined) this.stage = produced.push(0) - 1;
+    if (chunk) produced[this.stage] += chunk.length;
+    return push.call(this, chunk);
+  };
+  defer(t, () => { zlib.Gunzip.prototype.push = push; });
+  const head = await fetch(`http://127.0.0.1:${server.address().port}/mcp`, 'POST', '', '{}', new Abort(), MiB);
+  assert.equal(head[0], 200);
+  let read = head[5].reduce((n, c) => n + c.length, 0);
+  assert.ok(read > MiB && read <= MiB + 64 * 1024, `read ahead before the head: ${read} bytes (maxBuffered 1 MiB, plus one chunk)`);
+  for (let i = 0; i < 16; i++) read += (await head[6].read()).value.length;
+  // Time for anything unbounded to run ahead (none must).
+  await sleep(300);
+  const decoded = Math.max(...produced);
+  t.diagnostic(`read ${read} bytes; the stages produced ${produced.join(' and ')} bytes`);
+  assert.equal(produced.length, 2, 'two gunzip stages');
+  assert.ok(decoded - read <= 64 * 1024, `decoded ${decoded - read} bytes ahead of the reader`);
+  await head[6].cancel();
+});
 
 // --- D4: secrets a server echoes back are redacted ------------------------------------------------
 
@@ -304,7 +374,8 @@ for (const httpClient of CLIENTS) {
     pool.registerHttp('s', server.url);
     const c = await pool.get('s');
     const error = await rejectsWith(c.callTool('heads', {}), 'NETWORK_ERROR', { server: 's' });
-    if (httpClient === 'node') assert.match(error.message, /head is too large/);
+    // undici's limit: 64 KiB on the Node client, Node's 16 KiB on fetch.
+    assert.match(error.message, /Headers Overflow/);
     c.release();
     await answersNormally(pool);
   });

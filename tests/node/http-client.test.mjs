@@ -1,8 +1,9 @@
-// The pool's two HTTP clients in Node (issue #5): the HTTP/1.1 client on node:net (js/node_http.mjs, installed by the
-// package's Node entry, the default) and the global fetch (`httpClient: "fetch"`). Which one a
-// pool uses, that each really is the one used, and that they behave alike against the real TS SDK
-// server: SSE answers with progress, abort mid-stream, refused connections, refused headers.
-// bodies.test.mjs runs every body shape through both as well.
+// The pool's two HTTP clients in Node (issues #5, #17): the Node client on undici's request API
+// (js/node_undici.mjs, installed by the package's Node entry, the default) and the global fetch
+// (`httpClient: "fetch"`). Which one a pool uses, that each really is the one used, and that they
+// behave alike against the real TS SDK server: SSE answers with progress, abort mid-stream,
+// refused connections, refused headers, encoded bodies, TLS. bodies.test.mjs, hostile.test.mjs and
+// http1.test.mjs run their cases through both as well; proxy.test.mjs covers HTTP_PROXY.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import zlib from 'node:zlib';
 import { McpPool } from 'mcp-edge-pool';
 import { poolFor, rejectsWith, throwsWith, serverFor, startTsServer, recordingProxy, defer, sleep, unhandledRejections } from './helpers.mjs';
 
@@ -141,30 +142,34 @@ function mcpHandler(name, answer, send) {
   };
 }
 
+const ENCODE = { gzip: zlib.gzipSync, deflate: zlib.deflateSync, br: zlib.brotliCompressSync };
+
 for (const httpClient of ['node', 'fetch']) {
-  test(`[${httpClient}] a gzip body (the caller asked for it with Accept-Encoding) is decompressed`, async (t) => {
-    let gzipped = 0;
-    const answer = () => ({ content: [{ type: 'text', text: 'z'.repeat(50_000) }] });
-    const server = http.createServer(mcpHandler('gz', answer, (req, res, body) => {
-      const headers = { 'content-type': 'application/json', 'mcp-session-id': 'gz-1' };
-      if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
-        gzipped++;
-        res.writeHead(200, { ...headers, 'content-encoding': 'gzip' });
-        return res.end(gzipSync(body));
-      }
-      res.writeHead(200, headers);
-      res.end(body);
-    }));
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    defer(t, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
-    const pool = poolFor(t, { httpClient });
-    pool.registerHttp('s', `http://127.0.0.1:${server.address().port}/mcp`, { headers: { 'Accept-Encoding': 'gzip' } });
-    const c = await pool.get('s');
-    const result = await c.callTool('big', {});
-    c.release();
-    assert.equal(result.content[0].text, 'z'.repeat(50_000));
-    assert.ok(gzipped >= 2, `the server sent gzip (${gzipped} times)`);
-  });
+  for (const [coding, encode] of Object.entries(ENCODE)) {
+    test(`[${httpClient}] a ${coding} body (the caller asked for it with Accept-Encoding) is decoded`, async (t) => {
+      let encoded = 0;
+      const answer = () => ({ content: [{ type: 'text', text: 'z'.repeat(50_000) }] });
+      const server = http.createServer(mcpHandler(coding, answer, (req, res, body) => {
+        const headers = { 'content-type': 'application/json', 'mcp-session-id': `${coding}-1` };
+        if (new RegExp(`\\b${coding}\\b`).test(req.headers['accept-encoding'] ?? '')) {
+          encoded++;
+          res.writeHead(200, { ...headers, 'content-encoding': coding });
+          return res.end(encode(body));
+        }
+        res.writeHead(200, headers);
+        res.end(body);
+      }));
+      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      defer(t, () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+      const pool = poolFor(t, { httpClient });
+      pool.registerHttp('s', `http://127.0.0.1:${server.address().port}/mcp`, { headers: { 'Accept-Encoding': coding } });
+      const c = await pool.get('s');
+      const result = await c.callTool('big', {});
+      c.release();
+      assert.equal(result.content[0].text, 'z'.repeat(50_000));
+      assert.ok(encoded >= 2, `the server sent ${coding} (${encoded} times)`);
+    });
+  }
 }
 
 /** A self-signed certificate for 127.0.0.1 made with the openssl CLI, or null without one. */

@@ -1,13 +1,17 @@
-// The Node package's own HTTP/1.1 client (js/node_http.mjs, the default `httpClient: "node"`) at
-// the wire: keep-alive reuse, connections the server closes, informational answers, chunk
-// extensions and trailers, bodies read to the close, heads split byte by byte, and responses it
-// must refuse. The servers are real TCP servers on 127.0.0.1; the scripted ones (node:net)
-// write the exact bytes under test.
+// HTTP/1.1 at the wire, through both HTTP clients of the Node package (undici's request API, the
+// default `httpClient: "node"`, and the global fetch): keep-alive reuse, connections the server
+// closes, informational answers, chunk extensions and trailers, bodies read to the close, heads
+// split byte by byte, responses that are not HTTP/1.1 (the call fails, the pool goes on), and a
+// request never sent twice. The servers are real TCP servers on 127.0.0.1; the scripted ones
+// (node:net) write the exact bytes under test. (What is left of the tests of the package's former
+// HTTP/1.1 parser, js/node_http.mjs: undici parses now, and its error messages are its own.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { poolFor, rejectsWith, sleep, defer, unhandledRejections } from './helpers.mjs';
+
+const CLIENTS = ['node', 'fetch'];
 
 /** The JSON-RPC answer of a minimal MCP server to `msg`, or null for a notification (202). */
 function mcpAnswer(msg, text) {
@@ -99,114 +103,126 @@ async function scriptedServer(t, respond) {
 const json = (answer, extra = '') =>
   `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(answer)}\r\n\r\n${answer}`;
 
-test('keep-alive: sequential calls share one connection, concurrent calls open one each and then reuse them', async (t) => {
-  const server = await countingServer(t);
-  const pool = poolFor(t, { maxConnectionsPerServer: 1 });
-  pool.registerHttp('s', server.url);
-  const c = await pool.get('s');
-  for (let i = 0; i < 20; i++) assert.equal((await c.callTool('echo', { message: i })).content[0].text, `echo ${i}`);
-  assert.equal(server.stats.connections, 1, 'initialize, its notification and 20 calls went over one connection');
-  await Promise.all(Array.from({ length: 4 }, (_, i) => c.callTool('echo', { message: i })));
-  const afterBurst = server.stats.connections;
-  assert.ok(afterBurst >= 2 && afterBurst <= 4, `4 concurrent calls: one connection each, the idle one reused (${afterBurst})`);
-  await Promise.all(Array.from({ length: 4 }, (_, i) => c.callTool('echo', { message: i })));
-  assert.equal(server.stats.connections, afterBurst, 'the second burst reused the idle connections');
-  c.release();
-});
-
-test('a connection the server closes while idle is not reused, and the next call opens a new one', async (t) => {
-  const server = await countingServer(t, { closeIdleAfterMs: 30 });
-  const pool = poolFor(t, { maxConnectionsPerServer: 1 });
-  pool.registerHttp('s', server.url);
-  const c = await pool.get('s');
-  for (let i = 0; i < 3; i++) {
-    await sleep(150);
-    assert.equal((await c.callTool('echo', { message: i })).content[0].text, `echo ${i}`);
-  }
-  assert.ok(server.stats.connections >= 4, `each call after an idle close had a new connection (${server.stats.connections})`);
-  c.release();
-});
-
-test('"Connection: close" answers are honoured: every request gets a fresh connection and succeeds', async (t) => {
-  const server = await countingServer(t, { headers: { connection: 'close' } });
-  const pool = poolFor(t, { maxConnectionsPerServer: 1 });
-  pool.registerHttp('s', server.url);
-  const c = await pool.get('s');
-  for (let i = 0; i < 5; i++) assert.equal((await c.callTool('echo', { message: i })).content[0].text, `echo ${i}`);
-  c.release();
-  assert.ok(server.stats.connections >= 6, `one connection per closing answer (${server.stats.connections})`);
-});
-
-test('wire shapes: informational heads, chunk extensions and trailers, a body read to the close, a head split byte by byte', async (t) => {
-  const unhandled = unhandledRejections(t);
-  const { url } = await scriptedServer(t, (msg, answer, socket) => {
-    const shape = msg.params?.arguments?.message;
-    if (shape === 'informational') {
-      return `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\n${json(answer)}`;
-    }
-    if (shape === 'chunked') {
-      const half = Math.floor(answer.length / 2);
-      const a = answer.slice(0, half);
-      const b = answer.slice(half);
-      return [
-        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n',
-        `${a.length.toString(16)};name=value\r\n${a}\r\n`,
-        `${b.length.toString(16).toUpperCase()}\r\n${b}\r`,
-        '\n0\r\nx-trailer: 1\r\n\r\n',
-      ];
-    }
-    if (shape === 'to-close') {
-      setTimeout(() => socket.end(), 20);
-      return [`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n${answer.slice(0, 10)}`, answer.slice(10)];
-    }
-    if (shape === 'split') return [...json(answer)].map((ch) => ch);
-    if (shape === 'sse') {
-      const event = `event: message\ndata: ${answer}\n\n`;
-      return [`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n`,
-        `${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n`, '0\r\n\r\n'];
-    }
-    return json(answer);
+for (const httpClient of CLIENTS) {
+  test(`[${httpClient}] keep-alive: sequential calls reuse their connections, a burst opens one per call and then reuses them`, async (t) => {
+    const server = await countingServer(t);
+    const pool = poolFor(t, { httpClient, maxConnectionsPerServer: 1 });
+    pool.registerHttp('s', server.url);
+    const c = await pool.get('s');
+    for (let i = 0; i < 20; i++) assert.equal((await c.callTool('echo', { message: i })).content[0].text, `echo ${i}`);
+    // undici (both clients) waits one event-loop turn before it reuses a connection whose answer
+    // just ended, so a request sent at once opens a second one; from then on the two take turns.
+    const sequential = server.stats.connections;
+    assert.ok(sequential <= 2, `the era probe, initialize, its notification and 20 calls took ${sequential} connections`);
+    await Promise.all(Array.from({ length: 4 }, (_, i) => c.callTool('echo', { message: i })));
+    const afterBurst = server.stats.connections;
+    assert.ok(afterBurst - sequential <= 4, `4 concurrent calls: at most one new connection each (${afterBurst - sequential})`);
+    await Promise.all(Array.from({ length: 4 }, (_, i) => c.callTool('echo', { message: i })));
+    assert.equal(server.stats.connections, afterBurst, 'the second burst reused the idle connections');
+    c.release();
   });
-  const pool = poolFor(t, { maxConnectionsPerServer: 1, requestTimeoutMs: 5000 });
-  pool.registerHttp('s', url);
-  const c = await pool.get('s');
-  for (const shape of ['informational', 'chunked', 'to-close', 'split', 'sse', 'plain']) {
-    assert.equal((await c.callTool('echo', { message: shape })).content[0].text, `echo ${shape}`, shape);
-  }
-  c.release();
-  await sleep(50);
-  assert.deepEqual(unhandled.describe(), [], 'no unhandled promise rejection');
-});
 
-test('responses that are not HTTP/1.1 fail the call as NETWORK_ERROR naming the fault, and the next call works', async (t) => {
-  const unhandled = unhandledRejections(t);
-  const { url } = await scriptedServer(t, (msg, answer) => {
-    switch (msg.params?.arguments?.message) {
-      case 'garbage': return 'SSH-2.0-OpenSSH\r\n\r\n';
-      case 'huge-head': return `HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}\r\n`;
-      case 'bad-chunk': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n';
-      case 'bad-length': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: -1\r\n\r\n';
-      case 'gzip-te': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: gzip, chunked\r\n\r\n0\r\n\r\n';
-      case 'extra-bytes': return `${json(answer)}HTTP/1.1 200 OK\r\n\r\n`;
-      default: return json(answer);
+  test(`[${httpClient}] a connection the server closes while idle is not reused, and the next call opens a new one`, async (t) => {
+    const server = await countingServer(t, { closeIdleAfterMs: 30 });
+    const pool = poolFor(t, { httpClient, maxConnectionsPerServer: 1 });
+    pool.registerHttp('s', server.url);
+    const c = await pool.get('s');
+    for (let i = 0; i < 3; i++) {
+      await sleep(150);
+      assert.equal((await c.callTool('echo', { message: i })).content[0].text, `echo ${i}`);
     }
+    assert.ok(server.stats.connections >= 4, `each call after an idle close had a new connection (${server.stats.connections})`);
+    c.release();
   });
-  const pool = poolFor(t, { maxConnectionsPerServer: 1, requestTimeoutMs: 5000, circuitBreakerThreshold: 0 });
-  pool.registerHttp('s', url);
-  const c = await pool.get('s');
-  const faults = { garbage: /not an HTTP\/1\.1 response/, 'huge-head': /head is too large/, 'bad-chunk': /bad chunk size/, 'bad-length': /bad content-length/, 'gzip-te': /unsupported transfer-encoding/ };
-  for (const [shape, why] of Object.entries(faults)) {
-    const e = await rejectsWith(c.callTool('echo', { message: shape }), 'NETWORK_ERROR', { server: 's' });
-    assert.match(e.message, why, `${shape}: ${e.message}`);
-    assert.equal((await c.callTool('echo', { message: 'after' })).content[0].text, 'echo after', `the call after ${shape}`);
-  }
-  // Bytes after a complete response: the answer stands, the connection is dropped, and the next call works.
-  assert.equal((await c.callTool('echo', { message: 'extra-bytes' })).content[0].text, 'echo extra-bytes');
-  assert.equal((await c.callTool('echo', { message: 'after' })).content[0].text, 'echo after');
-  c.release();
-  await sleep(50);
-  assert.deepEqual(unhandled.describe(), [], 'no unhandled promise rejection');
-});
+
+  test(`[${httpClient}] "Connection: close" answers are honoured: every request gets a fresh connection and succeeds`, async (t) => {
+    const server = await countingServer(t, { headers: { connection: 'close' } });
+    const pool = poolFor(t, { httpClient, maxConnectionsPerServer: 1 });
+    pool.registerHttp('s', server.url);
+    const c = await pool.get('s');
+    for (let i = 0; i < 5; i++) assert.equal((await c.callTool('echo', { message: i })).content[0].text, `echo ${i}`);
+    c.release();
+    assert.ok(server.stats.connections >= 6, `one connection per closing answer (${server.stats.connections})`);
+  });
+
+  test(`[${httpClient}] wire shapes: an informational head, chunk extensions and trailers, a body read to the close, a head split byte by byte`, async (t) => {
+    const unhandled = unhandledRejections(t);
+    const { url } = await scriptedServer(t, (msg, answer, socket) => {
+      const shape = msg.params?.arguments?.message;
+      // 103 Early Hints. (An unasked-for 100 Continue is refused by undici as a bad response.)
+      if (shape === 'informational') return `HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\n${json(answer)}`;
+      if (shape === 'chunked') {
+        const half = Math.floor(answer.length / 2);
+        const a = answer.slice(0, half);
+        const b = answer.slice(half);
+        return [
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n',
+          `${a.length.toString(16)};name=value\r\n${a}\r\n`,
+          `${b.length.toString(16).toUpperCase()}\r\n${b}\r`,
+          '\n0\r\nx-trailer: 1\r\n\r\n',
+        ];
+      }
+      if (shape === 'to-close') {
+        setTimeout(() => socket.end(), 20);
+        return [`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n${answer.slice(0, 10)}`, answer.slice(10)];
+      }
+      if (shape === 'split') return [...json(answer)].map((ch) => ch);
+      if (shape === 'sse') {
+        const event = `event: message\ndata: ${answer}\n\n`;
+        return [`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n`,
+          `${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n`, '0\r\n\r\n'];
+      }
+      return json(answer);
+    });
+    const pool = poolFor(t, { httpClient, maxConnectionsPerServer: 1, requestTimeoutMs: 5000 });
+    pool.registerHttp('s', url);
+    const c = await pool.get('s');
+    for (const shape of ['informational', 'chunked', 'to-close', 'split', 'sse', 'plain']) {
+      assert.equal((await c.callTool('echo', { message: shape })).content[0].text, `echo ${shape}`, shape);
+    }
+    c.release();
+    await sleep(50);
+    assert.deepEqual(unhandled.describe(), [], 'no unhandled promise rejection');
+  });
+
+  test(`[${httpClient}] responses that are not HTTP/1.1 fail the call, and the next call works`, async (t) => {
+    const unhandled = unhandledRejections(t);
+    const { url } = await scriptedServer(t, (msg, answer) => {
+      switch (msg.params?.arguments?.message) {
+        case 'garbage': return 'SSH-2.0-OpenSSH\r\n\r\n';
+        case 'huge-head': return `HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}\r\n`;
+        case 'bad-chunk': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n';
+        case 'bad-length': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: -1\r\n\r\n';
+        case 'gzip-te': return 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: gzip, chunked\r\n\r\n0\r\n\r\n';
+        case 'extra-bytes': return `${json(answer)}HTTP/1.1 200 OK\r\n\r\n`;
+        default: return json(answer);
+      }
+    });
+    const pool = poolFor(t, { httpClient, maxConnectionsPerServer: 1, requestTimeoutMs: 5000, circuitBreakerThreshold: 0 });
+    pool.registerHttp('s', url);
+    const c = await pool.get('s');
+    // undici names the fault (the same words on both clients); a transfer coding it does not
+    // decode (gzip under chunked) reaches the core as the body, which is then no JSON.
+    const faults = {
+      garbage: ['NETWORK_ERROR', /does not match the HTTP\/1\.1 protocol/],
+      'huge-head': ['NETWORK_ERROR', /Headers Overflow/],
+      'bad-chunk': ['NETWORK_ERROR', /does not match the HTTP\/1\.1 protocol \(Invalid character in chunk size\)/],
+      'bad-length': ['NETWORK_ERROR', /does not match the HTTP\/1\.1 protocol \(Invalid character in Content-Length\)/],
+      'gzip-te': ['PROTOCOL_ERROR', /malformed JSON-RPC message/],
+    };
+    for (const [shape, [code, why]] of Object.entries(faults)) {
+      const e = await rejectsWith(c.callTool('echo', { message: shape }), code, { server: 's' });
+      assert.match(e.message, why, `${shape}: ${e.message}`);
+      assert.equal((await c.callTool('echo', { message: 'after' })).content[0].text, 'echo after', `the call after ${shape}`);
+    }
+    // Bytes after a complete response: the answer stands, the connection is dropped, and the next call works.
+    assert.equal((await c.callTool('echo', { message: 'extra-bytes' })).content[0].text, 'echo extra-bytes');
+    assert.equal((await c.callTool('echo', { message: 'after' })).content[0].text, 'echo after');
+    c.release();
+    await sleep(50);
+    assert.deepEqual(unhandled.describe(), [], 'no unhandled promise rejection');
+  });
+}
 
 test('headers that frame the message are refused at registration, in every runtime', (t) => {
   const pool = poolFor(t);
@@ -218,7 +234,7 @@ test('headers that frame the message are refused at registration, in every runti
   pool.registerHttp('s', 'http://127.0.0.1:9/mcp', { headers: { 'x-fine': 'x' } });
 });
 
-test('a request whose kept-alive connection closes before any answer is not sent again: NETWORK_ERROR, sent once', async (t) => {
+for (const httpClient of CLIENTS) test(`[${httpClient}] a request whose kept-alive connection closes before any answer is not sent again: NETWORK_ERROR, sent once`, async (t) => {
   const unhandled = unhandledRejections(t);
   const attempts = {};
   const { url, stats } = await scriptedServer(t, (msg, answer, socket) => {
@@ -232,7 +248,7 @@ test('a request whose kept-alive connection closes before any answer is not sent
     }
     return json(answer);
   });
-  const pool = poolFor(t, { maxConnectionsPerServer: 1, requestTimeoutMs: 5000, circuitBreakerThreshold: 0 });
+  const pool = poolFor(t, { httpClient, maxConnectionsPerServer: 1, requestTimeoutMs: 5000, circuitBreakerThreshold: 0 });
   pool.registerHttp('s', url);
   const c = await pool.get('s');
   assert.equal((await c.callTool('echo', { message: 'warm' })).content[0].text, 'echo warm');

@@ -1,8 +1,11 @@
 // The package under Bun and Deno (both from tests/js, pinned), imported by name from this scratch
 // project as their users would. Both take the package's Node entry (the "node" export condition
-// comes first), so the pool sends through the Node HTTP/1.1 client on their node:net by default,
-// or through their own fetch with `httpClient: "fetch"`. Both clients against the real TS SDK
-// server: concurrent calls, an SSE answer with progress, an abort mid-call, a refused connection.
+// comes first). Deno loads the package's undici from node_modules, so its pool sends through the
+// Node client by default, or through Deno's fetch with `httpClient: "fetch"`. Bun answers every
+// import of "undici" with its own small layer over its fetch (no dispatchers), so the Node entry
+// installs no Node client there: "auto" is Bun's fetch, and "node" is refused. Each client against
+// the real TS SDK server: concurrent calls, an SSE answer with progress, an abort mid-call, a
+// refused connection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -13,12 +16,12 @@ import { serverFor, startTsServer } from './helpers.mjs';
 
 const bin = (name) => new URL(`../js/node_modules/.bin/${name}`, import.meta.url).pathname;
 const RUNTIMES = [
-  { name: 'Bun', bin: bin('bun'), args: (script) => ['--eval', script], global: 'Bun' },
-  { name: 'Deno', bin: bin('deno'), args: (script) => ['eval', script], global: 'Deno' },
+  { name: 'Bun', bin: bin('bun'), args: (script) => ['--eval', script], global: 'Bun', auto: 'fetch', node: 'INVALID_CONFIG' },
+  { name: 'Deno', bin: bin('deno'), args: (script) => ['eval', script], global: 'Deno', auto: 'node', node: 'node' },
 ];
 const execFileP = promisify(execFile);
 
-for (const runtime of RUNTIMES) test(`${runtime.name}: both HTTP clients call, stream progress, abort and report a refused connection`, async (t) => {
+for (const runtime of RUNTIMES) test(`${runtime.name}: its HTTP clients call, stream progress, abort and report a refused connection`, async (t) => {
   assert.ok(existsSync(runtime.bin), `${runtime.name} is installed by 'make setup' (${runtime.bin})`);
   const server = await serverFor(t, { start: () => startTsServer() });
   const closed = http.createServer();
@@ -28,6 +31,7 @@ for (const runtime of RUNTIMES) test(`${runtime.name}: both HTTP clients call, s
   const script = `
     import { McpPool } from 'mcp-edge-pool';
     const out = { runtime: typeof ${runtime.global} === 'object' };
+    try { out.node = new McpPool({ httpClient: 'node' }).httpClient; } catch (e) { out.node = e.code; }
     for (const httpClient of ['auto', 'fetch']) {
       const pool = new McpPool({ httpClient, circuitBreakerThreshold: 0 });
       const r = { client: pool.httpClient };
@@ -61,9 +65,10 @@ for (const runtime of RUNTIMES) test(`${runtime.name}: both HTTP clients call, s
   });
   const out = JSON.parse(stdout.trim().split('\n').pop());
   assert.equal(out.runtime, true, `ran under ${runtime.name}`);
-  for (const [httpClient, client] of [['auto', 'node'], ['fetch', 'fetch']]) {
+  assert.equal(out.node, runtime.node, `httpClient "node" under ${runtime.name}`);
+  for (const [httpClient, client] of [['auto', runtime.auto], ['fetch', 'fetch']]) {
     const r = out[httpClient];
-    assert.equal(r.client, client, `${httpClient}: the client Bun gets`);
+    assert.equal(r.client, client, `${httpClient}: the client ${runtime.name} gets`);
     assert.deepEqual(r.texts, Array.from({ length: 8 }, (_, i) => `m${i}`), `${httpClient}: concurrent calls`);
     assert.deepEqual(r.progress, [1, 2, 3], `${httpClient}: progress over SSE`);
     assert.equal(r.abort, 'ABORTED', `${httpClient}: abort`);

@@ -25,6 +25,20 @@ test("the manifest maps every runtime to an entry that exists", () => {
   }
 });
 
+test("undici is the one dependency, pinned, and only the Node client imports it", () => {
+  const manifest = JSON.parse(read("package.json"));
+  assert.deepEqual(Object.keys(manifest.dependencies ?? {}), ["undici"]);
+  assert.match(manifest.dependencies.undici, /^\d+\.\d+\.\d+$/, "an exact version, no range");
+  const imports = (file) => [...read(file).toString().matchAll(/\bimport\s*\(?\s*(?:[^"'()]*?from\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
+  assert.deepEqual(imports("node_undici.mjs").filter((s) => !s.startsWith("node:")), ["undici"], "the Node client imports undici");
+  for (const file of ["node.mjs", "browser.mjs", "workerd.mjs", "mcp_edge_pool.js", "store.mjs"]) {
+    assert.ok(!imports(file).includes("undici"), `${file} does not import undici`);
+  }
+  // Installed next to pkg/ by scripts/build-pkg.sh, so that pkg/ runs in place (demo, soak, bench).
+  const installed = JSON.parse(read("node_modules/undici/package.json"));
+  assert.equal(installed.version, manifest.dependencies.undici);
+});
+
 test("the optimised wasm instantiates and runs in a fresh Node process", () => {
   const script = `
     import { McpPool } from ${JSON.stringify(new URL("node.mjs", pkg).href)};

@@ -3,7 +3,8 @@
 // Checks that wasm memory stays flat after warm-up, that stats balance (active 0, waiting 0,
 // leases 0), and that no promise rejection goes unhandled. Writes target/soak.json.
 // The pool sends through the global fetch, or with `--http-client node` through the package's
-// Node HTTP/1.1 client (pkg/node.mjs installs it).
+// Node client on undici (pkg/node.mjs installs it; undici comes from pkg/node_modules, which
+// scripts/build-pkg.sh fills).
 //   node tests/soak/soak.mjs [cycles] [--http-client fetch|node]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { initSync, McpPool } from "../../pkg/mcp_edge_pool.js";

@@ -1,11 +1,12 @@
 // The package through a bundler, in a real browser: an app that imports "mcp-edge-pool" (the
 // packed tarball, installed into a scratch project) is bundled by esbuild with the browser
 // condition, served with the wasm next to it, and run in headless Chromium against the TS SDK
-// server. Also: a server whose CORS hides Mcp-Session-Id gets an error that says so.
+// server. Also: a server whose CORS hides Mcp-Session-Id gets an error that says so, and the bundle
+// holds neither undici (a dependency of the package's Node entry only) nor the Node client.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -58,14 +59,14 @@ function bundle() {
         window.__result = { code: e.code, message: e.message, isError: e instanceof Error };
       }
     })();`);
-  esbuild.buildSync({
+  const built = esbuild.buildSync({
     absWorkingDir: scratch, entryPoints: ['app.mjs'], bundle: true, format: 'esm', platform: 'browser',
-    conditions: ['browser'], outfile: 'dist/app.js', target: 'es2022', logLevel: 'silent',
+    conditions: ['browser'], outfile: 'dist/app.js', target: 'es2022', logLevel: 'silent', metafile: true,
   });
   // esbuild leaves `new URL("./mcp_edge_pool_bg.wasm", import.meta.url)` as is: ship the wasm next to the bundle.
   copyFileSync(path.join(scratch, 'node_modules/mcp-edge-pool/mcp_edge_pool_bg.wasm'), path.join(scratch, 'dist/mcp_edge_pool_bg.wasm'));
   writeFileSync(path.join(scratch, 'dist/index.html'), '<!doctype html><script type="module" src="app.js"></script>');
-  return path.join(scratch, 'dist');
+  return { dist: path.join(scratch, 'dist'), inputs: Object.keys(built.metafile.inputs), installed: path.join(scratch, 'node_modules') };
 }
 
 async function serve(dir) {
@@ -89,7 +90,11 @@ async function run(page, url) {
 }
 
 test('an esbuild bundle of the package runs in Chromium; a hidden Mcp-Session-Id is explained', async () => {
-  const dist = bundle();
+  const { dist, inputs, installed } = bundle();
+  // undici came with the package (a dependency of its Node entry), and stayed out of the bundle.
+  assert.ok(existsSync(path.join(installed, 'undici/package.json')), 'npm installed undici with the package');
+  assert.ok(inputs.some((f) => f.includes('mcp-edge-pool/browser.mjs')), `the browser entry was bundled: ${inputs.join(', ')}`);
+  assert.deepEqual(inputs.filter((f) => /undici|node\.mjs/.test(f)), [], 'neither undici nor the Node entry and its client were bundled');
   const site = await serve(dist);
   const good = await startServer([]);
   const hidden = await startServer(['--no-expose']);

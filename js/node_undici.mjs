@@ -1,0 +1,377 @@
+// The pool's HTTP client in Node (and Deno): undici's `request` API on a keep-alive dispatcher,
+// with proxies taken from HTTP_PROXY / HTTPS_PROXY / NO_PROXY. Installed by node.mjs; the pool
+// option `httpClient: "fetch"` goes back to the global fetch. Browsers, bundles and Workers never
+// load this file nor undici.
+//
+// Same contract as `mcp_fetch` in src/wasm/host.js, so the wasm side cannot tell them apart:
+// - `fetch(url, method, headers, body, controller, maxBuffered)` returns the name of a header it
+//   refuses (a string), or a promise of the head [status, content-type, mcp-session-id,
+//   www-authenticate, location, chunks, reader, error, dpop-nonce]; an event stream comes with its
+//   reader at once, any other body is read up to `maxBuffered` bytes first.
+// - errors look like fetch's: TypeError("fetch failed", { cause }) for the network, a
+//   DOMException "AbortError" after `controller.abort()`, TypeError("terminated", { cause }) for a
+//   body cut short.
+// - redirects are not followed (fetch's redirect: "manual"). No Accept-Encoding is sent unless the
+//   server's headers ask for one; gzip, deflate and br bodies (zstd where node:zlib has it) are
+//   decoded, stacked codings too (at most 5, as fetch), and a body with a coding this client does
+//   not know is passed on as it came, as fetch does.
+// - bounded: nothing is read or decoded ahead of the reader but `maxBuffered` bytes before the head
+//   is handed over and the streams' own high-water marks (64 KiB undici, 16 KiB per decoder) after;
+//   a decoder stops inflating while its output waits (node:zlib honours backpressure mid-chunk), so
+//   a gzip bomb costs what the core reads of it, never more.
+//
+// undici (~100 ms to load and compile its HTTP parser) is imported on the first request, and the
+// dispatcher made then, never at import: a pool on `httpClient: "fetch"` never pays for it.
+import { validateHeaderName, validateHeaderValue } from "node:http";
+import { pipeline } from "node:stream";
+import zlib from "node:zlib";
+
+/** A response head larger than this is refused (undici's default is Node's 16 KiB). */
+const MAX_HEAD_BYTES = 64 * 1024;
+/** Keep-alive connections idle longer than this are closed by us first (the usual server
+ * keep-alive is 5 s; reusing a socket the server is closing fails the request). */
+const IDLE_SOCKET_MS = 4000;
+/** At most this many content codings are decoded, as fetch (undici) allows. */
+const MAX_CODINGS = 5;
+
+const EVENT_STREAM = /^\s*text\/event-stream/i;
+/** Headers that frame the message or the connection: the client writes them itself. */
+const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "expect"]);
+
+function abortError() {
+  return new DOMException("This operation was aborted", "AbortError");
+}
+
+function isAbort(e) {
+  return e !== null && typeof e === "object" && e.name === "AbortError";
+}
+
+/**
+ * The `AbortController` of a request, and its signal: undici's `request` takes any object with
+ * `addEventListener`/`removeEventListener` and `aborted`/`reason` as its signal. Cheaper than an
+ * AbortController, which costs an AbortSignal per request.
+ */
+export class Abort {
+  constructor() {
+    this.aborted = false;
+    this.reason = undefined;
+    this.listeners = null;
+  }
+  addEventListener(type, listener) {
+    if (type !== "abort" || this.aborted) return;
+    if (this.listeners === null) this.listeners = [listener];
+    else this.listeners.push(listener);
+  }
+  removeEventListener(type, listener) {
+    if (type !== "abort" || this.listeners === null) return;
+    const i = this.listeners.indexOf(listener);
+    if (i >= 0) this.listeners.splice(i, 1);
+  }
+  abort() {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = abortError();
+    const listeners = this.listeners;
+    this.listeners = null;
+    if (listeners !== null) for (const listener of listeners) listener();
+  }
+}
+
+/** undici, once imported (null before the first request). */
+let undici = null;
+/** The import of undici in progress, or done. */
+let loading = null;
+/** The dispatcher every request goes through, made on the first request. */
+let dispatcher = null;
+
+function load() {
+  if (loading === null) {
+    loading = import("undici").then((m) => {
+      undici = m;
+    });
+    // A failed import (undici missing) is tried again by the next request.
+    loading.catch(() => {
+      loading = null;
+    });
+  }
+  return loading;
+}
+
+/**
+ * The keep-alive dispatcher: undici's Agent (a pool of connections per origin), or, when a proxy
+ * variable is set when the first request is made, its EnvHttpProxyAgent, which sends through
+ * HTTP_PROXY (http URLs, as absolute-form requests) or HTTPS_PROXY (https URLs, through a CONNECT
+ * tunnel) unless NO_PROXY names the host. Timeouts are the pool's (requestTimeoutMs and the
+ * caller's signal), not undici's 300 s ones, which would cut a quiet event stream.
+ */
+function getDispatcher() {
+  if (dispatcher !== null) return dispatcher;
+  const limits = { keepAliveTimeout: IDLE_SOCKET_MS, maxHeaderSize: MAX_HEAD_BYTES, headersTimeout: 0, bodyTimeout: 0 };
+  const connect = resumingConnector();
+  const env = process.env;
+  const proxied = ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"].some((name) => env[name]);
+  if (proxied) {
+    // The factory carries the limits to every connection pool the proxy agents make, the one to
+    // an HTTP proxy that forwards absolute-form requests included.
+    const factory = (origin, { factory: _, ...o }) => new undici.Pool(origin, { ...o, ...limits });
+    dispatcher = new undici.EnvHttpProxyAgent({ ...limits, connect, factory, proxyTunnel: false });
+  } else {
+    dispatcher = new undici.Agent({ ...limits, connect });
+  }
+  return dispatcher;
+}
+
+/**
+ * undici's connector, one for every origin: the Agent drops an origin's connection pool (and a
+ * pool's own connector, with its TLS sessions) once its last connection closed, so a server that
+ * closes every connection would cost a full TLS handshake per request. undici's session cache holds
+ * sessions weakly; the last session of each host is held here too (at most 256 hosts).
+ */
+function resumingConnector() {
+  const connect = undici.buildConnector({});
+  const sessions = new Map();
+  return (options, callback) =>
+    connect(options, (error, socket) => {
+      if (!error && options.protocol === "https:") {
+        socket.on("session", (session) => {
+          if (sessions.size >= 256) sessions.clear();
+          sessions.set(options.hostname, session);
+        });
+      }
+      callback(error, socket);
+    });
+}
+
+/** Parsed request targets by URL (the pool sends to a few URLs many times). */
+const targets = new Map();
+
+/** Where `url` goes: { origin, path } or { error }. */
+function target(url) {
+  let t = targets.get(url);
+  if (t !== undefined) return t;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== "http:" && u.protocol !== "https:") {
+      return { error: new Error(`unsupported URL scheme ${u.protocol}`) };
+    }
+    t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+  } catch (e) {
+    return { error: e };
+  }
+  if (targets.size >= 256) targets.clear();
+  targets.set(url, t);
+  return t;
+}
+
+export function fetch(url, method, headers, body, controller, maxBuffered) {
+  let fields = null;
+  if (headers.length > 0) {
+    const list = headers.split("\0");
+    const merged = new Map();
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      const name = list[i];
+      const value = list[i + 1];
+      try {
+        validateHeaderName(name);
+        validateHeaderValue(name, value);
+      } catch (_) {
+        return name;
+      }
+      const key = name.toLowerCase();
+      if (FRAMING.has(key)) return name;
+      const seen = merged.get(key);
+      merged.set(key, seen === undefined ? value : `${seen}, ${value}`);
+    }
+    // A flat [name, value, ...] list: no object, so no name is special (`__proto__`).
+    fields = [];
+    for (const [key, value] of merged) fields.push(key, value);
+  }
+  if (undici === null) {
+    return load().then(
+      () => send(url, method, fields, body, controller, maxBuffered),
+      (e) => {
+        throw new TypeError("fetch failed", { cause: e });
+      },
+    );
+  }
+  return send(url, method, fields, body, controller, maxBuffered);
+}
+
+function send(url, method, headers, body, controller, maxBuffered) {
+  return new Promise((resolve, reject) => {
+    if (controller.aborted) {
+      reject(abortError());
+      return;
+    }
+    const t = target(url);
+    if (t.error !== undefined) {
+      reject(new TypeError("fetch failed", { cause: t.error }));
+      return;
+    }
+    const options = { origin: t.origin, path: t.path, method, headers, body, signal: controller };
+    const answer = (error, data) => {
+      if (error !== null && error !== undefined) {
+        reject(isAbort(error) ? error : new TypeError("fetch failed", { cause: error }));
+        return;
+      }
+      respond(method, data, maxBuffered).then(resolve);
+    };
+    try {
+      getDispatcher().request(options, answer);
+    } catch (e) {
+      answer(e);
+    }
+  });
+}
+
+/** The head array of a response, its body read up to `maxBuffered` bytes unless it is an event stream. */
+function respond(method, data, maxBuffered) {
+  const h = data.headers;
+  const type = one(h["content-type"]);
+  const head = [data.statusCode, type, one(h["mcp-session-id"]), one(h["www-authenticate"]), one(h.location),
+    null, null, null, one(h["dpop-nonce"])];
+  const status = data.statusCode;
+  const empty = method === "HEAD" || status === 204 || status === 304;
+  const reader = new Reader(data.body, empty ? null : one(h["content-encoding"]));
+  if (type !== null && EVENT_STREAM.test(type)) {
+    head[6] = reader;
+    return Promise.resolve(head);
+  }
+  return readUpTo(reader, maxBuffered, head);
+}
+
+/** A header's value as one string (repeated fields joined with ", "), or null. */
+function one(value) {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/**
+ * Reads until the end or past `max` bytes: head[5] = the chunks read, head[6] = the reader when
+ * the rest is still to come, head[7] = the error that ended the body early (as host.js does for fetch).
+ */
+async function readUpTo(reader, max, head) {
+  const chunks = [];
+  head[5] = chunks;
+  let n = 0;
+  for (;;) {
+    let r;
+    try {
+      r = await reader.read();
+    } catch (e) {
+      head[7] = e;
+      break;
+    }
+    if (r.done) break;
+    chunks.push(r.value);
+    n += r.value.length;
+    if (n > max) {
+      head[6] = reader;
+      break;
+    }
+  }
+  return head;
+}
+
+/** The decoders of a Content-Encoding, in the order to apply them; null: pass the body on as it is. */
+function decoders(encoding) {
+  if (encoding === null) return null;
+  const codings = encoding.toLowerCase().split(",");
+  if (codings.length > MAX_CODINGS) {
+    return new Error(`too many content-encodings in response: ${codings.length}, maximum allowed is ${MAX_CODINGS}`);
+  }
+  const list = [];
+  // The last coding applied is the first to undo.
+  for (let i = codings.length - 1; i >= 0; i--) {
+    const coding = codings[i].trim();
+    // Lenient at the end of the data, as fetch and curl are (Z_SYNC_FLUSH).
+    if (coding === "gzip" || coding === "x-gzip") {
+      list.push(zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+    } else if (coding === "deflate") {
+      list.push(zlib.createInflate({ flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+    } else if (coding === "br") {
+      list.push(zlib.createBrotliDecompress({
+        flush: zlib.constants.BROTLI_OPERATION_FLUSH,
+        finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+      }));
+    } else if (coding === "zstd" && typeof zlib.createZstdDecompress === "function") {
+      list.push(zlib.createZstdDecompress({ flush: zlib.constants.ZSTD_e_continue, finishFlush: zlib.constants.ZSTD_e_end }));
+    } else if (coding !== "identity" && coding !== "") {
+      // A coding not known here: the body goes on undecoded (the core's limit counts its bytes).
+      for (const d of list) d.destroy();
+      return null;
+    }
+  }
+  return list.length > 0 ? list : null;
+}
+
+/**
+ * A response body as a `ReadableStreamDefaultReader` (`read`, `cancel`) over undici's body stream,
+ * through its decoders if any. Pulls: a chunk is taken from the stream only when `read()` asks,
+ * so the streams' high-water marks bound what waits (undici stops reading the socket, a decoder
+ * stops inflating).
+ */
+class Reader {
+  constructor(body, encoding) {
+    this.body = body;
+    this.stream = body;
+    this.ended = false;
+    this.error = null;
+    this.wake = null;
+    const list = decoders(encoding);
+    if (list instanceof Error) {
+      this.error = new TypeError("terminated", { cause: list });
+      body.on("error", () => {});
+      body.destroy();
+      return;
+    }
+    if (list !== null) this.stream = pipeline(body, ...list, () => {});
+    const stream = this.stream;
+    stream.on("readable", () => this.changed());
+    stream.on("end", () => {
+      this.ended = true;
+      this.changed();
+    });
+    stream.on("error", (e) => this.fail(e));
+    stream.on("close", () => {
+      // Destroyed without an error (undici always gives one; this is a safety net).
+      if (!this.ended) this.fail(new Error("the response body was closed before its end"));
+    });
+  }
+
+  fail(e) {
+    if (this.error !== null || this.ended) return;
+    this.error = isAbort(e) ? e : new TypeError("terminated", { cause: e });
+    this.changed();
+  }
+
+  changed() {
+    const wake = this.wake;
+    if (wake !== null) {
+      this.wake = null;
+      wake();
+    }
+  }
+
+  read() {
+    if (this.error === null && !this.ended) {
+      const chunk = this.stream.read();
+      if (chunk !== null) return Promise.resolve({ done: false, value: chunk });
+    }
+    if (this.error !== null) return Promise.reject(this.error);
+    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve, reject) => {
+      this.wake = () => this.read().then(resolve, reject);
+    });
+  }
+
+  /** Stops the body: undici aborts its request and closes the connection if the body had more. */
+  cancel() {
+    if (!this.ended && this.error === null) {
+      this.ended = true;
+      this.stream.destroy();
+      if (this.stream !== this.body) this.body.destroy();
+    }
+    return Promise.resolve();
+  }
+}
