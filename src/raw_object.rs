@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 
-use crate::json::{self, Map, RawValue, Value};
+use crate::json::{self, RawValue};
 
 /// The members of one JSON object, each value raw, in the order they came (a member repeated on
 /// the wire keeps its first place and its last value, as JSON parsers read it).
@@ -39,19 +39,9 @@ impl RawObject {
         self.0.is_empty()
     }
 
-    /// The members, in order.
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &RawValue)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
-    }
-
     /// The members, in order, taken.
     pub fn into_fields(self) -> impl Iterator<Item = (String, RawValue)> {
         self.0.into_iter()
-    }
-
-    /// The object as JSON text.
-    pub fn write(&self) -> String {
-        json::to_string(&self.0)
     }
 
     /// The object as raw JSON.
@@ -62,11 +52,6 @@ impl RawObject {
     /// Takes member `key` out, raw; `null` reads as absent.
     pub fn take(&mut self, key: &str) -> Option<RawValue> {
         self.remove(key).filter(|v| !json::is_null(v))
-    }
-
-    /// Takes member `key` out as a tree; `null` reads as absent.
-    pub fn take_value(&mut self, key: &str) -> Option<Value> {
-        self.take(key).map(|raw| tree(&raw))
     }
 
     /// Takes member `key` out as a `T`; `null` reads as absent.
@@ -90,31 +75,6 @@ impl RawObject {
         self.take_as(key)
     }
 
-    /// Takes string member `key` out, which must be there.
-    ///
-    /// # Errors
-    /// When the member is missing or not a string.
-    pub fn need_str(&mut self, key: &str) -> Result<String, String> {
-        self.take_str(key)?
-            .ok_or_else(|| format!("missing field `{key}`"))
-    }
-
-    /// Takes integer member `key` out; `null` reads as absent.
-    ///
-    /// # Errors
-    /// When the member is not a non-negative integer.
-    pub fn take_u64(&mut self, key: &str) -> Result<Option<u64>, String> {
-        self.take_as(key)
-    }
-
-    /// Takes boolean member `key` out; `null` reads as absent.
-    ///
-    /// # Errors
-    /// When the member is not a boolean.
-    pub fn take_bool(&mut self, key: &str) -> Result<Option<bool>, String> {
-        self.take_as(key)
-    }
-
     /// Takes array member `key` out, its items raw; `null` or absent reads as empty.
     ///
     /// # Errors
@@ -122,16 +82,6 @@ impl RawObject {
     pub fn take_items(&mut self, key: &str) -> Result<Vec<RawValue>, String> {
         Ok(self.take_as(key)?.unwrap_or_default())
     }
-
-    /// The members left, as trees.
-    pub fn into_map(self) -> Map<String, Value> {
-        self.0.into_iter().map(|(k, raw)| (k, tree(&raw))).collect()
-    }
-}
-
-/// A checked value's tree (its text is valid JSON, so the parse cannot fail).
-fn tree(raw: &RawValue) -> Value {
-    json::parse(raw.get()).unwrap_or_default()
 }
 
 /// The items of a JSON array, raw.
