@@ -20,8 +20,12 @@
 //   a decoder stops inflating while its output waits (node:zlib honours backpressure mid-chunk), so
 //   a gzip bomb costs what the core reads of it, never more.
 //
-// undici (~100 ms to load and compile its HTTP parser) is imported on the first request, and the
-// dispatcher made then, never at import: a pool on `httpClient: "fetch"` never pays for it.
+// undici (~100 ms to load and compile its HTTP parser) is imported with this module, when the
+// package is: imported on the first request instead, it made that request ~100 ms late, inside
+// its timeout (a 150 ms handshake timeout failed on a loaded machine: tests/node/errors.test.mjs,
+// "requestTimeoutMs from the pool and from registerHttp"). The dispatcher is made on the first
+// request, never at import.
+import * as undici from "undici";
 import { validateHeaderName, validateHeaderValue } from "node:http";
 import { pipeline } from "node:stream";
 import zlib from "node:zlib";
@@ -77,25 +81,8 @@ export class Abort {
   }
 }
 
-/** undici, once imported (null before the first request). */
-let undici = null;
-/** The import of undici in progress, or done. */
-let loading = null;
 /** The dispatcher every request goes through, made on the first request. */
 let dispatcher = null;
-
-function load() {
-  if (loading === null) {
-    loading = import("undici").then((m) => {
-      undici = m;
-    });
-    // A failed import (undici missing) is tried again by the next request.
-    loading.catch(() => {
-      loading = null;
-    });
-  }
-  return loading;
-}
 
 /**
  * The keep-alive dispatcher: undici's Agent (a pool of connections per origin), or, when a proxy
@@ -185,14 +172,6 @@ export function fetch(url, method, headers, body, controller, maxBuffered) {
     // A flat [name, value, ...] list: no object, so no name is special (`__proto__`).
     fields = [];
     for (const [key, value] of merged) fields.push(key, value);
-  }
-  if (undici === null) {
-    return load().then(
-      () => send(url, method, fields, body, controller, maxBuffered),
-      (e) => {
-        throw new TypeError("fetch failed", { cause: e });
-      },
-    );
   }
   return send(url, method, fields, body, controller, maxBuffered);
 }
