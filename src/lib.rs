@@ -29,7 +29,6 @@
 
 pub mod config;
 pub mod error;
-mod future;
 pub mod json;
 pub mod json_object;
 pub mod jsonrpc;
@@ -49,7 +48,7 @@ pub mod vecmap;
 
 pub use config::{PoolOptions, ServerOptions, TransportMode};
 pub use error::{Error, SizeUnit};
-pub use future::LocalBoxFuture;
+pub use futures_util::future::LocalBoxFuture;
 pub use pool::{GetOptions, Lease, Pool, ServerStats, Stats};
 pub use runtime::Runtime;
 pub use session::{RequestOptions, Session, MAX_LIST_ITEMS};

@@ -4,7 +4,7 @@
 //! [`Clock`], so native tests drive the pool with a manual clock and the wasm face binds the
 //! global `setTimeout`. Expiry decisions are pure functions that take `now` as an argument.
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 
 /// A source of time and of timers. Single-threaded: no `Send` bounds.
 pub trait Clock {

@@ -8,10 +8,10 @@ use crate::raw_object::RawObject;
 use super::naming::{hashed, qualify};
 use super::Pool;
 use crate::error::Error;
-use crate::future::join_all;
 use crate::protocol::methods;
 use crate::session::RequestOptions;
 use crate::vecmap::VecMap;
+use futures_util::future::join_all;
 
 /// A tool in the pool-wide catalog.
 #[derive(Debug, Clone)]

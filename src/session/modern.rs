@@ -5,7 +5,7 @@
 //! answers with an `InputRequiredResult` that the client fulfils and re-sends (multi round-trip
 //! requests, SEP-2322). Tool arguments marked `x-mcp-header` travel as `Mcp-Param-*` headers too.
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 
 use super::{param_headers, Session};
 use crate::error::{snippet, Error};
@@ -216,7 +216,7 @@ impl Session {
             calls.push(async move { (key, handler(params).await) });
         }
         let mut answers = Map::new();
-        for (key, outcome) in crate::future::join_all(calls).await {
+        for (key, outcome) in futures_util::future::join_all(calls).await {
             let result = outcome.map_err(|e| self.rpc_error(e))?;
             let value =
                 json::parse(result.get()).map_err(|e| self.protocol_error(e.to_string()))?;

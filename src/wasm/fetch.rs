@@ -6,7 +6,7 @@
 //! out or abandoned call leaves no connection behind. Every body is read and parsed inside the
 //! call that made the fetch (Workers forbid sharing I/O objects across requests).
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 use wasm_bindgen::prelude::*;
 
 use super::settle::{self, Pending};
