@@ -38,9 +38,6 @@ pub mod protocol;
 pub mod raw_object;
 pub mod runtime;
 pub mod session;
-// Used by the wasm face only; compiled natively for its tests.
-#[cfg(any(test, target_arch = "wasm32"))]
-mod slab;
 pub mod sse;
 pub mod time;
 pub mod transport;

@@ -28,10 +28,12 @@ const GOAL_BYTES = 60 * 1024;
 // (redaction of echoed secrets, bounded merged lists, typed errors where JSON.parse fails, AUTH_FAILED,
 // the gzip-bomb guard) added 5,813 (146,735), and the budget went to that + 3 %; issue #17 put
 // futures-util and futures-channel back in place of the crate's own combinators (src/future/):
-// 146,868 -> 154,690 (+7,822), and the budget went to that + 3 %. It exists so that growth is a
+// 146,868 -> 154,690 (+7,822), and the budget went to that + 3 %; then wasm-bindgen-futures'
+// JsFuture in place of the promise table of src/wasm/settle.rs and the slab crate in place of
+// src/slab.rs took 382 off (154,308), and the budget came down to that + 3 %. It exists so that growth is a
 // deliberate decision: when a change legitimately adds code, raise it in the same commit and say
 // why; when a change shrinks the package, lower it.
-const REGRESSION_BUDGET_BYTES = 159_000;
+const REGRESSION_BUDGET_BYTES = 158_900;
 
 // Lower bound: a missing or truncated build must not pass as "small".
 const MIN_WASM_BYTES = 50 * 1024;
