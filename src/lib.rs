@@ -6,8 +6,8 @@
 //!
 //! The core is portable Rust with no JavaScript in it. It reaches the outside world only through
 //! three small traits without `Send` bounds, bundled in a [`Runtime`]: [`HttpTransport`],
-//! [`Clock`] and [`Spawner`]. The wasm face implements them over `fetch`, `setTimeout` and
-//! `spawn_local`; native tests implement them with a scripted transport and a manual clock.
+//! [`Clock`] and [`Spawner`]. The wasm face implements them over `fetch`, `setTimeout` and its own
+//! per-task executor (each task's I/O stays in the Workers request that started it); native tests implement them with a scripted transport and a manual clock.
 //!
 //! - [`Pool`]: register servers by name, [`Pool::get`] a [`Lease`] on a live session (reused,
 //!   opened, or waited for in a fair queue), release it (the session stays open), stats, health
@@ -29,7 +29,6 @@
 
 pub mod config;
 pub mod error;
-mod future;
 pub mod json;
 pub mod jsonrpc;
 pub mod limit;
@@ -38,16 +37,13 @@ pub mod protocol;
 pub mod raw_object;
 pub mod runtime;
 pub mod session;
-// Used by the wasm face only; compiled natively for its tests.
-#[cfg(any(test, target_arch = "wasm32"))]
-mod slab;
 pub mod sse;
 pub mod time;
 pub mod transport;
 
 pub use config::{PoolOptions, ServerOptions, TransportMode};
 pub use error::{Error, SizeUnit};
-pub use future::LocalBoxFuture;
+pub use futures_util::future::LocalBoxFuture;
 pub use pool::{GetOptions, Lease, Pool, ServerStats, Stats};
 pub use runtime::Runtime;
 pub use session::{RequestOptions, Session, MAX_LIST_ITEMS};

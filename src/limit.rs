@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport, ResponseBody, TransportError};
 

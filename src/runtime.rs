@@ -8,7 +8,7 @@ use crate::transport::HttpTransport;
 
 /// What a pool needs from its host: an HTTP transport, a clock and a spawner.
 ///
-/// The wasm face builds one over `fetch`, `setTimeout` and `spawn_local`; native tests build one
+/// The wasm face builds one over `fetch`, `setTimeout` and its own per-task executor; native tests build one
 /// over a scripted transport and a manual clock.
 #[derive(Clone)]
 pub struct Runtime {

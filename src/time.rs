@@ -4,7 +4,7 @@
 //! [`Clock`], so native tests drive the pool with a manual clock and the wasm face binds the
 //! global `setTimeout`. Expiry decisions are pure functions that take `now` as an argument.
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 
 /// A source of time and of timers. Single-threaded: no `Send` bounds.
 pub trait Clock {
@@ -24,7 +24,7 @@ pub trait Clock {
     }
 }
 
-/// Runs a detached task on the current thread (the wasm face uses `spawn_local`).
+/// Runs a detached task on the current thread (the wasm face: its own per-task executor).
 ///
 /// The core spawns only background work: the health loop and best-effort notifications such as
 /// `notifications/cancelled` and session `DELETE`s.

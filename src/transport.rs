@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 
 /// HTTP methods the MCP Streamable HTTP transport uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

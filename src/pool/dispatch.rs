@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use crate::future;
+use futures_util::future;
 
 use super::breaker::Allow;
 use super::server::{Grant, Pick, Server};

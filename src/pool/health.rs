@@ -6,14 +6,14 @@
 
 use std::rc::Rc;
 
-use crate::future::{abortable, AbortHandle, LocalBoxFuture};
+use futures_util::future::{AbortHandle, Abortable, LocalBoxFuture};
 
 use super::breaker::{Allow, CircuitState};
 use super::dispatch::close_bounded;
 use super::PoolInner;
-use crate::future::join_all;
 use crate::session::Session;
 use crate::time::expired;
+use futures_util::future::join_all;
 
 impl PoolInner {
     /// Starts the timer-driven health loop if it is enabled and not running. A loop whose timer
@@ -61,7 +61,7 @@ impl PoolInner {
             }
         };
         self.rt.spawner.spawn(Box::pin(async move {
-            let _ = abortable(task, registration).await;
+            let _ = Abortable::new(task, registration).await;
         }));
     }
 }

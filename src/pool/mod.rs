@@ -21,7 +21,8 @@ use std::fmt;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::future::{self, oneshot, AbortHandle, Either, LocalBoxFuture};
+use futures_channel::oneshot;
+use futures_util::future::{self, AbortHandle, Either, FutureExt, LocalBoxFuture};
 
 pub use breaker::CircuitState;
 pub use lease::Lease;
@@ -312,7 +313,9 @@ impl Pool {
         };
         let timeout_ms = options.timeout_ms.unwrap_or(waiter.timeout_ms);
         let timer = self.inner.rt.clock.sleep(timeout_ms);
-        let cancel = options.cancel.unwrap_or_else(future::pending);
+        let cancel = options
+            .cancel
+            .unwrap_or_else(|| future::pending().boxed_local());
         let outcome = match future::select(rx, future::select(timer, cancel)).await {
             Either::Left((Ok(Grant::Lease(lease)), _)) => Ok(lease),
             Either::Left((Ok(Grant::Fail(e)), _)) => Err(e),
@@ -429,7 +432,7 @@ fn drain_server(mut server: Server, error: &Error) -> Vec<(Session, u64)> {
 
 /// Closes sessions concurrently, each bounded by its timeout.
 async fn close_all(sessions: Vec<(Session, u64)>, rt: &Runtime) {
-    crate::future::join_all(
+    future::join_all(
         sessions
             .into_iter()
             .map(|(s, ms)| dispatch::close_bounded(s, rt, ms)),

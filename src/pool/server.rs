@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use crate::future::oneshot;
+use futures_channel::oneshot;
 
 use super::breaker::Breaker;
 use super::catalog::CatalogSlot;

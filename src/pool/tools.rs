@@ -8,9 +8,9 @@ use crate::raw_object::RawObject;
 use super::naming::{hashed, qualify};
 use super::Pool;
 use crate::error::Error;
-use crate::future::join_all;
 use crate::protocol::methods;
 use crate::session::RequestOptions;
+use futures_util::future::join_all;
 use std::collections::BTreeMap;
 
 /// A tool in the pool-wide catalog.

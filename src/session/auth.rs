@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
-use crate::future::{LocalBoxFuture, Shared};
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 
 use super::Session;
 use crate::error::Error;
@@ -56,7 +56,7 @@ pub type DpopProof = Rc<dyn Fn(DpopRequest) -> LocalBoxFuture<'static, Result<St
 pub type NonceSlot = Rc<RefCell<Option<String>>>;
 
 /// A token refresh in flight, shared by every request that hit the same `401`.
-type Refresh = Shared<Result<(), Error>>;
+type Refresh = Shared<LocalBoxFuture<'static, Result<(), Error>>>;
 
 /// The token state of one session.
 #[derive(Default)]
@@ -282,7 +282,7 @@ impl Session {
                 None => {
                     let me = self.clone();
                     let up_front = challenge.is_none();
-                    let run = Shared::new(async move {
+                    let run = async move {
                         let result = match provider(challenge).await {
                             Ok(token) if !token.is_empty() && !token.contains(['\r', '\n']) => {
                                 me.inner.auth.set_token(token);
@@ -301,7 +301,9 @@ impl Session {
                         };
                         *me.inner.auth.refresh.borrow_mut() = None;
                         result.map_err(|message| me.auth_error(message, (!up_front).then_some(401)))
-                    });
+                    }
+                    .boxed_local()
+                    .shared();
                     *slot = Some(run.clone());
                     run
                 }

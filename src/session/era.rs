@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::future::oneshot;
+use futures_channel::oneshot;
 
 use super::{Session, Snapshot};
 use crate::error::Error;

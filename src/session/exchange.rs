@@ -2,7 +2,7 @@
 //! SSE) and reading it until our response arrives, answering and surfacing whatever the server
 //! sends before it.
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 use std::future::Future;
 
 use super::resume::Resumption;

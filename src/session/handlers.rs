@@ -5,7 +5,7 @@
 use std::fmt;
 use std::rc::Rc;
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 
 use crate::json::{Map, RawValue, Value};
 use crate::jsonrpc::ErrorObject;

@@ -198,7 +198,7 @@ impl Session {
     async fn delete_bounded(&self, snap: &Snapshot) {
         let wait = self.inner.config.request_timeout_ms.min(5_000);
         let delete = Box::pin(self.send_delete(snap));
-        let _ = crate::future::select(delete, self.inner.rt.clock.sleep(wait)).await;
+        let _ = futures_util::future::select(delete, self.inner.rt.clock.sleep(wait)).await;
     }
 }
 

@@ -17,7 +17,8 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use crate::future::{self, abortable, oneshot, AbortHandle, Either};
+use futures_channel::oneshot;
+use futures_util::future::{self, AbortHandle, Abortable, Either};
 
 use super::redirect::{origin, resolve};
 use super::{Era, Failure, Inner, Session, Snapshot};
@@ -277,7 +278,7 @@ impl Session {
             parser,
             backlog,
         );
-        let task = abortable(task, registration);
+        let task = Abortable::new(task, registration);
         self.inner.rt.spawner.spawn(Box::pin(async move {
             let _ = task.await;
         }));

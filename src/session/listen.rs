@@ -9,7 +9,7 @@
 
 use std::rc::Weak;
 
-use crate::future::{abortable, AbortHandle};
+use futures_util::future::{AbortHandle, Abortable};
 
 use super::{Inner, Session};
 use crate::jsonrpc::Message;
@@ -40,7 +40,7 @@ impl Session {
         }
         let (handle, registration) = AbortHandle::new_pair();
         *self.inner.listener.borrow_mut() = Some(Listener(handle));
-        let task = abortable(listen(std::rc::Rc::downgrade(&self.inner)), registration);
+        let task = Abortable::new(listen(std::rc::Rc::downgrade(&self.inner)), registration);
         self.inner.rt.spawner.spawn(Box::pin(async move {
             let _ = task.await;
         }));

@@ -38,7 +38,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
-use crate::future::{self, Either, LocalBoxFuture, Shared};
+use futures_util::future::{self, Either, FutureExt, LocalBoxFuture, Shared};
 
 pub use crate::config::TransportMode;
 
@@ -152,7 +152,7 @@ struct Inner {
 }
 
 /// A re-initialize in flight, awaited by every caller that hit the expired session.
-type Reinit = Shared<Result<(), Error>>;
+type Reinit = Shared<LocalBoxFuture<'static, Result<(), Error>>>;
 
 #[derive(Default)]
 struct State {
@@ -448,7 +448,7 @@ impl Session {
                 Some(running) => running.clone(),
                 None => {
                     let me = self.clone();
-                    let run = Shared::new(async move {
+                    let run = async move {
                         let result = me.initialize_with_timeout().await;
                         *me.inner.reinit.borrow_mut() = None;
                         if let Err(error) = &result {
@@ -457,7 +457,9 @@ impl Session {
                             state.last_reinit_error = Some(error.clone());
                         }
                         result
-                    });
+                    }
+                    .boxed_local()
+                    .shared();
                     *slot = Some(run.clone());
                     run
                 }

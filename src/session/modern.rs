@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::Deserialize;
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 
 use super::{param_headers, Session};
 use crate::error::{snippet, Error};
@@ -207,7 +207,7 @@ impl Session {
             calls.push(async move { (key, handler(params).await) });
         }
         let mut answers = Map::new();
-        for (key, outcome) in crate::future::join_all(calls).await {
+        for (key, outcome) in futures_util::future::join_all(calls).await {
             let result = outcome.map_err(|e| self.rpc_error(e))?;
             let value =
                 json::parse(result.get()).map_err(|e| self.protocol_error(e.to_string()))?;

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use crate::future::{self, Either, LocalBoxFuture};
+use futures_util::future::{self, Either, FutureExt, LocalBoxFuture};
 
 use super::{progress, Era, RequestOptions, Session, CANCEL_WAIT_MS};
 use crate::error::Error;
@@ -58,7 +58,9 @@ impl Session {
         };
         let last_progress = watch.as_ref().filter(|_| reset).map(|w| w.sink.clone());
         let timer = Box::pin(self.deadline(timeout_ms, last_progress, cap_ms));
-        let cancel = options.cancel.unwrap_or_else(future::pending);
+        let cancel = options
+            .cancel
+            .unwrap_or_else(|| future::pending().boxed_local());
         let (reason, outcome, abandoned) =
             match future::select(call, future::select(timer, cancel)).await {
                 Either::Left((result, _)) => {

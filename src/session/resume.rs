@@ -5,9 +5,9 @@
 use super::{auth, Session, Snapshot};
 use crate::config::MAX_DELAY_MS;
 use crate::error::Error;
-use crate::future::LocalBoxFuture;
 use crate::sse::SseParser;
 use crate::transport::{HttpMethod, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 
 /// Most reconnects in a row that bring no new event (an event id not seen before resets the
 /// count); the request's own timeout bounds the total time in any case.

@@ -4,40 +4,60 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::future::LocalBoxFuture;
+use futures_channel::oneshot;
+use futures_util::future::LocalBoxFuture;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::errors::Failed;
-use super::settle::{self, Pending};
 use crate::error::{Error, SizeUnit};
 use crate::json::RawValue;
 
 /// Listens for `abort` on `signal`. The future completes when the signal aborts; dropping it
 /// removes the listener.
 pub(crate) fn on_abort(signal: &AbortSignal) -> LocalBoxFuture<'static, ()> {
-    let (fired, stop) = settle::abort(signal);
-    Box::pin(Aborted { fired, stop })
+    let (tx, fired) = oneshot::channel();
+    let mut tx = Some(tx);
+    let listener = Closure::<dyn FnMut()>::new(move || {
+        if let Some(tx) = tx.take() {
+            let _ = tx.send(());
+        }
+    });
+    let added = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+    if added.is_err() {
+        // Not reachable for an `AbortSignal`; without a listener it can never fire.
+        return Box::pin(std::future::pending());
+    }
+    Box::pin(Aborted {
+        signal: signal.clone(),
+        listener,
+        fired,
+    })
 }
 
 /// The abort of a signal to come; removes its listener when dropped.
 struct Aborted {
-    fired: Pending,
-    stop: Function,
+    signal: AbortSignal,
+    listener: Closure<dyn FnMut()>,
+    fired: oneshot::Receiver<()>,
 }
 
 impl Future for Aborted {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // The sender lives in the listener, which lives as long as this: only `Ok` comes.
         Pin::new(&mut self.fired).poll(cx).map(drop)
     }
 }
 
 impl Drop for Aborted {
     fn drop(&mut self) {
-        let _ = self.stop.call0(&JsValue::UNDEFINED);
+        let listener: &Function = self.listener.as_ref().unchecked_ref();
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", listener);
     }
 }
 

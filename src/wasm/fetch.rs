@@ -7,11 +7,11 @@
 //! out or abandoned call leaves no connection behind. Every body is read and parsed inside the
 //! call that made the fetch (Workers forbid sharing I/O objects across requests).
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
-use super::settle::{self, Settled};
 use crate::transport::{
     HttpRequest, HttpResponse, HttpTransport, ResponseBody, TransportError, TransportErrorKind,
 };
@@ -57,6 +57,19 @@ extern "C" {
 
     /// A `ReadableStreamDefaultReader`.
     type Reader;
+
+    /// `reader.read()`: a promise of a [`ReadResult`].
+    #[wasm_bindgen(method, catch)]
+    fn read(this: &Reader) -> Result<Promise, JsValue>;
+
+    /// `{ done, value }`, what a stream read settles with.
+    type ReadResult;
+
+    #[wasm_bindgen(method, getter)]
+    fn done(this: &ReadResult) -> JsValue;
+
+    #[wasm_bindgen(method, getter)]
+    fn value(this: &ReadResult) -> JsValue;
 }
 
 /// The response headers the core reads, in the order host.js hands them over (indices 1 to 4).
@@ -141,10 +154,9 @@ async fn send(request: HttpRequest, node: bool) -> Result<HttpResponse, Transpor
     if let Some(name) = started.as_string() {
         return Err(refused_header(&name));
     }
-    let head: Array = match settle::promise(started.unchecked_ref::<Promise>()).await {
-        Settled::Value(head) => head.unchecked_into(),
-        Settled::Error(e) => return Err(js_error(&e)),
-        Settled::Done => return Err(TransportError::network("fetch gave no response")),
+    let head: Array = match JsFuture::from(started.unchecked_into::<Promise>()).await {
+        Ok(head) => head.unchecked_into(),
+        Err(e) => return Err(js_error(&e)),
     };
     let status = head.get(0).as_f64().map_or(0, |s| s as u16);
     let mut headers = Vec::new();
@@ -215,13 +227,17 @@ impl ResponseBody for FetchBody {
                 self.finish();
                 return Ok(None);
             };
-            match settle::read(reader).await {
-                Settled::Done => {
+            let read = match reader.read() {
+                Ok(read) => JsFuture::from(read).await,
+                Err(e) => Err(e),
+            };
+            match read.map(JsCast::unchecked_into::<ReadResult>) {
+                Ok(read) if read.done().is_truthy() => {
                     self.finish();
                     Ok(None)
                 }
-                Settled::Value(value) => bytes(value),
-                Settled::Error(e) => Err(js_error(&e)),
+                Ok(read) => bytes(read.value()),
+                Err(e) => Err(js_error(&e)),
             }
         })
     }

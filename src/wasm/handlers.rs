@@ -4,11 +4,11 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 use super::abort::{from_json, to_json};
 use super::errors::Failed;
 use super::options::Options;
-use super::settle;
 use crate::error::Error;
 use crate::json::RawValue;
 use crate::jsonrpc::{codes, ErrorObject};
@@ -150,7 +150,7 @@ fn strings_object<const N: usize>(fields: [(&str, Option<String>); N]) -> JsValu
 async fn call_settled(f: &Function, arg: &JsValue) -> Result<JsValue, JsValue> {
     let returned = f.call1(&JsValue::UNDEFINED, arg)?;
     match returned.dyn_into::<Promise>() {
-        Ok(promise) => settle::promise(&promise).await.into_result(),
+        Ok(promise) => JsFuture::from(promise).await,
         Err(plain) => Ok(plain),
     }
 }

@@ -1,5 +1,5 @@
-// JS helpers of the wasm face (documented where they are bound: src/wasm/fetch.rs, settle.rs,
-// task.rs). Callbacks passed in are long-lived closures that take a table key (slot, stamp).
+// JS helpers of the wasm face (documented where they are bound: src/wasm/fetch.rs, timers.rs,
+// task.rs). The callbacks task.rs passes in are long-lived closures that take a task key (slot, stamp).
 
 // The Node client that the package's Node entry installs (js/node_undici.mjs, on undici's request
 // API): { fetch, Abort }, with the same contract as mcp_fetch and AbortController. Browsers,
@@ -128,27 +128,12 @@ export function mcp_error(message, code, server, status, rpcCode, data) {
   return e;
 }
 
-export function mcp_settle(promise, slot, stamp, settle) {
-  promise.then((v) => settle(slot, stamp, 1, v), (e) => settle(slot, stamp, 0, e));
-}
-
-export function mcp_read(reader, slot, stamp, settle) {
-  reader.read().then(
-    (r) => (r.done ? settle(slot, stamp, 2, undefined) : settle(slot, stamp, 1, r.value)),
-    (e) => settle(slot, stamp, 0, e),
-  );
-}
-
-export function mcp_on_abort(signal, slot, stamp, settle) {
-  const listener = () => settle(slot, stamp, 1, undefined);
-  signal.addEventListener("abort", listener);
-  return () => signal.removeEventListener("abort", listener);
-}
-
-export function mcp_timer(ms, slot, stamp, settle, unref) {
+// setTimeout(fire, ms), unref()'d when asked where the host has unref (Node); undefined where the
+// host refuses timers (a Worker's global scope). See src/wasm/timers.rs.
+export function mcp_timer(ms, unref, fire) {
   let handle;
   try {
-    handle = setTimeout(() => settle(slot, stamp, 1, undefined), ms);
+    handle = setTimeout(fire, ms);
   } catch (_) {
     return undefined;
   }

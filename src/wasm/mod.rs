@@ -8,7 +8,6 @@ mod fetch;
 mod handlers;
 mod options;
 mod pool;
-mod settle;
 mod task;
 mod timers;
 mod types;

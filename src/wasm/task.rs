@@ -1,39 +1,53 @@
 //! A tiny executor that polls every task in its own JS async context.
 //!
-//! Why not `wasm_bindgen_futures::spawn_local` / `future_to_promise`: they share one global queue,
-//! so a task woken from Rust (a lease handed over, a shared re-initialize finished) is polled in
-//! the microtask of whichever request woke it, and any `fetch` it starts then belongs to that other
-//! request. In Cloudflare Workers that fetch is cancelled when the other request ends, and the
-//! task hangs. Here every task is resumed only through a promise reaction it registered itself,
-//! while it was running in its own context, so all its I/O stays its own.
+//! Kept own on purpose (the one executor of the crate). Why not `wasm_bindgen_futures::spawn_local`
+//! / `future_to_promise`: they share one global queue, so a task woken from Rust (a lease handed
+//! over, a shared re-initialize finished) is polled in the microtask of whichever request woke it,
+//! and any `fetch` it starts then belongs to that other request. In Cloudflare Workers that fetch
+//! is cancelled when the other request ends, and the task hangs. Here every task is resumed only
+//! through a promise reaction it registered itself, while it was running in its own context, so
+//! all its I/O stays its own. The test that shows the rule: tests/workerd/workerd.test.mjs, "after
+//! the server expires its sessions, concurrent calls all recover" (tests/workerd/README.md, item 1).
+//! What a task awaits (`JsFuture`, the timers of [`super::timers`], channels) only calls its
+//! waker; where it is polled is decided here.
 //!
-//! Wakers carry only a task id (they must be `Send + Sync`); the tasks live in a thread-local
-//! table, which is fine on single-threaded wasm. No `unsafe`.
+//! Wakers carry only a task key (they must be `Send + Sync`); the tasks live in a thread-local
+//! slab, which is fine on single-threaded wasm. No `unsafe`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
 
-use crate::future::LocalBoxFuture;
+use futures_util::future::LocalBoxFuture;
 use js_sys::{Function, Promise};
+use slab::Slab;
 use wasm_bindgen::prelude::*;
 
 use super::errors::{to_js, Failed};
-use crate::slab::{Key, Table};
 
 #[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
     /// A function that, when called, runs `run(slot, stamp)` in a reaction registered now.
-    fn mcp_sleep(slot: u32, stamp: u32, run: &JsValue) -> Function;
+    fn mcp_sleep(slot: usize, stamp: u32, run: &JsValue) -> Function;
     /// `Promise.resolve().then(() => run(slot, stamp))`.
-    fn mcp_soon(slot: u32, stamp: u32, run: &JsValue);
+    fn mcp_soon(slot: usize, stamp: u32, run: &JsValue);
+}
+
+/// Names a task: its slot in [`TASKS`] and the stamp it got when added. A waker can outlive its
+/// task; the stamp keeps it from waking the task that reuses the slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    slot: usize,
+    stamp: u32,
 }
 
 /// How many times a task that wakes itself while running is polled again before it yields.
 const MAX_SPINS: usize = 16;
 
 struct Task {
+    /// The stamp of its [`Key`].
+    stamp: u32,
     future: RefCell<Option<LocalBoxFuture<'static, ()>>>,
     /// Resolves the promise whose reaction polls this task next; set while the task sleeps.
     resume: RefCell<Option<Function>>,
@@ -42,10 +56,12 @@ struct Task {
 }
 
 thread_local! {
-    static TASKS: RefCell<Table<Rc<Task>>> = const { RefCell::new(Table::new()) };
+    static TASKS: RefCell<Slab<Rc<Task>>> = const { RefCell::new(Slab::new()) };
+    /// The stamp of the last task added (wrapping).
+    static STAMP: Cell<u32> = const { Cell::new(0) };
     /// The one reaction that polls a task, given its key (no closure per wake-up).
-    static RUN: Closure<dyn Fn(u32, u32)> =
-        Closure::new(|slot: u32, stamp: u32| run(Key { slot, stamp }));
+    static RUN: Closure<dyn Fn(usize, u32)> =
+        Closure::new(|slot: usize, stamp: u32| run(Key { slot, stamp }));
 }
 
 /// A waker that names its task.
@@ -83,17 +99,43 @@ fn soon(key: Key) {
 
 /// The task named `key`, unless it is done.
 fn get(key: Key) -> Option<Rc<Task>> {
-    TASKS.with(|t| t.borrow_mut().get_mut(key).cloned())
+    TASKS.with(|t| {
+        t.borrow()
+            .get(key.slot)
+            .filter(|task| task.stamp == key.stamp)
+            .cloned()
+    })
 }
 
 /// Adds a task to the table; returns its key.
 fn register(future: LocalBoxFuture<'static, ()>) -> Key {
+    let stamp = STAMP.with(|s| {
+        s.set(s.get().wrapping_add(1));
+        s.get()
+    });
     let task = Rc::new(Task {
+        stamp,
         future: RefCell::new(Some(future)),
         resume: RefCell::new(None),
         woken: Cell::new(false),
     });
-    TASKS.with(|t| t.borrow_mut().insert(task))
+    let slot = TASKS.with(|t| t.borrow_mut().insert(task));
+    Key { slot, stamp }
+}
+
+/// Takes task `key` out of the table (it is done).
+fn remove(key: Key) -> Option<Rc<Task>> {
+    TASKS.with(|t| {
+        let mut tasks = t.borrow_mut();
+        let ours = tasks
+            .get(key.slot)
+            .is_some_and(|task| task.stamp == key.stamp);
+        if ours {
+            tasks.try_remove(key.slot)
+        } else {
+            None
+        }
+    })
 }
 
 /// An exported async method's work: its value, or the error its promise rejects with.
@@ -139,7 +181,7 @@ fn run(key: Key) {
         };
         if done {
             let finished = task.future.borrow_mut().take();
-            TASKS.with(|t| t.borrow_mut().remove(key));
+            drop(remove(key));
             drop(finished);
             return;
         }

@@ -27,12 +27,15 @@ const GOAL_BYTES = 60 * 1024;
 // instead of futures-util's took 600 (140,908: still within 3 %); the hardening of issue #16
 // (redaction of echoed secrets, bounded merged lists, typed errors where JSON.parse fails, AUTH_FAILED,
 // the gzip-bomb guard) added 5,813 (146,735), and the budget went to that + 3 %; issue #17 put the
-// crate back on serde/serde_json (derives for every message, MCP type, snapshot and stat; the crate's
-// own JSON parser, writer and sorted map gone): 233,565 bytes (wasm 228,053 + glue 5,512), budget
-// that + 3 %. Size is reported, never bought by hand-writing what a library does. It exists so that growth is a
+// crate back on the packages its design names: serde/serde_json (derives for every message, MCP
+// type, snapshot and stat; the crate's own JSON parser, writer and sorted map gone) took it to
+// 233,565 bytes (wasm 228,053 + glue 5,512); futures-util/futures-channel in place of src/future/
+// added 7,822 on their own (measured on the tree before serde), JsFuture and the slab crate took 382
+// off; together 243,368 bytes (wasm 237,858 + glue 5,510), and the budget went to that + 3 %.
+// Size is reported, never bought by hand-writing what a library does. It exists so that growth is a
 // deliberate decision: when a change legitimately adds code, raise it in the same commit and say
 // why; when a change shrinks the package, lower it.
-const REGRESSION_BUDGET_BYTES = 240_600;
+const REGRESSION_BUDGET_BYTES = 250_700;
 
 // Lower bound: a missing or truncated build must not pass as "small".
 const MIN_WASM_BYTES = 50 * 1024;

@@ -214,6 +214,8 @@ export async function build({
     platform: "neutral",
     conditions: ["workerd", "worker", "browser"],
     target: "es2022",
+    // The runtime's own modules (`import { env } from "cloudflare:workers"`), as wrangler keeps them.
+    external: ["cloudflare:*"],
     plugins: [wasmExternal],
     logLevel: "silent",
     metafile: true,
