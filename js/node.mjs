@@ -9,6 +9,7 @@ import v8 from "node:v8";
 import { initSync } from "./mcp_edge_pool.js";
 import { mcp_use_node_http } from "__HOST_JS__";
 import * as nodeHttp from "./node_undici.mjs";
+import "./lifetimes.mjs";
 
 // V8 before 15 (Node 20, 22) kills the process ("Fatal error … unreachable code" in
 // Deoptimizer::DoComputeBuiltinContinuation) when optimized JS that inlined a call to a wasm export
@@ -25,4 +26,6 @@ if (typeof Bun === "undefined" && typeof Deno === "undefined" && v8Major > 0 && 
 initSync({ module: readFileSync(new URL("./mcp_edge_pool_bg.wasm", import.meta.url)) });
 if (typeof Bun === "undefined") mcp_use_node_http({ fetch: nodeHttp.fetch, Abort: nodeHttp.Abort });
 
+
 export * from "./mcp_edge_pool.js";
+export { McpPoolError } from "__HOST_JS__";

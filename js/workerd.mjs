@@ -5,4 +5,7 @@ import { initSync } from "./mcp_edge_pool.js";
 
 initSync({ module: wasmModule });
 
+import "./lifetimes.mjs";
+
 export * from "./mcp_edge_pool.js";
+export { McpPoolError } from "__HOST_JS__";

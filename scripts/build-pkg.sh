@@ -15,11 +15,14 @@ for js in pkg/mcp_edge_pool.js pkg/snippets/*/src/wasm/host.js; do
   esbuild "$js" --minify --format=esm --log-level=error --outfile="$js" --allow-overwrite
 done
 cp pkg.json pkg/package.json
-cp js/node_undici.mjs js/workerd.mjs js/browser.mjs js/store.mjs js/store.d.ts pkg/
-# The Node entry imports the fetch helper wasm-bindgen copied under snippets/ (its folder name has a hash).
+cp js/node_undici.mjs js/lifetimes.mjs js/store.mjs js/store.d.ts pkg/
+# The entries import the helper wasm-bindgen copied under snippets/ (its folder name has a hash): the
+# Node client's hook, and the McpPoolError class every entry exports.
 host=$(cd pkg && find snippets -path '*/src/wasm/host.js' | head -n 1)
 [ -n "$host" ] || { echo "build-pkg: no snippets/*/src/wasm/host.js in pkg/" >&2; exit 1; }
-sed "s#__HOST_JS__#./$host#" js/node.mjs > pkg/node.mjs
+for entry in node workerd browser web; do
+  sed "s#__HOST_JS__#./$host#" "js/$entry.mjs" > "pkg/$entry.mjs"
+done
 cp README.md pkg/README.md 2>/dev/null || true
 # The Node entry's HTTP client is undici (pkg.json "dependencies", pinned): installed into pkg/node_modules
 # so that pkg/ runs in place as an installed package does (the demo, soak, bench and tests/pkg import

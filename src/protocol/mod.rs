@@ -112,6 +112,17 @@ mod tests {
     }
 
     #[test]
+    fn numbers_in_unknown_fields_survive_a_round_trip() {
+        // Found by the decode fuzzer: without serde_json's float_roundtrip, 1E-274 read and
+        // written back was another double.
+        let text = r#"{"tools":[],"x":[1e308,-0.0,1E-274,135678901234567890,0.1]}"#;
+        let parsed = json::from_str::<ListToolsResult>(text).unwrap_or_else(|e| panic!("{e}"));
+        let again = json::from_str::<ListToolsResult>(&json::to_string(&parsed))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again, parsed);
+    }
+
+    #[test]
     fn versions() {
         assert!(is_supported("2025-06-18"));
         assert!(!is_supported("2024-11-05"));

@@ -111,10 +111,21 @@ export function mcp_cancel(reader) {
 }
 
 // The McpPoolError of an error of the pool (see src/wasm/errors.rs); absent properties are left out.
+/**
+ * Every error the pool throws or rejects with: an `Error` with a stable `code`, and `server`,
+ * `status` (HTTP), `rpcCode` and `data` where they apply. Exported by every entry of the package,
+ * so `e instanceof McpPoolError` works.
+ */
+export class McpPoolError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.code = code;
+  }
+}
+Object.defineProperty(McpPoolError.prototype, "name", { value: "McpPoolError", writable: true, configurable: true });
+
 export function mcp_error(message, code, server, status, rpcCode, data) {
-  const e = new Error(message);
-  e.name = "McpPoolError";
-  e.code = code;
+  const e = new McpPoolError(message, code);
   if (server !== undefined) e.server = server;
   if (status !== undefined) e.status = status;
   if (rpcCode !== undefined) e.rpcCode = rpcCode;

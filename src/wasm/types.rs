@@ -162,19 +162,28 @@ export interface AllTools {
   errors: Record<string, { code: string; message: string }>;
 }
 
-/** Every error the pool throws or rejects with. */
-export interface McpPoolError extends Error {
+/** The stable code of an {@link McpPoolError}: switch on it. */
+export type McpPoolErrorCode =
+  | "STDIO_UNSUPPORTED" | "INVALID_CONFIG" | "INVALID_ARGUMENT" | "INVALID_URL" | "INVALID_SERVER_NAME"
+  | "DUPLICATE_SERVER" | "UNKNOWN_SERVER" | "UNKNOWN_TOOL" | "POOL_CLOSED" | "CIRCUIT_OPEN" | "ACQUIRE_TIMEOUT" | "REQUEST_TIMEOUT"
+  | "CONNECT_FAILED" | "NETWORK_ERROR" | "HTTP_ERROR" | "PROTOCOL_ERROR" | "RPC_ERROR"
+  | "UNSUPPORTED_PROTOCOL_VERSION" | "RESPONSE_TOO_LARGE" | "LEASE_RELEASED" | "FOREIGN_LEASE"
+  | "ABORTED" | "SESSION_CLOSED" | "CROSS_ORIGIN_ENDPOINT" | "AUTH_FAILED";
+
+/** Every error the pool throws or rejects with: `e instanceof McpPoolError`, and of `Error`. */
+export declare class McpPoolError extends Error {
+  private constructor();
   name: "McpPoolError";
-  code:
-    | "STDIO_UNSUPPORTED" | "INVALID_CONFIG" | "INVALID_ARGUMENT" | "INVALID_URL" | "INVALID_SERVER_NAME"
-    | "DUPLICATE_SERVER" | "UNKNOWN_SERVER" | "UNKNOWN_TOOL" | "POOL_CLOSED" | "CIRCUIT_OPEN" | "ACQUIRE_TIMEOUT" | "REQUEST_TIMEOUT"
-    | "CONNECT_FAILED" | "NETWORK_ERROR" | "HTTP_ERROR" | "PROTOCOL_ERROR" | "RPC_ERROR"
-    | "UNSUPPORTED_PROTOCOL_VERSION" | "RESPONSE_TOO_LARGE" | "LEASE_RELEASED" | "FOREIGN_LEASE"
-    | "ABORTED" | "SESSION_CLOSED" | "CROSS_ORIGIN_ENDPOINT" | "AUTH_FAILED";
+  code: McpPoolErrorCode;
   server?: string;
   status?: number;
   rpcCode?: number;
   data?: unknown;
+}
+
+export interface McpPool {
+  /** `await using pool = new McpPool()`: closes it (as `close()`). */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 "#;
 

@@ -3,7 +3,7 @@
 // the packed tarball into tests/node/node_modules.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { McpPool } from 'mcp-edge-pool';
+import { McpPool, McpPoolError } from 'mcp-edge-pool';
 import { startTsServer, startPyServer } from '../js/servers.mjs';
 
 export { startTsServer, startPyServer };
@@ -86,6 +86,7 @@ export function throwsWith(fn, code, fields = {}) {
 
 export function assertPoolError(error, code, fields = {}) {
   assert.ok(error instanceof Error, `expected an Error instance, got ${Object.prototype.toString.call(error)}: ${error}`);
+  assert.ok(error instanceof McpPoolError, `expected an McpPoolError instance: ${error}`);
   assert.equal(error.name, 'McpPoolError', `error name (message: ${error.message})`);
   assert.equal(error.code, code, `error code (message: ${error.message})`);
   assert.equal(typeof error.message, 'string');

@@ -64,3 +64,38 @@ test("the shipped wasm went through wasm-opt", () => {
   };
   console.log(`package size: ${JSON.stringify(sizes)}`);
 });
+
+test("McpPoolError's code union, the crate's codes and the README's list are the same set", () => {
+  const crate = readFileSync(new URL("../../src/error.rs", import.meta.url), "utf8");
+  const body = crate.slice(crate.indexOf("pub fn code(&self)"), crate.indexOf("pub fn server(&self)"));
+  const fromCrate = new Set([...body.matchAll(/=> "([A-Z_]+)"/g)].map((m) => m[1]));
+  assert.ok(fromCrate.size >= 25, `read the crate's codes: ${[...fromCrate]}`);
+  const types = read("mcp_edge_pool.d.ts").toString();
+  const union = types.slice(types.indexOf("export type McpPoolErrorCode"), types.indexOf("export declare class McpPoolError"));
+  const fromTypes = new Set([...union.matchAll(/"([A-Z_]+)"/g)].map((m) => m[1]));
+  assert.deepEqual([...fromTypes].sort(), [...fromCrate].sort(), "the .d.ts union is the crate's list");
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const errors = readme.slice(readme.indexOf("Errors are instances of the exported class"), readme.indexOf("`registerStdio(...)` exists only"));
+  const fromReadme = new Set([...errors.matchAll(/`([A-Z_]{5,})`/g)].map((m) => m[1]));
+  assert.deepEqual([...fromReadme].sort(), [...fromCrate].sort(), "the README lists every code");
+});
+
+test("every entry exports McpPoolError, the class of the errors the pool throws", async () => {
+  for (const entry of ["node.mjs", "web.mjs"]) {
+    const text = read(entry).toString();
+    assert.match(text, /export \{ McpPoolError \} from "\.\/snippets\/[^"]+\/host\.js"/, entry);
+  }
+  for (const entry of ["browser.mjs", "workerd.mjs"]) {
+    assert.match(read(entry).toString(), /export \{ McpPoolError \}/, entry);
+  }
+  const { McpPool, McpPoolError } = await import(new URL("node.mjs", pkg));
+  let error;
+  try {
+    new McpPool({ maxConnectionsPerServer: 0 });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof McpPoolError && error instanceof Error, `${error}`);
+  assert.equal(error.name, "McpPoolError");
+  assert.equal(error.code, "INVALID_CONFIG");
+});
