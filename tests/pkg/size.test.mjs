@@ -31,11 +31,13 @@ const GOAL_BYTES = 60 * 1024;
 // type, snapshot and stat; the crate's own JSON parser, writer and sorted map gone) took it to
 // 233,565 bytes (wasm 228,053 + glue 5,512); futures-util/futures-channel in place of src/future/
 // added 7,822 on their own (measured on the tree before serde), JsFuture and the slab crate took 382
-// off; together 243,368 bytes (wasm 237,858 + glue 5,510), and the budget went to that + 3 %.
+// off; together 243,368 bytes (wasm 237,858 + glue 5,510); serde_json's float_roundtrip (correctly
+// rounded floats: the decode fuzzer found a number written back one ulp off without it) added 8,353
+// (251,813: wasm 246,212 + glue 5,601), and the budget went to that + 3 %.
 // Size is reported, never bought by hand-writing what a library does. It exists so that growth is a
 // deliberate decision: when a change legitimately adds code, raise it in the same commit and say
 // why; when a change shrinks the package, lower it.
-const REGRESSION_BUDGET_BYTES = 250_700;
+const REGRESSION_BUDGET_BYTES = 259_400;
 
 // Lower bound: a missing or truncated build must not pass as "small".
 const MIN_WASM_BYTES = 50 * 1024;
