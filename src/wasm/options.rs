@@ -54,15 +54,22 @@ pub(crate) fn read<T: DeserializeOwned>(
         let path = e.path().to_string();
         let field = if path == "." { what.to_owned() } else { path };
         let reason = e.into_inner().to_string();
-        // A nested options object (`clientInfo`) that is not one is a wrong argument, as the
-        // whole options object is.
-        if reason.contains("expected struct") {
+        let reason = reason.strip_prefix("Error: ").unwrap_or(&reason);
+        // serde-wasm-bindgen reads a map out of a non-object with a JS `TypeError`.
+        let not_object = reason.contains("non-object") || reason.contains("expected struct");
+        if not_object && NESTED.contains(&field.as_str()) {
             Error::invalid_argument(&field, "must be an object").into()
+        } else if not_object {
+            Error::invalid_config(&field, "must be an object").into()
         } else {
             Error::invalid_config(&field, reason).into()
         }
     })
 }
+
+/// Options objects nested in an options object: one that is not an object is a wrong argument,
+/// as the outer one is (a map-valued option of the wrong type, `headers`, is a wrong option).
+const NESTED: [&str; 1] = ["clientInfo"];
 
 /// `value` as a plain object; `undefined`/`null` as an empty one.
 fn present(value: &JsValue, what: &str) -> Result<Object, Failed> {
