@@ -32,6 +32,7 @@ pub mod error;
 pub mod json;
 pub mod jsonrpc;
 pub mod limit;
+mod options;
 pub mod pool;
 pub mod protocol;
 pub mod raw_object;
@@ -41,9 +42,13 @@ pub mod sse;
 pub mod time;
 pub mod transport;
 
-pub use config::{PoolOptions, ServerOptions, TransportMode};
 pub use error::{Error, SizeUnit};
 pub use futures_util::future::LocalBoxFuture;
+pub use options::{
+    AuthChallenge, ClientHandlers, DpopProof, DpopRequest, EraPolicy, PoolOptions, ServerOptions,
+    ServerRequestHandler, TokenProvider, TransportMode, MAX_COUNT, MAX_RESPONSE_BYTES,
+    MAX_TIMEOUT_MS, MIN_HEALTH_INTERVAL_MS,
+};
 pub use pool::{GetOptions, Lease, Pool, ServerStats, Stats};
 pub use runtime::Runtime;
 pub use session::{RequestOptions, Session, MAX_LIST_ITEMS};

@@ -31,9 +31,10 @@ pub use snapshot::{PoolSnapshot, ServerSnapshot, ToolsSnapshot, SNAPSHOT_VERSION
 pub use stats::{ServerStats, Stats};
 pub use tools::{AllTools, Collision, QualifiedTool};
 
-use crate::config::{validate_server_name, validate_url, PoolOptions, ServerOptions};
+use crate::config::{validate_server_name, validate_url};
 use crate::error::Error;
 use crate::limit::{LimitedTransport, Limiter};
+use crate::options::{PoolOptions, ServerOptions};
 use crate::runtime::Runtime;
 use crate::session::{NotificationHandler, Session, SessionConfig};
 use server::{Counters, Grant, Limits, Server, Waiter};

@@ -16,40 +16,8 @@ use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 
 use super::Session;
 use crate::error::Error;
-use crate::transport::{HttpMethod, HttpRequest, HttpResponse};
-
-/// What a server's `WWW-Authenticate: Bearer ...` said.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AuthChallenge {
-    /// `error` (`invalid_token`, `insufficient_scope`, ...).
-    pub error: Option<String>,
-    /// `scope`: the scopes the server asks for.
-    pub scope: Option<String>,
-    /// `resource_metadata`: where the server's OAuth protected-resource metadata is.
-    pub resource_metadata: Option<String>,
-}
-
-/// Gives the bearer token for a server: called with `None` first, then with the challenge of
-/// each `401`. Errors are reported to the caller as an HTTP 401.
-pub type TokenProvider =
-    Rc<dyn Fn(Option<AuthChallenge>) -> LocalBoxFuture<'static, Result<String, String>>>;
-
-/// What a DPoP proof is made for: one HTTP request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DpopRequest {
-    /// The request's method (`htm`).
-    pub method: HttpMethod,
-    /// The request's URL (`htu`, once its query and fragment are dropped).
-    pub url: String,
-    /// The access token the request carries (for `ath`), if there is one yet.
-    pub access_token: Option<String>,
-    /// The server's last `DPoP-Nonce`, if it sent one.
-    pub nonce: Option<String>,
-}
-
-/// Makes the DPoP proof JWT of one request (the app holds the key). A new proof per call: each
-/// needs its own `jti`. Errors are reported to the caller as an HTTP 401.
-pub type DpopProof = Rc<dyn Fn(DpopRequest) -> LocalBoxFuture<'static, Result<String, String>>>;
+use crate::options::{AuthChallenge, DpopRequest};
+use crate::transport::{HttpRequest, HttpResponse};
 
 /// The last `DPoP-Nonce` a server sent, shared by all sessions of that server: a nonce is the
 /// server's (RFC 9449, section 8), so a new session's first request already carries it.

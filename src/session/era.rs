@@ -17,6 +17,7 @@ use super::{Session, Snapshot};
 use crate::error::Error;
 use crate::json::{self, Map, RawValue, Value};
 use crate::jsonrpc;
+use crate::options::{EraPolicy, TransportMode};
 use crate::protocol::{self, meta_keys, methods, Implementation, InitializeResult};
 
 /// Which protocol era the session speaks.
@@ -31,30 +32,6 @@ pub enum Era {
     /// long-lived `GET` stream carries every server message, each client message is `POST`ed to
     /// the endpoint the stream named.
     HttpSse,
-}
-
-/// Which era to use with a server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EraPolicy {
-    /// Probe with `server/discover` once, fall back to `initialize` (the default).
-    #[default]
-    Auto,
-    /// Always the session era (`initialize`); never probe.
-    Legacy,
-    /// Always the stateless era; a server that does not speak it fails to connect.
-    Modern,
-}
-
-impl EraPolicy {
-    /// Parses the option's spelling: `auto`, `legacy`, `modern` or `2026-07-28`.
-    pub fn parse(text: &str) -> Option<EraPolicy> {
-        match text {
-            "auto" => Some(EraPolicy::Auto),
-            "legacy" => Some(EraPolicy::Legacy),
-            "modern" | protocol::MODERN_VERSION => Some(EraPolicy::Modern),
-            _ => None,
-        }
-    }
 }
 
 /// What is known of one server, shared by all of its sessions.
@@ -130,7 +107,7 @@ impl Session {
             config.era_memory.borrow_mut().probing = true;
             ProbeGuard(&config.era_memory)
         });
-        let sse_only = config.transport == crate::config::TransportMode::Sse;
+        let sse_only = config.transport == TransportMode::Sse;
         // One `initialize` await for both session-era paths; `remember`: after a probe.
         let remember = 'probe: {
             if sse_only

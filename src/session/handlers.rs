@@ -2,38 +2,8 @@
 //! `roots/list` go to the handlers the caller gave (and only those capabilities are declared in
 //! `initialize`); `ping` is answered `{}`; anything else gets `-32601`.
 
-use std::fmt;
-use std::rc::Rc;
-
-use futures_util::future::LocalBoxFuture;
-
-use crate::json::{Map, RawValue, Value};
-use crate::jsonrpc::ErrorObject;
-
-/// Answers one kind of server request: its params in, its result (or a JSON-RPC error) out.
-pub type ServerRequestHandler =
-    Rc<dyn Fn(Option<RawValue>) -> LocalBoxFuture<'static, Result<RawValue, ErrorObject>>>;
-
-/// The server → client requests this client answers. Default: none.
-#[derive(Clone, Default)]
-pub struct ClientHandlers {
-    /// `elicitation/create`: ask the user for input.
-    pub elicitation: Option<ServerRequestHandler>,
-    /// `sampling/createMessage`: ask the client's model.
-    pub sampling: Option<ServerRequestHandler>,
-    /// `roots/list`: the client's roots.
-    pub roots: Option<ServerRequestHandler>,
-}
-
-impl fmt::Debug for ClientHandlers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientHandlers")
-            .field("elicitation", &self.elicitation.is_some())
-            .field("sampling", &self.sampling.is_some())
-            .field("roots", &self.roots.is_some())
-            .finish()
-    }
-}
+use crate::json::{Map, Value};
+use crate::options::{ClientHandlers, ServerRequestHandler};
 
 impl ClientHandlers {
     /// The `capabilities` to declare in `initialize`: only what a handler answers.

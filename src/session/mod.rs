@@ -27,9 +27,12 @@ mod request;
 mod restore;
 mod resume;
 
-pub use auth::{parse_challenge, AuthChallenge, DpopProof, DpopRequest, NonceSlot, TokenProvider};
-pub use era::{Era, EraMemory, EraPolicy, EraSlot};
-pub use handlers::{ClientHandlers, ServerRequestHandler};
+pub use crate::options::{
+    AuthChallenge, ClientHandlers, DpopProof, DpopRequest, EraPolicy, ServerRequestHandler,
+    TokenProvider, TransportMode,
+};
+pub use auth::{parse_challenge, NonceSlot};
+pub use era::{Era, EraMemory, EraSlot};
 pub use pages::MAX_LIST_ITEMS;
 pub use progress::{ProgressHandler, ProgressOptions};
 pub use restore::SessionSnapshot;
@@ -39,8 +42,6 @@ use std::fmt;
 use std::rc::Rc;
 
 use futures_util::future::{self, Either, FutureExt, LocalBoxFuture, Shared};
-
-pub use crate::config::TransportMode;
 
 use crate::error::Error;
 use crate::json::RawValue;

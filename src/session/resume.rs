@@ -3,8 +3,8 @@
 //! the server's `retry:` delay, a bounded number of times).
 
 use super::{auth, Session, Snapshot};
-use crate::config::MAX_DELAY_MS;
 use crate::error::Error;
+use crate::options::MAX_TIMEOUT_MS;
 use crate::sse::SseParser;
 use crate::transport::{HttpMethod, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
@@ -119,7 +119,7 @@ impl Session {
         }
         resumption.attempts += 1;
         if let Some(ms) = resumption.retry_ms {
-            self.inner.rt.clock.sleep(ms.min(MAX_DELAY_MS)).await;
+            self.inner.rt.clock.sleep(ms.min(MAX_TIMEOUT_MS)).await;
         }
         let url = self.inner.config.url.clone();
         let response = self

@@ -220,11 +220,11 @@ impl JsClient {
             let Some(lease) = lease.filter(|lease| !lease.is_released()) else {
                 return Err(Error::LeaseReleased.into());
             };
-            if options.signal.as_ref().is_some_and(|s| s.aborted()) {
+            if options.signal().is_some_and(|s| s.aborted()) {
                 return Err(Error::Aborted.into());
             }
             let progress_server = server.clone();
-            let progress = options.on_progress.clone().map(|callback| ProgressOptions {
+            let progress = options.on_progress().map(|callback| ProgressOptions {
                 on_progress: Rc::new(move |params: &RawValue| {
                     // A notification the engine cannot hold is not delivered.
                     if let Ok(params) = from_json(params.get(), &progress_server) {
@@ -236,7 +236,7 @@ impl JsClient {
             });
             let request = RequestOptions {
                 timeout_ms: options.timeout_ms,
-                cancel: options.signal.as_ref().map(on_abort),
+                cancel: options.signal().as_ref().map(on_abort),
                 progress,
             };
             let result = match call {

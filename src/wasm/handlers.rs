@@ -3,25 +3,45 @@
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::abort::{from_json, to_json};
 use super::errors::Failed;
-use super::options::Options;
+use super::options::read;
 use crate::error::Error;
 use crate::json::RawValue;
 use crate::jsonrpc::{codes, ErrorObject};
-use crate::session::{
+use crate::options::{
     AuthChallenge, ClientHandlers, DpopProof, DpopRequest, ServerRequestHandler, TokenProvider,
 };
 
+/// `handlers` of `registerHttp`: each a JS function, kept as a JS value by serde.
+#[derive(Deserialize)]
+struct JsHandlers {
+    #[serde(
+        default,
+        deserialize_with = "serde_wasm_bindgen::preserve::deserialize"
+    )]
+    elicitation: JsValue,
+    #[serde(
+        default,
+        deserialize_with = "serde_wasm_bindgen::preserve::deserialize"
+    )]
+    sampling: JsValue,
+    #[serde(
+        default,
+        deserialize_with = "serde_wasm_bindgen::preserve::deserialize"
+    )]
+    roots: JsValue,
+}
+
 /// Reads `{ elicitation?, sampling?, roots? }`, each a function `(params) => result | Promise`.
 pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Failed> {
-    let o = Options::new(value, "handlers", &["elicitation", "sampling", "roots"])?;
-    let one = |key: &str| -> Result<Option<ServerRequestHandler>, Failed> {
-        let f = o.raw(key);
-        if f.is_undefined() || f.is_null() {
+    let given: JsHandlers = read(value, "handlers", &[])?;
+    let one = |key: &str, f: JsValue| -> Result<Option<ServerRequestHandler>, Failed> {
+        if f.is_undefined() {
             return Ok(None);
         }
         let f: Function = f
@@ -30,9 +50,9 @@ pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Failed>
         Ok(Some(js_handler(f)))
     };
     Ok(ClientHandlers {
-        elicitation: one("elicitation")?,
-        sampling: one("sampling")?,
-        roots: one("roots")?,
+        elicitation: one("elicitation", given.elicitation)?,
+        sampling: one("sampling", given.sampling)?,
+        roots: one("roots", given.roots)?,
     })
 }
 
@@ -107,15 +127,25 @@ pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, F
     })))
 }
 
+/// `dpop` of `registerHttp`: `{ proof }`, a JS function kept as a JS value by serde.
+#[derive(Deserialize)]
+struct JsDpop {
+    #[serde(
+        default,
+        deserialize_with = "serde_wasm_bindgen::preserve::deserialize"
+    )]
+    proof: JsValue,
+}
+
 /// Reads `dpop`: `{ proof: ({ method, url, accessToken, nonce }) => jwt | Promise<jwt> }`, called
 /// for every request to the server (`accessToken` and `nonce` absent when there is none yet).
 pub(crate) fn dpop(value: &JsValue) -> Result<Option<DpopProof>, Failed> {
-    let o = Options::new(value, "dpop", &["proof"])?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    let f: Function = o
-        .raw("proof")
+    let given: JsDpop = read(value, "dpop", &[])?;
+    let f: Function = given
+        .proof
         .dyn_into()
         .map_err(|_| Error::invalid_config("dpop.proof", "must be a function"))?;
     Ok(Some(Rc::new(move |request: DpopRequest| {

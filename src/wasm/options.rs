@@ -1,383 +1,221 @@
-//! Reading options objects passed from JS, with a typed error for every wrong type or value.
+//! Reading the JS options objects into their types through serde-wasm-bindgen. Every option is
+//! declared once, as a field of a serde struct: the core's in `crate::options`, the ones only JS
+//! has (`httpClient`, the hooks, the call options) here. An option set to `undefined` or `null`
+//! is absent; a key no struct declares is an error (a typo is not ignored).
 
 use js_sys::{Object, Reflect};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
 use super::errors::Failed;
-use crate::config::{PoolOptions, ServerOptions, TransportMode, MAX_DELAY_MS};
 use crate::error::Error;
-use crate::protocol::Implementation;
-use crate::session::EraPolicy;
+use crate::options::{check_delay, fields_of, PoolOptions, ServerOptions};
 
-/// A JS options object: `undefined`/`null` means "all defaults".
-pub(crate) struct Options {
-    object: Option<Object>,
-    what: &'static str,
-}
-
-impl Options {
-    /// Wraps `value`, which must be an object, `undefined` or `null`, and have only `known` keys.
-    pub(crate) fn new(
-        value: &JsValue,
-        what: &'static str,
-        known: &[&str],
-    ) -> Result<Options, Failed> {
-        if value.is_undefined() || value.is_null() {
-            return Ok(Options { object: None, what });
-        }
-        let Some(object) = value
-            .dyn_ref::<Object>()
-            .filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
-        else {
-            return Err(Error::invalid_argument(what, "must be an object").into());
-        };
-        for key in Object::keys(object).iter() {
-            let key = key.as_string().unwrap_or_default();
-            if !known.contains(&key.as_str()) {
-                return Err(Error::invalid_config(
-                    &key,
-                    format!("unknown option in {what} (known: {})", known.join(", ")),
-                )
-                .into());
-            }
-        }
-        Ok(Options {
-            object: Some(object.clone()),
-            what,
-        })
-    }
-
-    fn get(&self, key: &str) -> JsValue {
-        match &self.object {
-            Some(object) => {
-                Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-            }
-            None => JsValue::UNDEFINED,
-        }
-    }
-
-    /// A whole number in `min..=max`, or `None` when absent.
-    pub(crate) fn int(&self, key: &str, min: f64, max: f64) -> Result<Option<u64>, Failed> {
-        let value = self.get(key);
-        if value.is_undefined() || value.is_null() {
-            return Ok(None);
-        }
-        let Some(n) = value.as_f64() else {
-            return Err(Error::invalid_config(key, "must be a number").into());
-        };
-        if !n.is_finite() || n.fract() != 0.0 || n < min || n > max {
+/// Reads `value` (an object, `undefined` or `null`) into `T`. `also` names the keys other structs
+/// read from the same object.
+///
+/// # Errors
+/// `INVALID_ARGUMENT` when `value` (or a nested options object) is not an object;
+/// `INVALID_CONFIG` naming the option for an unknown key, a wrong type or a wrong value.
+pub(crate) fn read<T: DeserializeOwned>(
+    value: &JsValue,
+    what: &str,
+    also: &[&'static str],
+) -> Result<T, Failed> {
+    let object = present(value, what)?;
+    let own = fields_of::<T>();
+    let mut given = Object::new();
+    let mut copied = false;
+    for key in Object::keys(&object).iter() {
+        let name = key.as_string().unwrap_or_default();
+        if !own.contains(&name.as_str()) && !also.contains(&name.as_str()) {
+            let known: Vec<&str> = own.iter().chain(also).copied().collect();
             return Err(Error::invalid_config(
-                key,
-                format!(
-                    "must be a whole number from {} to {}",
-                    min as u64, max as u64
-                ),
+                &name,
+                format!("unknown option in {what} (known: {})", known.join(", ")),
             )
             .into());
         }
-        Ok(Some(n as u64))
-    }
-
-    /// A timeout in ms, or `None`.
-    pub(crate) fn ms(&self, key: &str, min: u64) -> Result<Option<u64>, Failed> {
-        self.int(key, min as f64, MAX_DELAY_MS as f64)
-    }
-
-    /// A count (sessions, leases), or `None`.
-    pub(crate) fn count(&self, key: &str) -> Result<Option<usize>, Failed> {
-        Ok(self
-            .int(key, 1.0, crate::config::MAX_COUNT as f64)?
-            .map(|n| n as usize))
-    }
-
-    /// A non-empty string, or `None`.
-    fn string(&self, key: &str) -> Result<Option<String>, Failed> {
-        let value = self.get(key);
-        if value.is_undefined() || value.is_null() {
-            return Ok(None);
-        }
-        match value.as_string() {
-            Some(s) if !s.is_empty() && s.len() <= 1024 => Ok(Some(s)),
-            Some(_) => Err(Error::invalid_config(key, "must be 1 to 1024 characters").into()),
-            None => Err(Error::invalid_config(key, "must be a string").into()),
+        let field = Reflect::get(&object, &key).unwrap_or(JsValue::UNDEFINED);
+        if field.is_undefined() || field.is_null() {
+            copied = true;
+        } else {
+            let _ = Reflect::set(&given, &key, &field);
         }
     }
-
-    /// A boolean, `false` when absent.
-    pub(crate) fn flag(&self, key: &str) -> Result<bool, Failed> {
-        let value = self.get(key);
-        if value.is_undefined() || value.is_null() {
-            return Ok(false);
+    if !copied {
+        given = object;
+    }
+    let deserializer = serde_wasm_bindgen::Deserializer::from(JsValue::from(given));
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { what.to_owned() } else { path };
+        let reason = e.into_inner().to_string();
+        let reason = reason.strip_prefix("Error: ").unwrap_or(&reason);
+        // serde-wasm-bindgen reads a map out of a non-object with a JS `TypeError`.
+        let not_object = reason.contains("non-object") || reason.contains("expected struct");
+        if not_object && NESTED.contains(&field.as_str()) {
+            Error::invalid_argument(&field, "must be an object").into()
+        } else if not_object {
+            Error::invalid_config(&field, "must be an object").into()
+        } else {
+            Error::invalid_config(&field, reason).into()
         }
-        value
-            .as_bool()
-            .ok_or_else(|| Box::new(Error::invalid_config(key, "must be true or false")))
-    }
-
-    /// The `signal` option: an `AbortSignal`, or `None`.
-    pub(crate) fn signal(&self) -> Result<Option<AbortSignal>, Failed> {
-        let value = self.get("signal");
-        if value.is_undefined() || value.is_null() {
-            return Ok(None);
-        }
-        value.dyn_into::<AbortSignal>().map(Some).map_err(|_| {
-            Box::new(Error::invalid_argument(
-                &format!("{}.signal", self.what),
-                "must be an AbortSignal",
-            ))
-        })
-    }
-
-    /// The raw value of `key`.
-    pub(crate) fn raw(&self, key: &str) -> JsValue {
-        self.get(key)
-    }
+    })
 }
 
-const POOL_KEYS: [&str; 14] = [
-    "httpClient",
-    "toolsCacheTtlMs",
-    "maxConcurrentRequests",
-    "maxConcurrentRequestsPerServer",
-    "circuitBreakerThreshold",
-    "circuitBreakerCooldownMs",
-    "maxConnectionsPerServer",
-    "maxLeasesPerConnection",
-    "healthCheckIntervalMs",
-    "idleTimeoutMs",
-    "acquireTimeoutMs",
-    "requestTimeoutMs",
-    "maxResponseBytes",
-    "clientInfo",
-];
+/// Options objects nested in an options object: one that is not an object is a wrong argument,
+/// as the outer one is (a map-valued option of the wrong type, `headers`, is a wrong option).
+const NESTED: [&str; 1] = ["clientInfo"];
 
-/// Reads the options of `new McpPool(options)`, and whether to send through the Node client (see
-/// [`node_http`]; `available`: the package's Node entry installed it).
+/// `value` as a plain object; `undefined`/`null` as an empty one.
+fn present(value: &JsValue, what: &str) -> Result<Object, Failed> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Object::new());
+    }
+    value
+        .dyn_ref::<Object>()
+        .filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
+        .cloned()
+        .ok_or_else(|| Error::invalid_argument(what, "must be an object").into())
+}
+
+/// The options of `new McpPool(options)` that only the wasm face has.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct PoolHost {
+    /// How requests are sent. Default: `auto`.
+    http_client: HttpClient,
+}
+
+/// `httpClient`: `auto`, `fetch` or `node`.
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum HttpClient {
+    #[default]
+    Auto,
+    Fetch,
+    Node,
+}
+
+/// Reads the options of `new McpPool(options)`, and whether to send through the Node client
+/// (`available`: the package's Node entry installed it). "auto" (the default) takes the Node
+/// client where it is installed (Node and Deno; not Bun, whose `undici` is its own layer over its
+/// fetch).
 pub(crate) fn pool_options(
     value: &JsValue,
     available: bool,
 ) -> Result<(PoolOptions, bool), Failed> {
-    let o = Options::new(value, "options", &POOL_KEYS)?;
-    let node = node_http(&o, available)?;
-    let mut out = PoolOptions::default();
-    if let Some(n) = o.count("maxConnectionsPerServer")? {
-        out.max_connections_per_server = n;
-    }
-    out.max_leases_per_connection = o.count("maxLeasesPerConnection")?;
-    if let Some(ms) = o.ms("healthCheckIntervalMs", 0)? {
-        out.health_check_interval_ms = ms;
-    }
-    if let Some(ms) = o.ms("idleTimeoutMs", 0)? {
-        out.idle_timeout_ms = ms;
-    }
-    if let Some(ms) = o.ms("acquireTimeoutMs", 1)? {
-        out.acquire_timeout_ms = ms;
-    }
-    if let Some(ms) = o.ms("requestTimeoutMs", 1)? {
-        out.request_timeout_ms = ms;
-    }
-    if let Some(n) = o.int(
-        "maxResponseBytes",
-        1024.0,
-        crate::config::MAX_RESPONSE_BYTES as f64,
-    )? {
-        out.max_response_bytes = n as usize;
-    }
-    if let Some(ms) = o.ms("toolsCacheTtlMs", 0)? {
-        out.tools_cache_ttl_ms = ms;
-    }
-    if let Some(n) = o.count("maxConcurrentRequests")? {
-        out.max_concurrent_requests = n;
-    }
-    out.max_concurrent_requests_per_server = o.count("maxConcurrentRequestsPerServer")?;
-    if let Some(n) = o.int("circuitBreakerThreshold", 0.0, 1000.0)? {
-        out.circuit_breaker_threshold = n as u32;
-    }
-    if let Some(ms) = o.ms("circuitBreakerCooldownMs", 1)? {
-        out.circuit_breaker_cooldown_ms = ms;
-    }
-    let info = o.raw("clientInfo");
-    if !info.is_undefined() && !info.is_null() {
-        let info = Options::new(&info, "clientInfo", &["name", "version"])?;
-        let name = info
-            .string("name")?
-            .ok_or_else(|| Error::invalid_config("clientInfo.name", "is required"))?;
-        let version = info
-            .string("version")?
-            .ok_or_else(|| Error::invalid_config("clientInfo.version", "is required"))?;
-        out.client_info = Implementation::new(name, version);
-    }
-    out.validate()?;
-    Ok((out, node))
-}
-
-/// Reads `httpClient` of `new McpPool(options)`: whether to send through the Node client (`true`) or
-/// the global `fetch`. "auto" (the default) takes the Node client where the package's Node entry
-/// installed it (Node and Deno; not Bun, whose `undici` is its own layer over its fetch).
-fn node_http(o: &Options, available: bool) -> Result<bool, Failed> {
-    match o.string("httpClient")?.as_deref() {
-        None | Some("auto") => Ok(available),
-        Some("fetch") => Ok(false),
-        Some("node") if available => Ok(true),
-        Some("node") => Err(Error::invalid_config(
+    let host: PoolHost = read(value, "options", fields_of::<PoolOptions>())?;
+    let node = match host.http_client {
+        HttpClient::Auto => available,
+        HttpClient::Fetch => false,
+        HttpClient::Node if available => true,
+        HttpClient::Node => return Err(Error::invalid_config(
             "httpClient",
             "\"node\" is not available in this runtime (the package's Node entry installs it in Node and Deno; Bun, browsers and Workers use fetch)",
         )
         .into()),
-        Some(_) => Err(Error::invalid_config(
-            "httpClient",
-            "must be \"auto\", \"fetch\" or \"node\"",
-        )
-        .into()),
-    }
+    };
+    let options: PoolOptions = read(value, "options", fields_of::<PoolHost>())?;
+    options.validate()?;
+    Ok((options, node))
+}
+
+/// The options of `registerHttp` that are functions: serde keeps them as JS values, and
+/// `super::handlers` wraps them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ServerHooks {
+    #[serde(
+        default,
+        deserialize_with = "serde_wasm_bindgen::preserve::deserialize"
+    )]
+    handlers: JsValue,
+    #[serde(
+        default,
+        deserialize_with = "serde_wasm_bindgen::preserve::deserialize"
+    )]
+    token_provider: JsValue,
+    #[serde(
+        default,
+        deserialize_with = "serde_wasm_bindgen::preserve::deserialize"
+    )]
+    dpop: JsValue,
 }
 
 /// Reads the options of `registerHttp(name, url, options)`.
 pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Failed> {
-    let o = Options::new(
-        value,
-        "options",
-        &[
-            "headers",
-            "maxConnections",
-            "maxLeasesPerConnection",
-            "requestTimeoutMs",
-            "acquireTimeoutMs",
-            "allowCrossOriginRedirects",
-            "handlers",
-            "tokenProvider",
-            "dpop",
-            "era",
-            "transport",
-            "serverStream",
-        ],
-    )?;
-    let era = match o.string("era")? {
-        None => EraPolicy::Auto,
-        Some(text) => EraPolicy::parse(&text).ok_or_else(|| {
-            Error::invalid_config(
-                "era",
-                "must be \"auto\", \"legacy\", \"modern\" or \"2026-07-28\"",
-            )
-        })?,
-    };
-    let transport = match o.string("transport")?.as_deref() {
-        None | Some("auto") => TransportMode::Auto,
-        Some("streamable-http") => TransportMode::StreamableHttp,
-        Some("sse") => TransportMode::Sse,
-        Some(_) => {
-            return Err(Error::invalid_config(
-                "transport",
-                "must be 'auto', 'streamable-http' or 'sse'",
-            )
-            .into())
-        }
-    };
-    let mut out = ServerOptions {
-        era,
-        transport,
-        headers: headers(&o.raw("headers"))?,
-        ..ServerOptions::default()
-    };
-    out.max_connections = o.count("maxConnections")?;
-    out.max_leases_per_connection = o.count("maxLeasesPerConnection")?;
-    out.request_timeout_ms = o.ms("requestTimeoutMs", 1)?;
-    out.acquire_timeout_ms = o.ms("acquireTimeoutMs", 1)?;
-    out.allow_cross_origin_redirects = o.flag("allowCrossOriginRedirects")?;
-    out.handlers = super::handlers::client_handlers(&o.raw("handlers"))?;
-    out.token_provider = super::handlers::token_provider(&o.raw("tokenProvider"))?;
-    out.dpop = super::handlers::dpop(&o.raw("dpop"))?;
-    out.server_stream = o.flag("serverStream")?;
+    let mut out: ServerOptions = read(value, "options", fields_of::<ServerHooks>())?;
     out.validate()?;
+    let hooks: ServerHooks = read(value, "options", fields_of::<ServerOptions>())?;
+    out.handlers = super::handlers::client_handlers(&hooks.handlers)?;
+    out.token_provider = super::handlers::token_provider(&hooks.token_provider)?;
+    out.dpop = super::handlers::dpop(&hooks.dpop)?;
     Ok(out)
 }
 
-/// Headers given as a plain object of strings.
-fn headers(value: &JsValue) -> Result<Vec<(String, String)>, Failed> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(Vec::new());
-    }
-    let Some(object) = value
-        .dyn_ref::<Object>()
-        .filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
-    else {
-        return Err(Error::invalid_config(
-            "headers",
-            "must be an object of header names to string values",
-        )
-        .into());
-    };
-    let mut out = Vec::new();
-    for entry in Object::entries(object).iter() {
-        let pair: js_sys::Array = entry.unchecked_into();
-        let name = pair.get(0).as_string().unwrap_or_default();
-        let Some(value) = pair.get(1).as_string() else {
-            return Err(Error::invalid_config(
-                "headers",
-                format!("the value of '{name}' must be a string"),
-            )
-            .into());
-        };
-        if value.len() > 16 * 1024 {
-            return Err(Error::invalid_config(
-                "headers",
-                format!("the value of '{name}' is longer than 16 KiB"),
-            )
-            .into());
-        }
-        out.push((name, value));
-    }
-    Ok(out)
-}
-
-/// `{ signal, timeoutMs }` of `get` and of requests.
+/// The options of `get` and of every request.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
 pub(crate) struct CallOptions {
-    pub(crate) signal: Option<AbortSignal>,
+    /// Aborts the wait or the request: an `AbortSignal` (checked by [`CallOptions::signal`]).
+    #[serde(deserialize_with = "serde_wasm_bindgen::preserve::deserialize")]
+    signal: JsValue,
+    /// Overrides the acquire or request timeout, in ms (at least 1).
     pub(crate) timeout_ms: Option<u64>,
     /// `listTools` only: skip the pool's tool catalog.
     pub(crate) fresh: bool,
     /// Requests only: a function called with each progress notification's params.
-    pub(crate) on_progress: Option<js_sys::Function>,
+    #[serde(deserialize_with = "serde_wasm_bindgen::preserve::deserialize")]
+    on_progress: JsValue,
     /// Requests only: each progress notification restarts the timeout.
     pub(crate) reset_timeout_on_progress: bool,
-    /// Requests only: the hard cap when the timeout resets.
+    /// Requests only: the hard cap when the timeout resets, in ms (at least 1).
     pub(crate) max_total_timeout_ms: Option<u64>,
 }
 
-/// Reads `{ signal, timeoutMs }` (a timeout of at least 1 ms).
+impl CallOptions {
+    /// Checks the timeouts and the types serde left as JS values.
+    ///
+    /// # Errors
+    /// `INVALID_CONFIG` for a timeout out of range, `INVALID_ARGUMENT` for a `signal` that is not
+    /// an `AbortSignal` or an `onProgress` that is not a function.
+    fn validate(&self) -> Result<(), Failed> {
+        if let Some(ms) = self.timeout_ms {
+            check_delay("timeoutMs", ms, 1)?;
+        }
+        if let Some(ms) = self.max_total_timeout_ms {
+            check_delay("maxTotalTimeoutMs", ms, 1)?;
+        }
+        if !self.signal.is_undefined() && !self.signal.is_instance_of::<AbortSignal>() {
+            return Err(Error::invalid_argument("options.signal", "must be an AbortSignal").into());
+        }
+        if !self.on_progress.is_undefined() && !self.on_progress.is_function() {
+            return Err(Error::invalid_argument("options.onProgress", "must be a function").into());
+        }
+        Ok(())
+    }
+
+    /// The `signal` option.
+    pub(crate) fn signal(&self) -> Option<AbortSignal> {
+        self.signal.dyn_ref::<AbortSignal>().cloned()
+    }
+
+    /// The `onProgress` option.
+    pub(crate) fn on_progress(&self) -> Option<js_sys::Function> {
+        self.on_progress.dyn_ref::<js_sys::Function>().cloned()
+    }
+}
+
+/// Reads `{ signal, timeoutMs, ... }` of `get` and of requests.
 pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, Failed> {
-    let o = Options::new(
-        value,
-        "options",
-        &[
-            "signal",
-            "timeoutMs",
-            "fresh",
-            "onProgress",
-            "resetTimeoutOnProgress",
-            "maxTotalTimeoutMs",
-        ],
-    )?;
-    let on_progress = o.raw("onProgress");
-    let on_progress = if on_progress.is_undefined() || on_progress.is_null() {
-        None
-    } else {
-        Some(
-            on_progress
-                .dyn_into::<js_sys::Function>()
-                .map_err(|_| Error::invalid_argument("options.onProgress", "must be a function"))?,
-        )
-    };
-    Ok(CallOptions {
-        signal: o.signal()?,
-        timeout_ms: o.ms("timeoutMs", 1)?,
-        fresh: o.flag("fresh")?,
-        on_progress,
-        reset_timeout_on_progress: o.flag("resetTimeoutOnProgress")?,
-        max_total_timeout_ms: o.ms("maxTotalTimeoutMs", 1)?,
-    })
+    let options: CallOptions = read(value, "options", &[])?;
+    options.validate()?;
+    Ok(options)
 }
 
 /// A string argument (server name, tool name, URI, method).

@@ -119,12 +119,12 @@ impl JsPool {
         let prepared = server_name(&name).and_then(|name| Ok((name, call_options(&options)?)));
         spawn_promise(Box::pin(async move {
             let (name, options) = prepared?;
-            if options.signal.as_ref().is_some_and(|s| s.aborted()) {
+            if options.signal().is_some_and(|s| s.aborted()) {
                 return Err(Error::Aborted.into());
             }
             let get = GetOptions {
                 timeout_ms: options.timeout_ms,
-                cancel: options.signal.as_ref().map(on_abort),
+                cancel: options.signal().as_ref().map(on_abort),
             };
             let lease = Rc::new(pool.get_with(&name, get).await?);
             let id = next_lease.get() + 1;
@@ -266,7 +266,7 @@ impl JsPool {
             let (name, args, options) = prepared?;
             let request = crate::session::RequestOptions {
                 timeout_ms: options.timeout_ms,
-                cancel: options.signal.as_ref().map(on_abort),
+                cancel: options.signal().as_ref().map(on_abort),
                 progress: None,
             };
             let raw = pool.call_tool(&name, args, request).await?;

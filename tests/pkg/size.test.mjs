@@ -33,11 +33,15 @@ const GOAL_BYTES = 60 * 1024;
 // added 7,822 on their own (measured on the tree before serde), JsFuture and the slab crate took 382
 // off; together 243,368 bytes (wasm 237,858 + glue 5,510); serde_json's float_roundtrip (correctly
 // rounded floats: the decode fuzzer found a number written back one ulp off without it) added 8,353
-// (251,813: wasm 246,212 + glue 5,601), and the budget went to that + 3 %.
+// (251,813); the options declared once (serde derives on the option structs, read through
+// serde-wasm-bindgen and serde_path_to_error instead of hand-written Reflect code) added 21,346 on
+// their own (measured before float_roundtrip): 273,762 (wasm 267,447 + glue 6,315), and the budget
+// went to that + 3 %.
+// Reading each options object in one pass should win part of that back.
 // Size is reported, never bought by hand-writing what a library does. It exists so that growth is a
 // deliberate decision: when a change legitimately adds code, raise it in the same commit and say
 // why; when a change shrinks the package, lower it.
-const REGRESSION_BUDGET_BYTES = 259_400;
+const REGRESSION_BUDGET_BYTES = 282_000;
 
 // Lower bound: a missing or truncated build must not pass as "small".
 const MIN_WASM_BYTES = 50 * 1024;
