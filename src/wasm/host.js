@@ -120,6 +120,8 @@ export class McpPoolError extends Error {
   constructor(message, code) {
     super(message);
     this.code = code;
+    // The stack's first line says the code, as Node's own errors do: `McpPoolError [CODE]: message`.
+    if (typeof this.stack === "string") this.stack = this.stack.replace(/^McpPoolError/, `McpPoolError [${code}]`);
   }
 }
 Object.defineProperty(McpPoolError.prototype, "name", { value: "McpPoolError", writable: true, configurable: true });
