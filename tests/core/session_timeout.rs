@@ -1,13 +1,11 @@
 //! Request timeouts, caller aborts and dropped requests: each sends `notifications/cancelled`.
 
-mod support;
-
+use crate::support::{params, value, Harness, TaskHandle};
 use futures_channel::oneshot;
 use futures_util::future::{abortable, FutureExt};
 use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::{Error, RequestOptions, Session};
 use serde_json::{json, Value};
-use support::{params, value, Harness, TaskHandle};
 
 fn slow(ms: u64) -> Option<RawValue> {
     params(json!({"name": "slow", "arguments": {"ms": ms}}))

@@ -2,12 +2,10 @@
 //! request reaches the client (requests answered by POST, notifications routed), the stream is
 //! reopened after it ends and given up on `405`, and closing the session ends it.
 
-mod support;
-
+use crate::support::{accepting_elicitation, Harness};
 use mcp_edge_pool::transport::HttpMethod;
-use support::{accepting_elicitation, Harness};
 
-fn gets(h: &Harness) -> Vec<support::Logged> {
+fn gets(h: &Harness) -> Vec<crate::support::Logged> {
     h.server
         .log()
         .into_iter()

@@ -3,17 +3,15 @@
 //! use_dpop_nonce` is retried once with the nonce and no new token, the nonce is kept for later
 //! requests and for every later session of the server, and a failing proof maker is a clear AUTH_FAILED error.
 
-mod support;
-
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::support::{FakeServer, Harness, URL};
 use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::session::SessionConfig;
 use mcp_edge_pool::session::{DpopProof, DpopRequest, TokenProvider};
 use mcp_edge_pool::transport::{BufferedBody, HttpMethod};
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, Session, TransportError};
-use support::{FakeServer, Harness, URL};
 
 /// Accepts only `DPoP t1` with a `DPoP` proof header; when `nonce` is set, a proof must end with
 /// `.<nonce>` or the answer is `401 use_dpop_nonce` with `DPoP-Nonce: <nonce>`.

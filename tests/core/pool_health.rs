@@ -1,9 +1,7 @@
 //! The health loop and idle eviction, driven by the manual clock.
 
-mod support;
-
+use crate::support::{counts, get_now, pool_with, Harness};
 use mcp_edge_pool::PoolOptions;
-use support::{counts, get_now, pool_with, Harness};
 
 fn options(interval_ms: u64, idle_ms: u64) -> PoolOptions {
     PoolOptions {
@@ -54,7 +52,7 @@ fn sessions_in_use_or_recently_used_are_not_pinged() {
         lease
             .call_tool(
                 "echo",
-                support::tree(serde_json::json!({"message": "x"})),
+                crate::support::tree(serde_json::json!({"message": "x"})),
                 Default::default(),
             )
             .await

@@ -2,14 +2,12 @@
 //! `Last-Event-ID` (after the server's `retry:` delay), a bounded number of times; without event
 //! ids it fails as before.
 
-mod support;
-
+use crate::support::{params, value, Harness, Logged, TaskHandle};
 use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::protocol::methods;
 use mcp_edge_pool::transport::HttpMethod;
 use mcp_edge_pool::{Error, RequestOptions, Session};
 use serde_json::json;
-use support::{params, value, Harness, Logged, TaskHandle};
 
 fn echo(h: &Harness, session: &Session, message: &str) -> TaskHandle<Result<RawValue, Error>> {
     let s = session.clone();

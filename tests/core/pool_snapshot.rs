@@ -2,13 +2,11 @@
 //! handshake while the server still holds them, re-initializes when it does not, and never
 //! carries a header or token.
 
-mod support;
-
+use crate::support::{tree, Harness, URL};
 use mcp_edge_pool::json::{FromJson, ToJson};
 use mcp_edge_pool::pool::PoolSnapshot;
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
 use serde_json::json;
-use support::{tree, Harness, URL};
 
 fn secret() -> ServerOptions {
     ServerOptions {

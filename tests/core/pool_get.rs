@@ -1,10 +1,8 @@
 //! Every branch of `get`: reuse of an idle session (most recently used first), opening under
 //! the cap, sharing at the cap, and never more sessions than the cap under concurrent getters.
 
-mod support;
-
+use crate::support::{counts, get_now, limits, pool_with, spawn_get, Harness, NAME};
 use mcp_edge_pool::Error;
-use support::{counts, get_now, limits, pool_with, spawn_get, Harness, NAME};
 
 #[test]
 fn a_released_session_is_reused_without_a_new_initialize() {

@@ -2,17 +2,15 @@
 //! (with the server's challenge), one retry per request; failures and insufficient scope are
 //! clear errors.
 
-mod support;
-
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::support::{params, FakeServer, Harness};
 use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::session::{AuthChallenge, TokenProvider};
 use mcp_edge_pool::transport::BufferedBody;
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Session, TransportError};
 use serde_json::json;
-use support::{params, FakeServer, Harness};
 
 /// Accepts only `Bearer <valid>`; answers 401 otherwise. With `forbid`, answers 403
 /// insufficient_scope to every token but `scoped`.

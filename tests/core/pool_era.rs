@@ -3,14 +3,12 @@
 //! catalog's age, snapshots resume stateless sessions without a discovery, and the health loop
 //! checks them with `server/discover`.
 
-mod support;
-
 use mcp_edge_pool::json::{FromJson, ToJson};
 
+use crate::support::{Harness, URL};
 use mcp_edge_pool::pool::PoolSnapshot;
 use mcp_edge_pool::session::Era;
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
-use support::{Harness, URL};
 
 fn pool(h: &Harness, options: PoolOptions) -> Pool {
     let pool = Pool::new(options, h.runtime()).expect("pool");
@@ -102,7 +100,7 @@ fn a_stateless_session_is_snapshotted_and_resumed_without_discovery() {
             lease
                 .call_tool(
                     "echo",
-                    support::tree(serde_json::json!({"message": "again"})),
+                    crate::support::tree(serde_json::json!({"message": "again"})),
                     Default::default(),
                 )
                 .await

@@ -1,13 +1,13 @@
 //! The FIFO wait queue: order, acquire timeout, abort, and no leaked waiters.
 
-mod support;
-
 use futures_channel::oneshot;
 use std::future::Future;
 
+use crate::support::{
+    counts, get_now, limits, pool_with, spawn_get, spawn_get_timeout, Harness, NAME,
+};
 use futures_util::FutureExt;
 use mcp_edge_pool::pool::GetOptions;
-use support::{counts, get_now, limits, pool_with, spawn_get, spawn_get_timeout, Harness, NAME};
 
 #[test]
 fn waiters_are_served_in_arrival_order() {

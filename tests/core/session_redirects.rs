@@ -1,15 +1,13 @@
 //! Redirects: 307/308 within the origin are followed; another origin is refused (its headers
 //! and session would leak there) unless allowed; 301/302/303 are errors (a POST cannot follow).
 
-mod support;
-
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::support::{FakeServer, Harness, URL};
 use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::transport::BufferedBody;
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, TransportError};
-use support::{FakeServer, Harness, URL};
 
 /// Answers requests to `from` with a redirect; passes everything else to the fake server.
 struct Redirector {

@@ -1,11 +1,9 @@
 //! Reading answers: JSON and SSE alike, server messages before the response, errors, limits.
 
-mod support;
-
+use crate::support::{params, value, Harness};
 use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::{Error, Session, SizeUnit};
 use serde_json::{json, Value};
-use support::{params, value, Harness};
 
 fn echo(message: &str) -> Option<RawValue> {
     params(json!({"name": "echo", "arguments": {"message": message}}))
@@ -148,14 +146,18 @@ fn a_json_rpc_error_becomes_error_rpc_with_code_message_and_data() {
                 server: "fake".into(),
                 code: -32000,
                 message: "the tool exploded".into(),
-                data: Some(support::tree(json!({"detail": "boom", "retry": false}))),
+                data: Some(crate::support::tree(
+                    json!({"detail": "boom", "retry": false})
+                )),
             }
         );
         assert_eq!(error.code(), "RPC_ERROR");
         assert_eq!(error.rpc_code(), Some(-32000));
         assert_eq!(
             error.rpc_data(),
-            Some(&support::tree(json!({"detail": "boom", "retry": false})))
+            Some(&crate::support::tree(
+                json!({"detail": "boom", "retry": false})
+            ))
         );
 
         let unknown = call(&mut h, &session, "no/such/method", None).expect_err("unknown method");

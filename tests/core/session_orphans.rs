@@ -1,16 +1,14 @@
 //! A handshake that fails after the server assigned a session id ends that session (`DELETE`):
 //! nothing is left open on the server, whether it fails or is abandoned at its timeout.
 
-mod support;
-
 use std::rc::Rc;
 
+use crate::support::{FakeServer, Harness};
 use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::transport::BufferedBody;
 use mcp_edge_pool::{
     HttpRequest, HttpResponse, HttpTransport, ResponseBody, Runtime, Session, TransportError,
 };
-use support::{FakeServer, Harness};
 
 /// Answers `notifications/initialized` with 500; everything else goes to the fake server.
 struct FailInitialized(FakeServer);

@@ -1,15 +1,13 @@
 //! Server → client requests: given handlers answer them (and only their capabilities are
 //! declared); without a handler the server gets -32601.
 
-mod support;
-
 use std::rc::Rc;
 
+use crate::support::{params, value, Harness};
 use mcp_edge_pool::jsonrpc::ErrorObject;
 use mcp_edge_pool::session::ClientHandlers;
 use mcp_edge_pool::Session;
 use serde_json::json;
-use support::{params, value, Harness};
 
 fn handlers() -> ClientHandlers {
     ClientHandlers {
@@ -17,7 +15,7 @@ fn handlers() -> ClientHandlers {
             Box::pin(async move {
                 let asked = params.map(|p| value(&p)).unwrap_or_default();
                 let answer = json!({"action": "accept", "content": {"name": "Ada"}, "echo": asked["message"]});
-                Ok(support::raw(&answer))
+                Ok(crate::support::raw(&answer))
             })
         })),
         sampling: None,

@@ -1,11 +1,9 @@
 //! The `initialize` handshake: order of messages, headers, version negotiation, failures.
 
-mod support;
-
+use crate::support::{params, Harness};
 use mcp_edge_pool::transport::HttpMethod;
 use mcp_edge_pool::Error;
 use serde_json::json;
-use support::{params, Harness};
 
 fn echo(message: &str) -> Option<mcp_edge_pool::json::RawValue> {
     params(json!({"name": "echo", "arguments": {"message": message}}))
@@ -268,7 +266,7 @@ fn a_stateless_server_works_without_a_session_id() {
         s.request("tools/call", echo("no session"), Default::default())
             .await
     });
-    let result = support::value(&result.expect("echo works without a session"));
+    let result = crate::support::value(&result.expect("echo works without a session"));
     assert_eq!(result["content"][0]["text"], "no session");
     let s = session.clone();
     h.block_on(async move { s.close().await });

@@ -1,10 +1,9 @@
 //! One catalog for many servers: qualified, provider-safe names; collisions reported and
 //! resolved the same way whatever order servers answer in; calls routed by qualified name.
 
-mod support;
-
 use std::rc::Rc;
 
+use crate::support::{FakeServer, Harness, URL};
 use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::pool::AllTools;
 use mcp_edge_pool::{
@@ -12,7 +11,6 @@ use mcp_edge_pool::{
     TransportError,
 };
 use serde_json::json;
-use support::{FakeServer, Harness, URL};
 
 fn pool(h: &Harness, names: &[&str]) -> Pool {
     let pool = Pool::new(
@@ -78,7 +76,7 @@ fn calls_are_routed_by_qualified_name() {
     // The fake lists tool-N but also answers `echo`: route a listed name to check the routing.
     let p = pool.clone();
     let listed = h.block_on(async move {
-        let args = support::params(json!({"message": "x"}));
+        let args = crate::support::params(json!({"message": "x"}));
         p.call_tool("beta__tool-1", args, Default::default()).await
     });
     let error = listed.expect_err("the fake does not implement tool-1");

@@ -1,10 +1,8 @@
 //! Paginated lists: every page fetched with its cursor and merged into one result.
 
-mod support;
-
+use crate::support::{value, Harness};
 use mcp_edge_pool::{Error, Session, SizeUnit, MAX_LIST_ITEMS};
 use serde_json::{json, Value};
-use support::{value, Harness};
 
 fn all_pages(
     h: &mut Harness,
@@ -15,7 +13,7 @@ fn all_pages(
 ) -> Result<Value, Error> {
     let s = session.clone();
     h.block_on(async move {
-        s.request_all_pages(method, key, params.map(support::tree), None)
+        s.request_all_pages(method, key, params.map(crate::support::tree), None)
             .await
     })
     .map(|raw| value(&raw))

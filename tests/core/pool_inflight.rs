@@ -2,11 +2,10 @@
 //! (pool-wide) or `max_concurrent_requests_per_server`; the excess queues FIFO under the
 //! requests' own timeouts; short messages (notifications, answers) never queue.
 
-mod support;
-
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::support::{FakeServer, Harness, URL};
 use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::session::RequestOptions;
 use mcp_edge_pool::{
@@ -14,7 +13,6 @@ use mcp_edge_pool::{
     ServerOptions, TransportError,
 };
 use serde_json::json;
-use support::{FakeServer, Harness, URL};
 
 /// Counts requests in flight (sent, body not finished) on the way to the fake server.
 #[derive(Clone)]
@@ -123,11 +121,11 @@ fn spawn_slow(
     label: String,
     ms: u64,
     timeout_ms: Option<u64>,
-) -> support::TaskHandle<Result<String, Error>> {
+) -> crate::support::TaskHandle<Result<String, Error>> {
     let pool = pool.clone();
     h.exec.spawn_task(async move {
         let lease = pool.get(server).await?;
-        let args = support::tree(json!({"ms": ms, "message": label}));
+        let args = crate::support::tree(json!({"ms": ms, "message": label}));
         let options = RequestOptions {
             timeout_ms,
             cancel: None,
@@ -225,7 +223,7 @@ fn a_queued_request_times_out_at_its_own_deadline() {
     let lease = Rc::new(h.block_on(async move { p.get("a").await }).expect("lease"));
     let call = |label: &str, ms: u64, timeout_ms: Option<u64>| {
         let lease = lease.clone();
-        let args = support::tree(json!({"ms": ms, "message": label}));
+        let args = crate::support::tree(json!({"ms": ms, "message": label}));
         h.exec.spawn_task(async move {
             lease
                 .call_tool(

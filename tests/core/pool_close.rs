@@ -1,8 +1,6 @@
 //! `close()` with waiters, leases and opens outstanding; `unregister`.
 
-mod support;
-
-use support::{get_now, limits, pool_with, spawn_get, Harness, NAME};
+use crate::support::{get_now, limits, pool_with, spawn_get, Harness, NAME};
 
 #[test]
 fn close_rejects_waiters_and_terminates_every_session() {
@@ -42,7 +40,7 @@ fn close_rejects_waiters_and_terminates_every_session() {
     let p = pool.clone();
     h.block_on(async move { p.close().await });
     assert!(pool
-        .register_http("again", support::URL, Default::default())
+        .register_http("again", crate::support::URL, Default::default())
         .is_err());
 }
 

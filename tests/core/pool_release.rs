@@ -1,10 +1,8 @@
 //! Release semantics: releasing never closes, double release and foreign leases are typed
 //! errors that change no count, dropping releases, a released lease refuses requests.
 
-mod support;
-
+use crate::support::{counts, get_now, limits, pool_with, Harness, NAME, URL};
 use mcp_edge_pool::{Pool, ServerOptions};
-use support::{counts, get_now, limits, pool_with, Harness, NAME, URL};
 
 #[test]
 fn release_returns_the_session_without_closing_it() {
@@ -104,7 +102,7 @@ fn a_lease_runs_the_typed_requests() {
         let echo = lease
             .call_tool(
                 "echo",
-                support::tree(serde_json::json!({"message": "hi"})),
+                crate::support::tree(serde_json::json!({"message": "hi"})),
                 Default::default(),
             )
             .await;

@@ -1,10 +1,8 @@
 //! Transparent re-initialize when the server forgot the session (404), single-flight.
 
-mod support;
-
+use crate::support::{params, value, Harness, TaskHandle};
 use mcp_edge_pool::{Error, Session};
 use serde_json::json;
-use support::{params, value, Harness, TaskHandle};
 
 fn spawn_echo(
     h: &Harness,

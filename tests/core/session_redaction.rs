@@ -2,16 +2,14 @@
 //! token and the session id never reach an error's text or data (they become `[redacted]`), and
 //! the session answers the next call.
 
-mod support;
-
 use std::rc::Rc;
 
+use crate::support::{params, FakeServer, Harness};
 use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::session::TokenProvider;
 use mcp_edge_pool::transport::BufferedBody;
 use mcp_edge_pool::{Error, HttpRequest, HttpResponse, HttpTransport, Session, TransportError};
 use serde_json::json;
-use support::{params, FakeServer, Harness};
 
 const HEADER_SECRET: &str = "key-5f0e1d2c";
 const TOKEN: &str = "tok-9a8b7c6d";
@@ -64,7 +62,7 @@ fn call(h: &mut Harness, session: &Session, tool: &str) -> Result<serde_json::Va
     let s = session.clone();
     let p = params(json!({"name": tool, "arguments": {"message": "hi"}}));
     h.block_on(async move { s.request("tools/call", p, Default::default()).await })
-        .map(|raw| support::value(&raw))
+        .map(|raw| crate::support::value(&raw))
 }
 
 #[test]

@@ -1,11 +1,9 @@
 //! Closing a session: `DELETE` with the session id, then every request fails fast.
 
-mod support;
-
+use crate::support::{params, Harness};
 use mcp_edge_pool::transport::HttpMethod;
 use mcp_edge_pool::{RequestOptions, Session};
 use serde_json::json;
-use support::{params, Harness};
 
 fn close(h: &mut Harness, session: &Session) {
     let s = session.clone();

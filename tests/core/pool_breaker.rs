@@ -1,11 +1,9 @@
 //! The per-server circuit breaker: closed → open after repeated failures (getters then fail
 //! fast, sending nothing) → half-open probe after the cooldown → closed when the server is back.
 
-mod support;
-
+use crate::support::{get_now, pool_with, spawn_get, Harness, NAME};
 use mcp_edge_pool::pool::CircuitState;
 use mcp_edge_pool::PoolOptions;
-use support::{get_now, pool_with, spawn_get, Harness, NAME};
 
 fn options() -> PoolOptions {
     PoolOptions {

@@ -1,14 +1,12 @@
 //! Request-scoped runtimes (Cloudflare Workers): work started during a request that ends is
 //! dropped and never settles. The pool must get its capacity back and keep working.
 
-mod support;
-
 use std::cell::Cell;
 use std::rc::Rc;
 
+use crate::support::{limits, spawn_get, spawn_get_timeout, Harness, NAME, URL};
 use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::{Pool, PoolOptions, Runtime, ServerOptions, Spawner};
-use support::{limits, spawn_get, spawn_get_timeout, Harness, NAME, URL};
 
 /// A spawner whose tasks die at once while `dead` is set, like tasks of a finished request.
 struct ScopedSpawner {

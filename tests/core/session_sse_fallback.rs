@@ -2,17 +2,15 @@
 //! origin check, requests answered on the stream, server requests, progress, timeouts, and what
 //! happens when the stream ends.
 
-mod support;
-
 use std::rc::Rc;
 
+use crate::support::{get_now, params, value, Harness, SseServer, TaskHandle, ENDPOINT, NAME, URL};
 use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::protocol::methods;
 use mcp_edge_pool::session::{ClientHandlers, Era, ProgressOptions, TransportMode};
 use mcp_edge_pool::transport::HttpMethod;
 use mcp_edge_pool::{Error, RequestOptions, Session};
 use serde_json::json;
-use support::{get_now, params, value, Harness, SseServer, TaskHandle, ENDPOINT, NAME, URL};
 
 fn connect(h: &mut Harness, sse: &SseServer) -> Result<Session, Error> {
     connect_with(h, sse, h.config())
@@ -263,7 +261,7 @@ fn server_requests_are_answered_by_post_to_the_endpoint() {
     config.handlers = ClientHandlers {
         elicitation: Some(Rc::new(|_| {
             Box::pin(async {
-                Ok(support::raw(
+                Ok(crate::support::raw(
                     &json!({"action": "accept", "content": {"name": "Ada"}}),
                 ))
             })

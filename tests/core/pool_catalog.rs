@@ -1,13 +1,11 @@
 //! The pool's tool catalog: one `tools/list` (all pages) serves every lease until the server
 //! says the list changed, the entry ages out, or a caller asks for a fresh one; snapshots carry it.
 
-mod support;
-
 use mcp_edge_pool::json::{FromJson, ToJson};
 
+use crate::support::{get_now, pool_with, Harness, URL};
 use mcp_edge_pool::pool::PoolSnapshot;
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
-use support::{get_now, pool_with, Harness, URL};
 
 fn options() -> PoolOptions {
     PoolOptions {

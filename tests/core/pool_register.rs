@@ -1,9 +1,7 @@
 //! Registration and options: every invalid input is a typed error, and nothing secret leaks.
 
-mod support;
-
+use crate::support::{Harness, URL};
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
-use support::{Harness, URL};
 
 fn pool(h: &Harness) -> Pool {
     Pool::new(PoolOptions::default(), h.runtime()).expect("default options are valid")

@@ -2,12 +2,10 @@
 //! server, pinned eras, and stateless (2026-07-28) requests: `_meta`, routing headers, no session,
 //! no `ping`, no cancel notification, errors carried by HTTP statuses, and input-required rounds.
 
-mod support;
-
+use crate::support::{accepting_elicitation, params, value, Harness, MODERN};
 use mcp_edge_pool::session::{Era, EraPolicy, SessionConfig};
 use mcp_edge_pool::{Error, RequestOptions};
 use serde_json::{json, Value};
-use support::{accepting_elicitation, params, value, Harness, MODERN};
 
 fn auto(h: &Harness) -> SessionConfig {
     SessionConfig {
