@@ -13,32 +13,18 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 
-use super::{Session, Snapshot};
+use super::{Dialect, Session, Snapshot};
 use crate::error::Error;
 use crate::json::{self, Map, RawValue, Value};
 use crate::jsonrpc;
 use crate::options::{EraPolicy, TransportMode};
 use crate::protocol::{self, meta_keys, methods, Implementation, InitializeResult};
 
-/// Which protocol era the session speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Era {
-    /// `initialize` handshake, `Mcp-Session-Id`, versions 2025-03-26 to 2025-11-25.
-    #[default]
-    Legacy,
-    /// Stateless, 2026-07-28: `server/discover`, per-request `_meta`, no session id.
-    Modern,
-    /// `initialize` handshake over the older HTTP+SSE transport (protocol 2024-11-05): one
-    /// long-lived `GET` stream carries every server message, each client message is `POST`ed to
-    /// the endpoint the stream named.
-    HttpSse,
-}
-
 /// What is known of one server, shared by all of its sessions.
 #[derive(Debug, Default)]
 pub struct EraMemory {
     /// The era the server answered in (set by the first successful open).
-    pub known: Option<Era>,
+    pub known: Option<Dialect>,
     /// The last `server/discover` result, reusable within its `ttlMs`.
     discovery: Option<Discovery>,
     /// A session of this server is probing: others wait for its verdict (one probe, not one
@@ -46,7 +32,7 @@ pub struct EraMemory {
     probing: bool,
     waiting: Vec<oneshot::Sender<()>>,
     /// Which arguments of each tool go into `Mcp-Param-*` headers (learnt from `tools/list`).
-    pub(super) tool_headers: super::param_headers::ToolHeaders,
+    pub(super) tool_headers: super::routing::ToolHeaders,
 }
 
 /// Ends a probe: lets the sessions waiting for its verdict go on, also when the probe was
@@ -113,7 +99,8 @@ impl Session {
             if sse_only
                 || matches!(
                     (policy, known),
-                    (EraPolicy::Legacy, _) | (EraPolicy::Auto, Some(Era::Legacy | Era::HttpSse))
+                    (EraPolicy::Legacy, _)
+                        | (EraPolicy::Auto, Some(Dialect::Stateful | Dialect::HttpSse))
                 )
             {
                 break 'probe false;
@@ -166,10 +153,14 @@ impl Session {
                 _ => true,
             }
         };
-        self.initialize().await?;
+        if sse_only {
+            self.initialize_sse(None).await?;
+        } else {
+            self.initialize().await?;
+        }
         if remember {
             // Marks the server as a session-era one once its `initialize` succeeded.
-            self.inner.config.era_memory.borrow_mut().known = Some(self.era());
+            self.inner.config.era_memory.borrow_mut().known = Some(self.dialect());
         }
         Ok(())
     }
@@ -180,7 +171,7 @@ impl Session {
         let params = self.stamped(None)?;
         let body = jsonrpc::encode_request(id, methods::DISCOVER, Some(&params));
         let snap = Snapshot::modern(self.inner.state.borrow().generation);
-        let route = super::modern::route(methods::DISCOVER, None);
+        let route = super::routing::route(methods::DISCOVER, None);
         let response = self.post_routed(body, Some(&snap), false, &route).await?;
         let raw = self.read_answer(response, id, &snap).await?;
         Ok(self.parse_discovery(&raw))
@@ -263,7 +254,7 @@ impl Session {
     fn adopt_discovered(&self, result: Rc<InitializeResult>, ttl_ms: u64) -> Result<(), Error> {
         {
             let mut memory = self.inner.config.era_memory.borrow_mut();
-            memory.known = Some(Era::Modern);
+            memory.known = Some(Dialect::Stateless);
             memory.discovery = Some(Discovery {
                 result: result.clone(),
                 fetched_ms: self.inner.rt.clock.now_ms(),
@@ -280,7 +271,7 @@ impl Session {
             if state.closed {
                 return Err(self.closed_error());
             }
-            state.era = Era::Modern;
+            state.dialect = Dialect::Stateless;
             state.protocol_version = Some(protocol::MODERN_VERSION.to_owned());
             state.session_id = None;
             state.init = Some(result);
@@ -313,7 +304,7 @@ impl Snapshot {
     /// The snapshot of a stateless-era request.
     pub(super) fn modern(generation: u64) -> Snapshot {
         Snapshot {
-            era: Era::Modern,
+            dialect: Dialect::Stateless,
             session_id: None,
             protocol_version: Some(protocol::MODERN_VERSION.to_owned()),
             generation,

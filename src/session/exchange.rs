@@ -5,6 +5,7 @@
 use futures_util::future::LocalBoxFuture;
 use std::future::Future;
 
+use super::media::{body_kind, header, BodyKind};
 use super::resume::Resumption;
 use super::{auth, Session, Snapshot};
 use crate::error::{snippet, Error, SizeUnit};
@@ -17,39 +18,12 @@ use crate::transport::{HttpMethod, HttpRequest, HttpResponse, TransportError};
 /// How much of an error body goes into an error message.
 const ERROR_BODY_CHARS: usize = 300;
 
-/// The kinds of body a successful POST can carry.
-enum BodyKind {
-    Json,
-    Sse,
-    Other(String),
-}
-
-/// True when `response` carries `text/event-stream`.
-pub(super) fn is_event_stream(response: &HttpResponse) -> bool {
-    matches!(body_kind(response), BodyKind::Sse)
-}
-
 /// How reading one SSE stream ended.
 enum StreamEnd {
     /// The response arrived, or a failure that reconnecting cannot help.
     Done(Result<RawValue, Error>),
     /// The stream ended or broke before the response: resumable if the server gave event ids.
     Dropped(Error),
-}
-
-fn body_kind(response: &HttpResponse) -> BodyKind {
-    let raw = response.header("content-type").unwrap_or("");
-    let mime = raw
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match mime.as_str() {
-        "application/json" => BodyKind::Json,
-        "text/event-stream" => BodyKind::Sse,
-        _ => BodyKind::Other(snippet(raw, 60)),
-    }
 }
 
 impl Session {
@@ -178,6 +152,18 @@ impl Session {
         }
     }
 
+    /// POSTs a notification and checks that it was accepted (the dialects with sessions).
+    pub(super) async fn post_notification(
+        &self,
+        method: &str,
+        params: Option<RawValue>,
+    ) -> Result<(), Error> {
+        let snap = self.snapshot();
+        let body = jsonrpc::encode_notification(method, params.as_ref());
+        let response = self.post(body, Some(&snap), true).await?;
+        self.expect_accepted(response).await
+    }
+
     /// Checks the answer to a notification or response we POSTed: `202` (or any 2xx).
     pub(super) async fn expect_accepted(&self, response: HttpResponse) -> Result<(), Error> {
         if (200..300).contains(&response.status) {
@@ -202,10 +188,7 @@ impl Session {
         snap: &Snapshot,
     ) -> Result<RawValue, Error> {
         if !(200..300).contains(&response.status) {
-            if snap.era == super::Era::Modern {
-                return Err(self.modern_error(response, id).await);
-            }
-            return Err(self.http_error(response).await);
+            return Err(snap.dialect.wire().refusal(self, response, id).await);
         }
         if response.status == 202 || response.status == 204 {
             return Err(self.protocol_error("the server accepted the request but sent no response"));
@@ -543,12 +526,6 @@ impl Session {
             SseError::EventTooLarge { limit } => self.too_large_error(*limit, SizeUnit::Bytes),
         }
     }
-}
-
-/// A header as the transport takes it (one copy of the code, not one a header).
-#[inline(never)]
-pub(super) fn header(name: &str, value: &str) -> (String, String) {
-    (name.to_owned(), value.to_owned())
 }
 
 fn answers(response: &Response, id: i64) -> bool {

@@ -37,10 +37,6 @@ impl Session {
     /// `400`, `404` or `405`, the session falls back to the older HTTP+SSE transport.
     pub(super) async fn initialize(&self) -> Result<(), Error> {
         let mode = self.inner.config.transport;
-        // An HTTP+SSE session re-initializes (after a 404 on its endpoint) over HTTP+SSE.
-        if mode == TransportMode::Sse || self.era() == super::Era::HttpSse {
-            return self.initialize_sse(None).await;
-        }
         // Only a brand-new session falls back: one that was ever initialized (or resumed) is not
         // an HTTP+SSE server.
         let first = self.inner.initializes.get() == 0 && self.inner.state.borrow().generation == 0;
@@ -59,7 +55,7 @@ impl Session {
         };
         let generation = self.inner.state.borrow().generation;
         let pending = Snapshot {
-            era: super::Era::Legacy,
+            dialect: super::Dialect::Stateful,
             session_id: session_id.clone(),
             protocol_version: None,
             generation,
@@ -107,7 +103,7 @@ impl Session {
                 return true;
             }
             if set_era {
-                state.era = snap.era;
+                state.dialect = snap.dialect;
             }
             state.session_id = snap.session_id.clone();
             state.protocol_version = snap.protocol_version.clone();
@@ -130,7 +126,7 @@ impl Session {
         let raw = self.read_answer(response, id, pending).await?;
         let result = self.initialize_result_of(&raw, protocol::is_supported)?;
         let snap = Snapshot {
-            era: super::Era::Legacy,
+            dialect: super::Dialect::Stateful,
             session_id: pending.session_id.clone(),
             protocol_version: Some(result.protocol_version.clone()),
             generation: pending.generation + 1,

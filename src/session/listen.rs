@@ -33,7 +33,7 @@ impl Session {
     /// Opens the standalone stream in the background, if the server's options ask for it.
     pub(super) fn listen_if_asked(&self) {
         let wanted = self.inner.config.server_stream
-            && self.era() == super::Era::Legacy
+            && self.dialect().wire().has_server_stream()
             && self.has_session_id();
         if !wanted || self.inner.listener.borrow().is_some() {
             return;
@@ -97,7 +97,7 @@ async fn listen(session: Weak<Inner>) {
             .get_stream(&url, Some(&snap), last_event_id.as_deref(), true)
             .await;
         let response = match opened {
-            Ok(r) if (200..300).contains(&r.status) && super::exchange::is_event_stream(&r) => {
+            Ok(r) if (200..300).contains(&r.status) && super::media::is_event_stream(&r) => {
                 failures = 0;
                 Some(r)
             }

@@ -11,28 +11,33 @@
 //! `modern.rs`).
 
 mod auth;
+mod dialect;
 mod era;
 mod exchange;
 mod handlers;
 mod handshake;
-mod legacy_sse;
+mod http_sse;
 mod listen;
-mod modern;
+mod media;
 mod pages;
-mod param_headers;
 mod progress;
+mod recovery;
 mod redact;
 mod redirect;
 mod request;
 mod restore;
 mod resume;
+mod routing;
+mod stateful;
+mod stateless;
 
 pub use crate::options::{
     AuthChallenge, ClientHandlers, DpopProof, DpopRequest, EraPolicy, ServerRequestHandler,
     TokenProvider, TransportMode,
 };
 pub use auth::{parse_challenge, NonceSlot};
-pub use era::{Era, EraMemory, EraSlot};
+pub use dialect::Dialect;
+pub use era::{EraMemory, EraSlot};
 pub use pages::MAX_LIST_ITEMS;
 pub use progress::{ProgressHandler, ProgressOptions};
 pub use restore::SessionSnapshot;
@@ -41,11 +46,11 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
-use futures_util::future::{self, Either, FutureExt, LocalBoxFuture, Shared};
+use futures_util::future::{self, Either, LocalBoxFuture};
 
 use crate::error::Error;
 use crate::json::RawValue;
-use crate::jsonrpc::{self, Notification};
+use crate::jsonrpc::Notification;
 use crate::protocol::{methods, Implementation, InitializeResult};
 use crate::runtime::Runtime;
 
@@ -138,7 +143,7 @@ struct Inner {
     rt: Runtime,
     state: RefCell<State>,
     next_id: Cell<i64>,
-    reinit: RefCell<Option<Reinit>>,
+    reinit: RefCell<Option<recovery::Reinit>>,
     last_ok_ms: Cell<u64>,
     initializes: Cell<u64>,
     on_notification: RefCell<Option<NotificationHandler>>,
@@ -147,17 +152,14 @@ struct Inner {
     /// The bearer token from the provider.
     auth: auth::AuthState,
     /// The event stream and message endpoint of an HTTP+SSE session.
-    sse: RefCell<Option<Rc<legacy_sse::Channel>>>,
+    sse: RefCell<Option<Rc<http_sse::Channel>>>,
     /// The standalone `GET` stream's task, when the options ask for one.
     listener: RefCell<Option<listen::Listener>>,
 }
 
-/// A re-initialize in flight, awaited by every caller that hit the expired session.
-type Reinit = Shared<LocalBoxFuture<'static, Result<(), Error>>>;
-
 #[derive(Default)]
 struct State {
-    era: Era,
+    dialect: Dialect,
     session_id: Option<String>,
     protocol_version: Option<String>,
     init: Option<Rc<InitializeResult>>,
@@ -172,26 +174,11 @@ struct State {
 /// What a request was sent with: the session as it was at that moment.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Snapshot {
-    era: Era,
+    dialect: Dialect,
     session_id: Option<String>,
     protocol_version: Option<String>,
     generation: u64,
     failed_reinits: u64,
-}
-
-/// Why one attempt failed.
-enum Failure {
-    /// `404` on a request that carried a session id: the server forgot the session. Carries the
-    /// snapshot's generation and failed re-initialize count.
-    Gone(u64, u64),
-    /// Anything else, final.
-    Fatal(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Fatal(e)
-    }
 }
 
 impl Session {
@@ -247,17 +234,7 @@ impl Session {
         if self.is_closed() {
             return Err(self.closed_error());
         }
-        let snap = self.snapshot();
-        if snap.era == Era::Modern {
-            // The stateless era's HTTP wire has no client notifications (a cancel is closing
-            // the request's own stream).
-            return Ok(());
-        }
-        let body = jsonrpc::encode_notification(method, params.as_ref());
-        let sent = async {
-            let response = self.post(body, Some(&snap), true).await?;
-            self.expect_accepted(response).await
-        };
+        let sent = self.dialect().wire().notify(self, method, params);
         sent.await.map_err(|e| self.redact(e))
     }
 
@@ -266,30 +243,17 @@ impl Session {
     /// # Errors
     /// As [`Session::request`].
     pub async fn ping(&self, timeout_ms: Option<u64>) -> Result<(), Error> {
-        if self.era() == Era::Modern {
-            // `ping` is gone in 2026-07-28: `server/discover` is the cheapest stateless request.
-            let timeout_ms = timeout_ms.unwrap_or(self.inner.config.request_timeout_ms);
-            let timer = self.inner.rt.clock.sleep(timeout_ms);
-            return match future::select(Box::pin(self.discover_alive()), timer).await {
-                Either::Left((result, _)) => result.map_err(|e| self.redact(e)),
-                Either::Right(_) => Err(self.timeout_error(methods::DISCOVER, timeout_ms)),
-            };
-        }
-        self.request(
-            methods::PING,
-            None,
-            RequestOptions {
-                timeout_ms,
-                cancel: None,
-                progress: None,
-            },
-        )
-        .await
-        .map(|_| ())
+        let options = RequestOptions {
+            timeout_ms,
+            cancel: None,
+            progress: None,
+        };
+        self.request(methods::PING, None, options).await.map(|_| ())
     }
 
-    /// Ends the session: `DELETE` with the session id (a `405` is fine). Best effort: errors are
-    /// ignored, and later requests fail with [`Error::SessionClosed`].
+    /// Ends the session on the server: a `DELETE` with the session id (a `405` is fine), or the
+    /// end of an HTTP+SSE event stream. Best effort: errors are ignored, and later requests fail
+    /// with [`Error::SessionClosed`].
     pub async fn close(&self) {
         let snap = {
             let mut state = self.inner.state.borrow_mut();
@@ -298,7 +262,7 @@ impl Session {
             }
             state.closed = true;
             Snapshot {
-                era: state.era,
+                dialect: state.dialect,
                 session_id: state.session_id.take(),
                 protocol_version: state.protocol_version.clone(),
                 generation: state.generation,
@@ -309,13 +273,13 @@ impl Session {
         // its clone of the session, the session itself alive (a reference cycle).
         let abandoned = self.inner.reinit.borrow_mut().take();
         drop(abandoned);
-        // HTTP+SSE: closing is aborting the event stream (there is no DELETE).
-        self.drop_sse_channel();
+        // The streams it holds end here: the standalone `GET`, and an HTTP+SSE event stream
+        // (also one whose handshake is still under way, before its dialect is committed).
         let listener = self.inner.listener.borrow_mut().take();
         drop(listener);
-        if snap.session_id.is_some() {
-            let _ = self.send_delete(&snap).await;
-        }
+        self.drop_sse_channel();
+        let wire = snap.dialect.wire();
+        wire.close(self, snap).await;
     }
 
     /// The server's registered name.
@@ -334,8 +298,8 @@ impl Session {
     }
 
     /// The protocol era.
-    pub fn era(&self) -> Era {
-        self.inner.state.borrow().era
+    pub fn dialect(&self) -> Dialect {
+        self.inner.state.borrow().dialect
     }
 
     /// True when the server assigned a session id (it is never exposed).
@@ -375,7 +339,7 @@ impl Session {
     fn snapshot(&self) -> Snapshot {
         let state = self.inner.state.borrow();
         Snapshot {
-            era: state.era,
+            dialect: state.dialect,
             session_id: state.session_id.clone(),
             protocol_version: state.protocol_version.clone(),
             generation: state.generation,
@@ -385,92 +349,6 @@ impl Session {
 
     fn mark_ok(&self) {
         self.inner.last_ok_ms.set(self.inner.rt.clock.now_ms());
-    }
-
-    async fn call_with_recovery(&self, id: i64, body: &str) -> Result<RawValue, Error> {
-        match self.call_once(id, body).await {
-            Ok(raw) => Ok(raw),
-            Err(Failure::Fatal(e)) => Err(e),
-            Err(Failure::Gone(generation, failed_reinits)) => {
-                self.reinitialize(generation, failed_reinits).await?;
-                match self.call_once(id, body).await {
-                    Ok(raw) => Ok(raw),
-                    Err(Failure::Fatal(e)) => Err(e),
-                    Err(Failure::Gone(..)) => Err(self.status_error(
-                        404,
-                        "session not found, again right after a new initialize".into(),
-                    )),
-                }
-            }
-        }
-    }
-
-    async fn call_once(&self, id: i64, body: &str) -> Result<RawValue, Failure> {
-        let snap = self.snapshot();
-        if self.is_closed() {
-            return Err(Failure::Fatal(self.closed_error()));
-        }
-        if let Some(channel) = self.sse_channel() {
-            let result = self.sse_call(&channel, id, body.to_owned(), &snap).await?;
-            self.mark_ok();
-            return Ok(result);
-        }
-        let response = self.post(body.to_owned(), Some(&snap), false).await?;
-        if response.status == 404 && snap.session_id.is_some() {
-            return Err(Failure::Gone(snap.generation, snap.failed_reinits));
-        }
-        let result = self.read_answer(response, id, &snap).await?;
-        self.mark_ok();
-        Ok(result)
-    }
-
-    /// Re-initializes after the session of `generation` expired. Single-flight: callers that
-    /// arrive while one is running await the same one; callers that arrive after it finished
-    /// see a newer generation and just retry.
-    /// A request sent before a re-initialize failed gets that failure instead of starting another.
-    async fn reinitialize(&self, generation: u64, failed_reinits: u64) -> Result<(), Error> {
-        let shared = {
-            {
-                let state = self.inner.state.borrow();
-                if state.closed {
-                    return Err(self.closed_error());
-                }
-                if state.generation != generation {
-                    return Ok(());
-                }
-                if state.failed_reinits > failed_reinits {
-                    if let Some(error) = &state.last_reinit_error {
-                        return Err(error.clone());
-                    }
-                }
-            }
-            let mut slot = self.inner.reinit.borrow_mut();
-            match slot.as_ref() {
-                Some(running) => running.clone(),
-                None => {
-                    let me = self.clone();
-                    let run = async move {
-                        let result = me.initialize_with_timeout().await;
-                        *me.inner.reinit.borrow_mut() = None;
-                        if let Err(error) = &result {
-                            let mut state = me.inner.state.borrow_mut();
-                            state.failed_reinits += 1;
-                            state.last_reinit_error = Some(error.clone());
-                        }
-                        result
-                    }
-                    .boxed_local()
-                    .shared();
-                    *slot = Some(run.clone());
-                    run
-                }
-            }
-        };
-        shared.await
-    }
-
-    async fn initialize_with_timeout(&self) -> Result<(), Error> {
-        self.with_connect_timeout(self.initialize()).await
     }
 
     /// Runs a handshake step within the request timeout.
@@ -508,12 +386,23 @@ impl Session {
     }
 }
 
+impl Dialect {
+    /// What this dialect does differently (see [`dialect::Wire`]).
+    fn wire(self) -> &'static dyn dialect::Wire {
+        match self {
+            Dialect::Stateful => &stateful::Stateful,
+            Dialect::Stateless => &stateless::Stateless,
+            Dialect::HttpSse => &http_sse::HttpSse,
+        }
+    }
+}
+
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.inner.state.borrow();
         f.debug_struct("Session")
             .field("server", &self.inner.config.server)
-            .field("era", &state.era)
+            .field("dialect", &state.dialect)
             .field("protocol_version", &state.protocol_version)
             .field("has_session_id", &state.session_id.is_some())
             .field("generation", &state.generation)

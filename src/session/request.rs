@@ -3,12 +3,11 @@
 
 use std::rc::Rc;
 
-use futures_util::future::{self, Either, FutureExt, LocalBoxFuture};
+use futures_util::future::{self, Either, FutureExt};
 
-use super::{progress, Era, RequestOptions, Session, CANCEL_WAIT_MS};
+use super::{progress, RequestOptions, Session, CANCEL_WAIT_MS};
 use crate::error::Error;
 use crate::json::RawValue;
-use crate::jsonrpc;
 use crate::protocol::methods;
 
 impl Session {
@@ -35,7 +34,6 @@ impl Session {
             ),
             None => (params, None),
         };
-        let body = jsonrpc::encode_request(id, method, params.as_ref());
         let timeout_ms = options
             .timeout_ms
             .unwrap_or(self.inner.config.request_timeout_ms);
@@ -44,18 +42,13 @@ impl Session {
             .progress
             .as_ref()
             .and_then(|p| p.max_total_timeout_ms);
-        // The stateless era has no cancel notification: dropping the request closes its stream.
-        let modern = self.era() == Era::Modern;
+        let wire = self.dialect().wire();
         let mut guard = CancelOnDrop {
             session: self,
             id,
-            armed: !modern,
+            armed: wire.cancels_by_notification(),
         };
-        let call: LocalBoxFuture<'_, _> = if modern {
-            Box::pin(self.call_modern(id, method, params))
-        } else {
-            Box::pin(self.call_with_recovery(id, &body))
-        };
+        let call = wire.call(self, id, method, params);
         let last_progress = watch.as_ref().filter(|_| reset).map(|w| w.sink.clone());
         let timer = Box::pin(self.deadline(timeout_ms, last_progress, cap_ms));
         let cancel = options
@@ -80,7 +73,7 @@ impl Session {
         drop(abandoned);
         drop(watch);
         guard.armed = false;
-        if !modern {
+        if wire.cancels_by_notification() {
             self.cancel_now(id, reason).await;
         }
         Err(outcome)

@@ -44,7 +44,7 @@ impl Session {
     pub fn export(&self) -> Option<SessionSnapshot> {
         let state = self.inner.state.borrow();
         // An HTTP+SSE session lives in its event stream, which no other process can take over.
-        if state.closed || state.era == super::Era::HttpSse {
+        if state.closed || !state.dialect.wire().resumable() {
             return None;
         }
         let protocol_version = state.protocol_version.clone()?;
@@ -95,11 +95,11 @@ impl Session {
             let mut state = session.inner.state.borrow_mut();
             // The snapshot says which era the server speaks: later sessions need not probe.
             let era = if modern {
-                super::Era::Modern
+                super::Dialect::Stateless
             } else {
-                super::Era::Legacy
+                super::Dialect::Stateful
             };
-            state.era = era;
+            state.dialect = era;
             session.inner.config.era_memory.borrow_mut().known = Some(era);
             state.session_id = snapshot.session_id.clone().filter(|_| !modern);
             state.protocol_version = Some(snapshot.protocol_version.clone());

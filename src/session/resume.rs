@@ -61,10 +61,10 @@ impl Session {
         let mut refreshed = false;
         loop {
             let generation = self.auth_generation();
-            let mut headers = vec![super::exchange::header("Accept", "text/event-stream")];
+            let mut headers = vec![super::media::header("Accept", "text/event-stream")];
             headers.extend(self.headers(HttpMethod::Get, snap));
             if let Some(id) = last_event_id {
-                headers.push(super::exchange::header("Last-Event-ID", id));
+                headers.push(super::media::header("Last-Event-ID", id));
             }
             let request = HttpRequest {
                 method: HttpMethod::Get,
@@ -130,7 +130,7 @@ impl Session {
                 "resuming it with GET and Last-Event-ID got HTTP {}",
                 response.status
             )
-        } else if !super::exchange::is_event_stream(&response) {
+        } else if !super::media::is_event_stream(&response) {
             "resuming it with GET and Last-Event-ID got no event stream".to_owned()
         } else {
             return Ok(response);

@@ -8,8 +8,8 @@ use wasm_bindgen::prelude::*;
 
 use super::abort::{from_json, on_abort, to_json};
 use super::errors::{js_result, Failed};
+use super::handed::Handed;
 use super::options::{call_options, string_arg};
-use super::pool::Handed;
 use super::task::spawn_promise;
 use super::types::{CallOptionsArg, ObjectArg, PromptArgsArg};
 use crate::error::Error;

@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::abort::{from_json, to_json};
 use super::errors::Failed;
-use super::options::read;
+use super::read::read;
 use crate::error::Error;
 use crate::json::RawValue;
 use crate::jsonrpc::{codes, ErrorObject};

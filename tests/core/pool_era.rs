@@ -7,7 +7,7 @@ use mcp_edge_pool::json::{FromJson, ToJson};
 
 use crate::support::{Harness, URL};
 use mcp_edge_pool::pool::PoolSnapshot;
-use mcp_edge_pool::session::Era;
+use mcp_edge_pool::session::Dialect;
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
 
 fn pool(h: &Harness, options: PoolOptions) -> Pool {
@@ -67,7 +67,10 @@ fn a_stateless_session_is_snapshotted_and_resumed_without_discovery() {
     let old = pool(&h, options.clone());
     let p = old.clone();
     let lease = h.block_on(async move { p.get("s").await }).expect("lease");
-    assert_eq!(lease.session().expect("session").era(), Era::Modern);
+    assert_eq!(
+        lease.session().expect("session").dialect(),
+        Dialect::Stateless
+    );
     drop(lease);
     let text = old.snapshot().to_json();
     assert!(text.contains("2026-07-28"), "{text}");
@@ -94,7 +97,10 @@ fn a_stateless_session_is_snapshotted_and_resumed_without_discovery() {
     );
     let p = fresh.clone();
     let lease = h.block_on(async move { p.get("s").await }).expect("lease");
-    assert_eq!(lease.session().expect("session").era(), Era::Modern);
+    assert_eq!(
+        lease.session().expect("session").dialect(),
+        Dialect::Stateless
+    );
     let raw = h
         .block_on(async move {
             lease

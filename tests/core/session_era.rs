@@ -3,7 +3,7 @@
 //! no `ping`, no cancel notification, errors carried by HTTP statuses, and input-required rounds.
 
 use crate::support::{accepting_elicitation, params, value, Harness, MODERN};
-use mcp_edge_pool::session::{Era, EraPolicy, SessionConfig};
+use mcp_edge_pool::session::{Dialect, EraPolicy, SessionConfig};
 use mcp_edge_pool::{Error, RequestOptions};
 use serde_json::{json, Value};
 
@@ -31,7 +31,7 @@ fn a_session_era_server_is_probed_once_then_initialized_and_remembered() {
     let mut h = Harness::new();
     let config = auto(&h);
     let first = h.try_connect(config.clone()).expect("falls back");
-    assert_eq!(first.era(), Era::Legacy);
+    assert_eq!(first.dialect(), Dialect::Stateful);
     assert_eq!(
         methods(&h),
         ["server/discover", "initialize", "notifications/initialized"]
@@ -43,11 +43,11 @@ fn a_session_era_server_is_probed_once_then_initialized_and_remembered() {
     );
     assert_eq!(probe.header("mcp-protocol-version"), Some(MODERN));
     assert_eq!(probe.header("mcp-method"), Some("server/discover"));
-    assert_eq!(config.era_memory.borrow().known, Some(Era::Legacy));
+    assert_eq!(config.era_memory.borrow().known, Some(Dialect::Stateful));
 
     // A second session of the same server (same memory) does not probe again.
     let second = h.try_connect(config).expect("second");
-    assert_eq!(second.era(), Era::Legacy);
+    assert_eq!(second.dialect(), Dialect::Stateful);
     assert_eq!(
         methods(&h)
             .iter()
@@ -64,7 +64,7 @@ fn a_stateless_server_gets_no_handshake_and_every_request_carries_meta_and_routi
     let mut config = auto(&h);
     config.headers = vec![("X-Team".into(), "blue".into())];
     let session = h.try_connect(config.clone()).expect("modern");
-    assert_eq!(session.era(), Era::Modern);
+    assert_eq!(session.dialect(), Dialect::Stateless);
     assert_eq!(session.protocol_version().as_deref(), Some(MODERN));
     assert!(!session.has_session_id());
     let init = session.initialize_result().expect("discovery result");
@@ -107,7 +107,7 @@ fn a_stateless_server_gets_no_handshake_and_every_request_carries_meta_and_routi
     let call = &h.server.requests("tools/call")[0];
     assert_eq!(call.header("mcp-method"), Some("tools/call"));
     assert_eq!(call.header("mcp-name"), Some("echo"));
-    assert_eq!(config.era_memory.borrow().known, Some(Era::Modern));
+    assert_eq!(config.era_memory.borrow().known, Some(Dialect::Stateless));
 }
 
 #[test]
@@ -130,7 +130,7 @@ fn pinned_eras_never_probe_or_fail_clearly() {
     let mut h = Harness::new();
     h.server.modern(true);
     let legacy = h.try_connect(h.config()).expect("pinned legacy");
-    assert_eq!(legacy.era(), Era::Legacy);
+    assert_eq!(legacy.dialect(), Dialect::Stateful);
     assert_eq!(h.server.count("server/discover"), 0);
 
     let mut h = Harness::new();
@@ -157,7 +157,7 @@ fn a_network_failure_during_the_probe_is_no_verdict_and_the_handshake_is_tried()
     h.server.set_down(false);
     h.server.modern(true);
     let session = h.try_connect(config).expect("up again");
-    assert_eq!(session.era(), Era::Modern);
+    assert_eq!(session.dialect(), Dialect::Stateless);
 }
 
 #[test]
@@ -275,7 +275,10 @@ fn concurrent_first_opens_share_one_probe() {
         .collect();
     h.run();
     for open in opens {
-        assert_eq!(open.output("open").expect("opened").era(), Era::Legacy);
+        assert_eq!(
+            open.output("open").expect("opened").dialect(),
+            Dialect::Stateful
+        );
     }
     assert_eq!(
         h.server.count("server/discover"),

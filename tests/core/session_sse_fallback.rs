@@ -7,7 +7,7 @@ use std::rc::Rc;
 use crate::support::{get_now, params, value, Harness, SseServer, TaskHandle, ENDPOINT, NAME, URL};
 use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::protocol::methods;
-use mcp_edge_pool::session::{ClientHandlers, Era, ProgressOptions, TransportMode};
+use mcp_edge_pool::session::{ClientHandlers, Dialect, ProgressOptions, TransportMode};
 use mcp_edge_pool::transport::HttpMethod;
 use mcp_edge_pool::{Error, RequestOptions, Session};
 use serde_json::json;
@@ -56,7 +56,7 @@ fn a_405_on_initialize_falls_back_to_http_sse_and_requests_work() {
     let mut h = Harness::new();
     let sse = SseServer::new(&h);
     let session = connect(&mut h, &sse).expect("fallback connects");
-    assert_eq!(session.era(), Era::HttpSse);
+    assert_eq!(session.dialect(), Dialect::HttpSse);
     assert_eq!(session.protocol_version().as_deref(), Some("2024-11-05"));
     assert!(!session.has_session_id());
 
@@ -115,7 +115,7 @@ fn a_400_or_404_also_falls_back_but_a_500_does_not() {
         let sse = SseServer::new(&h);
         sse.post_status(status);
         let session = connect(&mut h, &sse).expect("falls back");
-        assert_eq!(session.era(), Era::HttpSse, "status {status}");
+        assert_eq!(session.dialect(), Dialect::HttpSse, "status {status}");
     }
     let mut h = Harness::new();
     let sse = SseServer::new(&h);
@@ -187,7 +187,7 @@ fn pinned_transports_skip_the_probe_or_the_fallback() {
     let mut config = h.config();
     config.transport = TransportMode::Sse;
     let session = connect_with(&mut h, &sse, config).expect("connects");
-    assert_eq!(session.era(), Era::HttpSse);
+    assert_eq!(session.dialect(), Dialect::HttpSse);
     assert_eq!(sse.log()[0].http, HttpMethod::Get, "no POST probe first");
 
     let mut h = Harness::new();

@@ -18,16 +18,90 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
-use futures_util::future::{self, AbortHandle, Abortable, Either};
+use futures_util::future::{self, AbortHandle, Abortable, Either, LocalBoxFuture};
 
+use super::dialect::Wire;
+use super::recovery::{Attempt, Failure};
 use super::redirect::{origin, resolve};
-use super::{Era, Failure, Inner, Session, Snapshot};
+use super::{Dialect, Inner, Session, Snapshot};
 use crate::error::{snippet, Error};
 use crate::json::RawValue;
 use crate::jsonrpc::{self, Message, RequestId};
 use crate::protocol;
 use crate::sse::{SseEvent, SseParser};
 use crate::transport::HttpResponse;
+
+/// The HTTP+SSE dialect. Its state, the [`Channel`], lives in the session.
+pub(super) struct HttpSse;
+
+impl Attempt for HttpSse {
+    async fn attempt(
+        &self,
+        session: &Session,
+        id: i64,
+        body: &str,
+        snap: &Snapshot,
+    ) -> Result<RawValue, Failure> {
+        let Some(channel) = session.sse_channel() else {
+            return Err(Failure::Fatal(session.closed_error()));
+        };
+        session.sse_call(&channel, id, body.to_owned(), snap).await
+    }
+}
+
+impl Wire for HttpSse {
+    fn call<'a>(
+        &self,
+        session: &'a Session,
+        id: i64,
+        method: &'a str,
+        params: Option<RawValue>,
+    ) -> LocalBoxFuture<'a, Result<RawValue, Error>> {
+        let body = jsonrpc::encode_request(id, method, params.as_ref());
+        Box::pin(async move { session.call_with_recovery(&HttpSse, id, &body).await })
+    }
+
+    fn notify<'a>(
+        &self,
+        session: &'a Session,
+        method: &'a str,
+        params: Option<RawValue>,
+    ) -> LocalBoxFuture<'a, Result<(), Error>> {
+        Box::pin(session.post_notification(method, params))
+    }
+
+    fn reopen<'a>(&self, session: &'a Session) -> LocalBoxFuture<'a, Result<(), Error>> {
+        Box::pin(session.initialize_sse(None))
+    }
+
+    /// Closing is ending the event stream (`Session::close` drops it): there is no `DELETE`.
+    fn close<'a>(&self, _session: &'a Session, _snap: Snapshot) -> LocalBoxFuture<'a, ()> {
+        Box::pin(future::ready(()))
+    }
+
+    fn refusal<'a>(
+        &self,
+        session: &'a Session,
+        response: HttpResponse,
+        _id: i64,
+    ) -> LocalBoxFuture<'a, Error> {
+        session.http_error(response)
+    }
+
+    fn cancels_by_notification(&self) -> bool {
+        true
+    }
+
+    /// Its one stream is the session itself.
+    fn has_server_stream(&self) -> bool {
+        false
+    }
+
+    /// The session lives in its event stream, which no other process can take over.
+    fn resumable(&self) -> bool {
+        false
+    }
+}
 
 /// How long the stream may take to name its endpoint (HTTP+SSE servers send it at once).
 pub(super) const ENDPOINT_WAIT_MS: u64 = 5_000;
@@ -201,7 +275,7 @@ impl Session {
         let (id, body) = self.initialize_request(protocol::SSE_TRANSPORT_VERSION)?;
         let generation = self.inner.state.borrow().generation;
         let pending = Snapshot {
-            era: Era::HttpSse,
+            dialect: Dialect::HttpSse,
             session_id: None,
             protocol_version: None,
             generation,
@@ -219,7 +293,7 @@ impl Session {
         };
         let result = self.initialize_result_of(&raw, protocol::is_supported_over_sse)?;
         let snap = Snapshot {
-            era: Era::HttpSse,
+            dialect: Dialect::HttpSse,
             session_id: None,
             protocol_version: Some(result.protocol_version.clone()),
             generation: generation + 1,
@@ -243,7 +317,7 @@ impl Session {
             self.drain(response).await;
             return Err(OpenFailure::NotSse(format!("GET answered HTTP {status}")));
         }
-        if !super::exchange::is_event_stream(&response) {
+        if !super::media::is_event_stream(&response) {
             let kind = snippet(response.header("content-type").unwrap_or("none"), 60);
             return Err(OpenFailure::NotSse(format!(
                 "GET answered content type '{kind}', not text/event-stream"

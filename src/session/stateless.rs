@@ -1,17 +1,17 @@
-//! Requests in the stateless era (2026-07-28): every request carries its own `_meta`
+//! Streamable HTTP without sessions (protocol 2026-07-28), chosen by the probe in `era.rs`: every request carries its own `_meta`
 //! (protocol version, client info, capabilities) and routing headers (`Mcp-Method`, and
 //! `Mcp-Name` for `tools/call`, `prompts/get`, `resources/read`); errors may come with an HTTP
 //! status and a JSON-RPC body; and a server that needs input (elicitation, sampling, roots)
 //! answers with an `InputRequiredResult` that the client fulfils and re-sends (multi round-trip
 //! requests, SEP-2322). Tool arguments marked `x-mcp-header` travel as `Mcp-Param-*` headers too.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use serde::Deserialize;
 
 use futures_util::future::LocalBoxFuture;
 
-use super::{param_headers, Session};
+use super::dialect::Wire;
+use super::routing::{self, route};
+use super::{Session, Snapshot};
 use crate::error::{snippet, Error};
 use crate::json::{self, Map, RawValue, Value};
 use crate::jsonrpc::{self, codes, Message, Response};
@@ -24,6 +24,63 @@ const MAX_INPUT_ROUNDS: usize = 10;
 const STATE_ONLY_FIRST_MS: u64 = 50;
 const STATE_ONLY_CAP_MS: u64 = 250;
 
+/// The stateless dialect.
+pub(super) struct Stateless;
+
+impl Wire for Stateless {
+    fn call<'a>(
+        &self,
+        session: &'a Session,
+        id: i64,
+        method: &'a str,
+        params: Option<RawValue>,
+    ) -> LocalBoxFuture<'a, Result<RawValue, Error>> {
+        Box::pin(session.call_modern(id, method, params))
+    }
+
+    /// The stateless HTTP wire has no client notifications (a cancel is closing the request's
+    /// own stream): nothing is sent.
+    fn notify<'a>(
+        &self,
+        _session: &'a Session,
+        _method: &'a str,
+        _params: Option<RawValue>,
+    ) -> LocalBoxFuture<'a, Result<(), Error>> {
+        Box::pin(futures_util::future::ready(Ok(())))
+    }
+
+    /// There is no session on the server to forget: nothing to re-open.
+    fn reopen<'a>(&self, _session: &'a Session) -> LocalBoxFuture<'a, Result<(), Error>> {
+        Box::pin(futures_util::future::ready(Ok(())))
+    }
+
+    /// Nothing lives on the server: nothing to end.
+    fn close<'a>(&self, _session: &'a Session, _snap: Snapshot) -> LocalBoxFuture<'a, ()> {
+        Box::pin(futures_util::future::ready(()))
+    }
+
+    fn refusal<'a>(
+        &self,
+        session: &'a Session,
+        response: HttpResponse,
+        id: i64,
+    ) -> LocalBoxFuture<'a, Error> {
+        session.modern_error(response, id)
+    }
+
+    fn cancels_by_notification(&self) -> bool {
+        false
+    }
+
+    fn has_server_stream(&self) -> bool {
+        false
+    }
+
+    fn resumable(&self) -> bool {
+        true
+    }
+}
+
 /// The parts of an `InputRequiredResult` the client acts on.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,37 +90,6 @@ struct InputRequired {
     input_requests: Option<Map<String, Value>>,
     #[serde(default)]
     request_state: Option<String>,
-}
-
-/// The routing headers of a request: `Mcp-Method`, and `Mcp-Name` where the method names a
-/// tool, prompt or resource.
-pub(super) fn route(method: &str, params: Option<&Map<String, Value>>) -> Vec<(String, String)> {
-    let mut headers = vec![super::exchange::header("Mcp-Method", method)];
-    let key = match method {
-        methods::TOOLS_CALL | methods::PROMPTS_GET => Some("name"),
-        methods::RESOURCES_READ => Some("uri"),
-        _ => None,
-    };
-    if let Some(name) = key
-        .and_then(|k| params.and_then(|p| p.get(k)))
-        .and_then(Value::as_str)
-    {
-        headers.push(("Mcp-Name".to_owned(), encode_header_value(name)));
-    }
-    headers
-}
-
-/// A header value that survives HTTP: printable ASCII without edge spaces as it is, anything
-/// else as `=?base64?…?=` of its UTF-8 bytes.
-pub(crate) fn encode_header_value(value: &str) -> String {
-    let plain = value.bytes().all(|b| (0x20..=0x7e).contains(&b))
-        && value.trim() == value
-        && !(value.starts_with("=?base64?") && value.ends_with("?="));
-    if plain {
-        value.to_owned()
-    } else {
-        format!("=?base64?{}?=", STANDARD.encode(value.as_bytes()))
-    }
 }
 
 /// `params` as an object (none: empty).
@@ -132,7 +158,7 @@ impl Session {
                 .and_then(Value::as_str)
                 .and_then(|name| memory.tool_headers.get(name));
             if let Some(map) = map {
-                route.extend(param_headers::param_headers(map, fields.get("arguments")));
+                route.extend(routing::param_headers(map, fields.get("arguments")));
             }
         }
         let mut id = first_id;
@@ -150,8 +176,7 @@ impl Session {
             let Some(asked) = input_required(&raw) else {
                 if method == methods::TOOLS_LIST {
                     let mut memory = self.inner.config.era_memory.borrow_mut();
-                    if let Some(kept) = param_headers::absorb_tools(&raw, &mut memory.tool_headers)
-                    {
+                    if let Some(kept) = routing::absorb_tools(&raw, &mut memory.tool_headers) {
                         return Ok(kept);
                     }
                 }
@@ -270,18 +295,6 @@ fn input_required(raw: &RawValue) -> Option<InputRequired> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn header_values_are_plain_or_base64() {
-        assert_eq!(encode_header_value("echo"), "echo");
-        assert_eq!(encode_header_value("file:///a b.txt"), "file:///a b.txt");
-        assert_eq!(encode_header_value(" lead"), "=?base64?IGxlYWQ=?=");
-        assert_eq!(encode_header_value("café"), "=?base64?Y2Fmw6k=?=");
-        assert_eq!(
-            encode_header_value("=?base64?x?="),
-            "=?base64?PT9iYXNlNjQ/eD89?="
-        );
-    }
 
     #[test]
     fn routes() {

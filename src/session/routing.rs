@@ -1,10 +1,18 @@
-//! `x-mcp-header` (stateless era): a tool's input schema may mark top-level-reachable string,
+//! The stateless dialect's routing headers, so gateways can route without parsing the body:
+//! `Mcp-Method` on every request, `Mcp-Name` where the method names a tool, prompt or resource,
+//! and `Mcp-Param-*` for marked tool arguments. Values that are not plain printable ASCII travel
+//! as `=?base64?…?=`.
+//!
+//! `x-mcp-header`: a tool's input schema may mark top-level-reachable string,
 //! integer or boolean properties with `"x-mcp-header": "<token>"`; a `tools/call` then mirrors
 //! those arguments into `Mcp-Param-<token>` headers, so gateways can route without parsing the
 //! body. Tools whose annotations are invalid are dropped from listings, as the spec requires.
 
-use super::modern::encode_header_value;
-use crate::json::{self, RawValue, Value};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+
+use crate::json::{self, Map, RawValue, Value};
+use crate::protocol::methods;
 
 /// The annotation keyword.
 const KEYWORD: &str = "x-mcp-header";
@@ -175,10 +183,53 @@ pub(super) fn absorb_tools(page: &RawValue, known: &mut ToolHeaders) -> Option<R
     Some(json::to_raw(&Value::Object(result)))
 }
 
+/// The routing headers of a request: `Mcp-Method`, and `Mcp-Name` where the method names a
+/// tool, prompt or resource.
+pub(super) fn route(method: &str, params: Option<&Map<String, Value>>) -> Vec<(String, String)> {
+    let mut headers = vec![("Mcp-Method".to_owned(), method.to_owned())];
+    let key = match method {
+        methods::TOOLS_CALL | methods::PROMPTS_GET => Some("name"),
+        methods::RESOURCES_READ => Some("uri"),
+        _ => None,
+    };
+    if let Some(name) = key
+        .and_then(|k| params.and_then(|p| p.get(k)))
+        .and_then(Value::as_str)
+    {
+        headers.push(("Mcp-Name".to_owned(), encode_header_value(name)));
+    }
+    headers
+}
+
+/// A header value that survives HTTP: printable ASCII without edge spaces as it is, anything
+/// else as `=?base64?…?=` of its UTF-8 bytes.
+pub(crate) fn encode_header_value(value: &str) -> String {
+    let plain = value.bytes().all(|b| (0x20..=0x7e).contains(&b))
+        && value.trim() == value
+        && !(value.starts_with("=?base64?") && value.ends_with("?="));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("=?base64?{}?=", STANDARD.encode(value.as_bytes()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn header_values_are_plain_or_base64() {
+        assert_eq!(encode_header_value("echo"), "echo");
+        assert_eq!(encode_header_value("file:///a b.txt"), "file:///a b.txt");
+        assert_eq!(encode_header_value(" lead"), "=?base64?IGxlYWQ=?=");
+        assert_eq!(encode_header_value("café"), "=?base64?Y2Fmw6k=?=");
+        assert_eq!(
+            encode_header_value("=?base64?x?="),
+            "=?base64?PT9iYXNlNjQ/eD89?="
+        );
+    }
 
     #[test]
     fn valid_annotations_are_mapped_and_mirrored() {

@@ -1,0 +1,88 @@
+//! Streamable HTTP with sessions (protocol 2025-03-26 to 2025-11-25): each request is its own
+//! `POST` carrying the `Mcp-Session-Id` the `initialize` handshake (`handshake.rs`) gave, the
+//! answer comes as JSON or as an SSE stream (`exchange.rs`), an expired session re-initializes
+//! (`recovery.rs`), and `close` is a `DELETE`.
+
+use futures_util::future::LocalBoxFuture;
+
+use super::dialect::Wire;
+use super::recovery::{Attempt, Failure};
+use super::{Session, Snapshot};
+use crate::error::Error;
+use crate::json::RawValue;
+use crate::jsonrpc;
+use crate::transport::HttpResponse;
+
+/// The stateful Streamable HTTP dialect.
+pub(super) struct Stateful;
+
+impl Attempt for Stateful {
+    async fn attempt(
+        &self,
+        session: &Session,
+        id: i64,
+        body: &str,
+        snap: &Snapshot,
+    ) -> Result<RawValue, Failure> {
+        let response = session.post(body.to_owned(), Some(snap), false).await?;
+        if response.status == 404 && snap.session_id.is_some() {
+            return Err(Failure::Gone(snap.generation, snap.failed_reinits));
+        }
+        Ok(session.read_answer(response, id, snap).await?)
+    }
+}
+
+impl Wire for Stateful {
+    fn call<'a>(
+        &self,
+        session: &'a Session,
+        id: i64,
+        method: &'a str,
+        params: Option<RawValue>,
+    ) -> LocalBoxFuture<'a, Result<RawValue, Error>> {
+        let body = jsonrpc::encode_request(id, method, params.as_ref());
+        Box::pin(async move { session.call_with_recovery(&Stateful, id, &body).await })
+    }
+
+    fn notify<'a>(
+        &self,
+        session: &'a Session,
+        method: &'a str,
+        params: Option<RawValue>,
+    ) -> LocalBoxFuture<'a, Result<(), Error>> {
+        Box::pin(session.post_notification(method, params))
+    }
+
+    fn reopen<'a>(&self, session: &'a Session) -> LocalBoxFuture<'a, Result<(), Error>> {
+        Box::pin(session.initialize())
+    }
+
+    fn close<'a>(&self, session: &'a Session, snap: Snapshot) -> LocalBoxFuture<'a, ()> {
+        Box::pin(async move {
+            if snap.session_id.is_some() {
+                let _ = session.send_delete(&snap).await;
+            }
+        })
+    }
+
+    fn refusal<'a>(
+        &self,
+        session: &'a Session,
+        response: HttpResponse,
+        _id: i64,
+    ) -> LocalBoxFuture<'a, Error> {
+        session.http_error(response)
+    }
+
+    fn cancels_by_notification(&self) -> bool {
+        true
+    }
+
+    fn has_server_stream(&self) -> bool {
+        true
+    }
+
+    fn resumable(&self) -> bool {
+        true
+    }
+}
