@@ -346,7 +346,7 @@ fuzz_target!(|input: &[u8]| {
         token_provider: None,
         dpop: None,
         dpop_nonce: Default::default(),
-        server_stream: false,
+        server_stream: Some(false),
         // Probing only when the input makes the server stateless: a session-era server would
         // refuse the probe anyway (the script does), and the handshake stays the fuzzed part.
         era: if modern {

@@ -46,9 +46,12 @@ pub struct ServerOptions {
     pub dpop: Option<DpopProof>,
     /// Open the optional standalone `GET` stream of each session, on which a server sends
     /// requests and notifications that belong to no request of ours (e.g. an elicitation it
-    /// starts itself, `notifications/tools/list_changed`). Default: false (a long-lived
-    /// connection per session; on Workers it lives only as long as the request that opened it).
-    pub server_stream: bool,
+    /// starts itself, `notifications/tools/list_changed`). Default (`None`): open it when
+    /// something would hear what comes on it, i.e. the server has handlers or the pool has a
+    /// notification handler, as the official TypeScript client opens it by default; `false`
+    /// refuses it. It is a long-lived connection per session; on Workers it lives only as long as
+    /// the request that opened it.
+    pub server_stream: Option<bool>,
     /// Which protocol era to speak with this server. Default: probe once with
     /// `server/discover` and fall back to `initialize`.
     pub era: EraPolicy,

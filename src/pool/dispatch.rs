@@ -172,8 +172,14 @@ impl PoolInner {
         let weak = Rc::downgrade(self);
         let handler = self.forwarding_handler();
         let timeout_ms = config.request_timeout_ms;
+        let mut config = (*config).clone();
+        // By default the standalone stream opens when something would hear it: the server's
+        // handlers (the session checks those) or the pool's notification handler.
+        if config.server_stream.is_none() && self.on_notification.borrow().is_some() {
+            config.server_stream = Some(true);
+        }
         self.rt.spawner.spawn(Box::pin(async move {
-            let result = Session::connect((*config).clone(), rt.clone(), Some(handler)).await;
+            let result = Session::connect(config, rt.clone(), Some(handler)).await;
             match weak.upgrade() {
                 Some(pool) => pool.finish_open(server_id, open_id, result),
                 None => {

@@ -23,6 +23,11 @@ impl ClientHandlers {
         Value::Object(caps)
     }
 
+    /// True when any handler was given.
+    pub(crate) fn any(&self) -> bool {
+        self.elicitation.is_some() || self.sampling.is_some() || self.roots.is_some()
+    }
+
     /// The handler for `method`, if one was given.
     pub(crate) fn for_method(&self, method: &str) -> Option<&ServerRequestHandler> {
         match method {

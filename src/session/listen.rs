@@ -1,5 +1,6 @@
-//! The optional standalone `GET` stream of a Streamable HTTP session (opt-in: `server_stream`):
-//! where a server sends what belongs to no request of ours, such as an `elicitation/create` or a
+//! The optional standalone `GET` stream of a stateful session (`server_stream`; by default open
+//! when the server has handlers or the pool a notification handler): where a server sends what
+//! belongs to no request of ours, such as an `elicitation/create` or a
 //! `notifications/tools/list_changed` it decided on by itself. Requests on it are answered by
 //! `POST`, notifications are routed like any other. The stream is reopened after it ends (with
 //! `Last-Event-ID`, after the server's `retry:`), given up after a few failures in a row, and not
@@ -32,7 +33,10 @@ impl Drop for Listener {
 impl Session {
     /// Opens the standalone stream in the background, if the server's options ask for it.
     pub(super) fn listen_if_asked(&self) {
-        let wanted = self.inner.config.server_stream
+        let config = &self.inner.config;
+        let wanted = config
+            .server_stream
+            .unwrap_or_else(|| config.handlers.any())
             && self.dialect().wire().has_server_stream()
             && self.has_session_id();
         if !wanted || self.inner.listener.borrow().is_some() {

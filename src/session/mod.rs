@@ -79,9 +79,10 @@ pub struct SessionConfig {
     pub dpop: Option<DpopProof>,
     /// The server's last `DPoP-Nonce`, shared by all sessions of the server.
     pub dpop_nonce: NonceSlot,
-    /// Open the optional standalone `GET` stream of each Streamable HTTP session, for what the
-    /// server sends outside any request (default: false).
-    pub server_stream: bool,
+    /// Open the optional standalone `GET` stream of each stateful session, for what the server
+    /// sends outside any request. `None`: open it when the server has handlers (the pool also
+    /// resolves it to `Some(true)` when it has a notification handler); `Some(false)`: never.
+    pub server_stream: Option<bool>,
     /// Which protocol era to speak (default: probe once per server).
     pub era: EraPolicy,
     /// What is known of the server's era, shared by all sessions of the server.

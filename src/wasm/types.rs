@@ -69,8 +69,10 @@ export interface ServerOptions {
   /**
    * Open the optional standalone GET stream of each session, on which the server sends requests
    * and notifications that belong to no request (an elicitation it starts itself, list_changed).
-   * Default false: it is one long-lived connection per session, keeps Node alive until close(),
-   * and on Workers lives only as long as the request that opened it.
+   * Default: open when something would hear it (this server has handlers, or the pool has a
+   * notification handler), as the official client does; false refuses it. It is one long-lived
+   * connection per session: it keeps Node alive until close(), takes one of a browser's six
+   * HTTP/1.1 connections per origin, and on Workers lives only as long as the request that opened it.
    */
   serverStream?: boolean;
   /** "auto" (default): Streamable HTTP, falling back to the older HTTP+SSE transport (2024-11-05) when the first

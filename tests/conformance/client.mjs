@@ -80,8 +80,8 @@ const scenarios = {
   "elicitation-sep1034-client-defaults": () =>
     withLease(
       {
-        // The server asks outside the tool call (no related request): on the standalone stream.
-        serverStream: true,
+        // The server asks outside the tool call (no related request), on the standalone stream,
+        // which opens by default because a handler is registered (no serverStream option).
         handlers: {
           // The "user" accepts without typing anything; the client applies the schema's defaults.
           elicitation: async (params) => ({

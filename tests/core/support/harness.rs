@@ -66,7 +66,7 @@ impl Harness {
             token_provider: None,
             dpop: None,
             dpop_nonce: Default::default(),
-            server_stream: false,
+            server_stream: Some(false),
             era: EraPolicy::Legacy,
             era_memory: Default::default(),
             transport: Default::default(),
