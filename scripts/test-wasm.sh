@@ -107,7 +107,7 @@ start_server json tests/servers/ts_server.mjs --json
 json_port=$PORT
 start_server broken tests/wasm_common/broken_server.mjs
 broken_port=$PORT
-start_server modern tests/servers/py_server.py --modern
+start_server modern tests/servers/py_server.py --modern-only
 modern_port=$PORT
 
 export MCP_TEST_URL="http://127.0.0.1:$sse_port/mcp"

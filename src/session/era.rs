@@ -1,12 +1,13 @@
-//! Protocol eras, and which one a server speaks.
+//! Protocol eras, and which dialect a server speaks.
 //!
 //! The session era (2025-03-26 to 2025-11-25) opens with `initialize` and keeps an
 //! `Mcp-Session-Id`. The stateless era (2026-07-28) has neither: the client asks
 //! `server/discover` once and then stamps every request with `_meta` and routing headers.
-//! Unless an era is pinned, the first session of a server probes with `server/discover`;
-//! anything that is not a modern answer (a JSON-RPC error, an HTTP 4xx, an unparsable result, a
-//! discovery that lists no modern version, even a network failure) falls back to `initialize`.
-//! The verdict of a successful open is kept per server, so later sessions skip the probe.
+//! Unless an era is pinned, the first session of a server tries the session era's handshake
+//! first: what servers speak today, and what servers of both eras answer too, so the common case
+//! costs nothing extra. Only a refused handshake (an HTTP error status, a JSON-RPC error) asks
+//! `server/discover`; a server that is neither falls back to HTTP+SSE (see `probe`). The verdict
+//! of a successful open is kept per server, so later sessions go straight to their dialect.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -93,76 +94,120 @@ impl Session {
             config.era_memory.borrow_mut().probing = true;
             ProbeGuard(&config.era_memory)
         });
-        let sse_only = config.transport == TransportMode::Sse;
-        // One `initialize` await for both session-era paths; `remember`: after a probe.
-        let remember = 'probe: {
-            if sse_only
-                || matches!(
-                    (policy, known),
-                    (EraPolicy::Legacy, _)
-                        | (EraPolicy::Auto, Some(Dialect::Stateful | Dialect::HttpSse))
-                )
-            {
-                break 'probe false;
+        if config.transport == TransportMode::Sse {
+            return self.initialize_sse(None).await;
+        }
+        match (policy, known) {
+            (EraPolicy::Legacy, _)
+            | (EraPolicy::Auto, Some(Dialect::Stateful | Dialect::HttpSse)) => {
+                self.initialize().await
             }
-            if let Some(result) = self.fresh_discovery() {
-                return self.adopt(result);
+            (EraPolicy::Modern, _) | (EraPolicy::Auto, Some(Dialect::Stateless)) => {
+                self.open_stateless(policy).await
             }
-            let mut retried = false;
-            let found = loop {
-                let found = self.discover().await;
-                // "Unsupported protocol version" that names ours among the supported ones: the
-                // server refused this attempt, not the version (SEP-2575 asks for one retry).
-                if !retried
-                    && matches!(&found, Err(Error::Rpc { code, data, .. })
-                        if *code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE
-                            && offers_modern(data.as_ref()))
-                {
-                    retried = true;
-                    continue;
-                }
-                break found;
-            };
-            match found {
-                Ok(Probe::Modern(result, ttl)) => return self.adopt_discovered(result, ttl),
-                Err(e) if ends_open(&e) => return Err(e),
-                other if policy == EraPolicy::Modern => {
-                    let mut why = String::from(
-                        "it does not offer 2026-07-28, and the era is pinned to modern",
-                    );
-                    if let Err(e) = other {
-                        why.push_str(": ");
-                        why.push_str(&e.to_string());
-                    }
-                    return Err(Error::UnsupportedProtocolVersion {
-                        server: self.server().to_owned(),
-                        version: crate::error::snippet(&why, 200),
-                    });
-                }
-                Err(Error::Rpc { code, data, .. })
-                    if code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE
-                        && !offers_legacy(data.as_ref()) =>
-                {
-                    return Err(Error::UnsupportedProtocolVersion {
-                        server: self.server().to_owned(),
-                        version: "it offers only stateless versions this client does not speak"
-                            .to_owned(),
-                    });
-                }
-                // Anything else is not a modern answer: the session-era handshake.
-                _ => true,
+            (EraPolicy::Auto, None) => self.probe().await,
+        }
+    }
+
+    /// The first open of a server whose era is unknown. The session era first: it is what
+    /// servers speak today (servers of both eras answer it too), so the common case costs no
+    /// extra request and nothing is refused (a browser logs every refused request). Only when
+    /// the handshake is refused (an HTTP error status or a JSON-RPC error) is `server/discover`
+    /// asked; when that is no modern answer either, a `400`/`404`/`405` to `initialize` falls
+    /// back to HTTP+SSE (with `transport: auto`). A successful open's verdict is remembered.
+    async fn probe(&self) -> Result<(), Error> {
+        let refused = match self.handshake(false).await {
+            Ok(()) => {
+                self.remember(self.dialect());
+                return Ok(());
             }
+            Err(e) if refuses_handshake(&e) => e,
+            Err(e) => return Err(e),
         };
-        if sse_only {
-            self.initialize_sse(None).await?;
-        } else {
-            self.initialize().await?;
+        match self.discover_with_retry().await {
+            Ok(Probe::Modern(result, ttl)) => return self.adopt_discovered(result, ttl),
+            Err(e) if ends_open(&e) => return Err(e),
+            Err(Error::Rpc { code, data, .. })
+                if code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE
+                    && !offers_legacy(data.as_ref()) =>
+            {
+                return Err(Error::UnsupportedProtocolVersion {
+                    server: self.server().to_owned(),
+                    version: "it offers only stateless versions this client does not speak"
+                        .to_owned(),
+                });
+            }
+            _ => {}
         }
-        if remember {
-            // Marks the server as a session-era one once its `initialize` succeeded.
-            self.inner.config.era_memory.borrow_mut().known = Some(self.dialect());
+        let status = refused.http_status();
+        if self.inner.config.transport == TransportMode::Auto
+            && matches!(status, Some(400 | 404 | 405))
+        {
+            self.initialize_sse(Some(refused)).await?;
+            self.remember(self.dialect());
+            return Ok(());
         }
-        Ok(())
+        Err(refused)
+    }
+
+    /// Remembers what the server speaks, for its later sessions.
+    fn remember(&self, dialect: Dialect) {
+        self.inner.config.era_memory.borrow_mut().known = Some(dialect);
+    }
+
+    /// A stateless open: the pinned era, or the verdict of an earlier probe. A server that no
+    /// longer offers the era gets the handshake (unless the era is pinned).
+    async fn open_stateless(&self, policy: EraPolicy) -> Result<(), Error> {
+        if let Some(result) = self.fresh_discovery() {
+            return self.adopt(result);
+        }
+        match self.discover_with_retry().await {
+            Ok(Probe::Modern(result, ttl)) => self.adopt_discovered(result, ttl),
+            Err(e) if ends_open(&e) => Err(e),
+            other if policy == EraPolicy::Modern => {
+                let mut why =
+                    String::from("it does not offer 2026-07-28, and the era is pinned to modern");
+                if let Err(e) = other {
+                    why.push_str(": ");
+                    why.push_str(&e.to_string());
+                }
+                Err(Error::UnsupportedProtocolVersion {
+                    server: self.server().to_owned(),
+                    version: crate::error::snippet(&why, 200),
+                })
+            }
+            Err(Error::Rpc { code, data, .. })
+                if code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE
+                    && !offers_legacy(data.as_ref()) =>
+            {
+                Err(Error::UnsupportedProtocolVersion {
+                    server: self.server().to_owned(),
+                    version: "it offers only stateless versions this client does not speak"
+                        .to_owned(),
+                })
+            }
+            // The server changed era: the handshake, and its verdict.
+            _ => {
+                self.initialize().await?;
+                self.remember(self.dialect());
+                Ok(())
+            }
+        }
+    }
+
+    /// `server/discover`, once more when the server refused the attempt but names our version
+    /// among the supported ones (SEP-2575 asks for one retry).
+    async fn discover_with_retry(&self) -> Result<Probe, Error> {
+        let found = self.discover().await;
+        match &found {
+            Err(Error::Rpc { code, data, .. })
+                if *code == protocol::UNSUPPORTED_PROTOCOL_VERSION_CODE
+                    && offers_modern(data.as_ref()) =>
+            {
+                self.discover().await
+            }
+            _ => found,
+        }
     }
 
     /// Sends `server/discover` (also the modern era's health check) and reads the answer.
@@ -311,6 +356,15 @@ impl Snapshot {
             failed_reinits: 0,
         }
     }
+}
+
+/// True when `e` is the server refusing the session-era handshake (an HTTP error status or a
+/// JSON-RPC error, also a version this client does not speak), rather than not being reached.
+fn refuses_handshake(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Http { .. } | Error::Rpc { .. } | Error::UnsupportedProtocolVersion { .. }
+    )
 }
 
 /// Probe failures that end the open: the session was closed or the caller gave up. Anything

@@ -36,13 +36,23 @@ impl Session {
     /// With [`TransportMode::Auto`], when the first `initialize` of the session is answered
     /// `400`, `404` or `405`, the session falls back to the older HTTP+SSE transport.
     pub(super) async fn initialize(&self) -> Result<(), Error> {
+        self.handshake(true).await
+    }
+
+    /// [`Session::initialize`], falling back to HTTP+SSE only when `sse_fallback` (the era probe
+    /// asks `server/discover` before it falls back).
+    pub(super) async fn handshake(&self, sse_fallback: bool) -> Result<(), Error> {
         let mode = self.inner.config.transport;
         // Only a brand-new session falls back: one that was ever initialized (or resumed) is not
         // an HTTP+SSE server.
         let first = self.inner.initializes.get() == 0 && self.inner.state.borrow().generation == 0;
         let (id, body) = self.initialize_request(protocol::LATEST_VERSION)?;
         let response = self.post(body, None, false).await?;
-        if mode == TransportMode::Auto && first && matches!(response.status, 400 | 404 | 405) {
+        if sse_fallback
+            && mode == TransportMode::Auto
+            && first
+            && matches!(response.status, 400 | 404 | 405)
+        {
             let error = self.http_error(response).await;
             return self.initialize_sse(Some(error)).await;
         }

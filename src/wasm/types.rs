@@ -61,9 +61,10 @@ export interface ServerOptions {
    */
   dpop?: { proof: (request: { method: "POST" | "GET" | "DELETE"; url: string; accessToken?: string; nonce?: string }) => string | Promise<string> };
   /**
-   * Protocol era. "auto" (default): probe once with server/discover, use the stateless 2026-07-28
-   * era if offered, else the initialize handshake (2025-11-25 and older). "legacy" never probes;
-   * "modern" (or "2026-07-28") requires the stateless era.
+   * Protocol era. "auto" (default): the initialize handshake first (2025-11-25 and older: what servers
+   * speak today, servers of both eras included, at no extra cost); only when it is refused,
+   * server/discover for the stateless 2026-07-28 era; the verdict is remembered per server.
+   * "legacy" never asks server/discover; "modern" (or "2026-07-28") requires the stateless era.
    */
   era?: "auto" | "legacy" | "modern" | "2026-07-28";
   /**

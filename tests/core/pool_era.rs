@@ -32,7 +32,7 @@ fn tools(h: &mut Harness, pool: &Pool) -> usize {
 #[test]
 fn the_servers_ttl_caps_the_catalog() {
     let mut h = Harness::new();
-    h.server.modern(true);
+    h.server.modern_only();
     h.server.discover_ttl_ms(1_000);
     let pool = pool(
         &h,
@@ -53,13 +53,17 @@ fn the_servers_ttl_caps_the_catalog() {
         2 * pages,
         "the server's 1 s ttlMs wins over the pool's 60 s"
     );
-    assert_eq!(h.server.count("initialize"), 0);
+    assert_eq!(
+        h.server.count("initialize"),
+        1,
+        "only the refused first handshake"
+    );
 }
 
 #[test]
 fn a_stateless_session_is_snapshotted_and_resumed_without_discovery() {
     let mut h = Harness::new();
-    h.server.modern(true);
+    h.server.modern_only();
     let options = PoolOptions {
         health_check_interval_ms: 0,
         ..PoolOptions::default()
@@ -118,13 +122,17 @@ fn a_stateless_session_is_snapshotted_and_resumed_without_discovery() {
         discovers,
         "no new discovery"
     );
-    assert_eq!(h.server.count("initialize"), 0);
+    assert_eq!(
+        h.server.count("initialize"),
+        1,
+        "only the refused first handshake"
+    );
 }
 
 #[test]
 fn the_health_loop_checks_stateless_sessions_with_discover() {
     let mut h = Harness::new();
-    h.server.modern(true);
+    h.server.modern_only();
     let pool = pool(
         &h,
         PoolOptions {
@@ -147,8 +155,9 @@ fn the_health_loop_checks_stateless_sessions_with_discover() {
 }
 
 #[test]
-fn a_restored_session_era_server_is_not_probed_again() {
+fn a_restored_stateless_server_is_not_probed_again() {
     let mut h = Harness::new();
+    h.server.modern_only();
     let options = PoolOptions {
         health_check_interval_ms: 0,
         max_leases_per_connection: Some(1),
@@ -158,7 +167,11 @@ fn a_restored_session_era_server_is_not_probed_again() {
     let p = old.clone();
     let lease = h.block_on(async move { p.get("s").await }).expect("lease");
     drop(lease);
-    assert_eq!(h.server.count("server/discover"), 1, "probed once, refused");
+    assert_eq!(
+        h.server.count("initialize"),
+        1,
+        "probed once: the handshake refused"
+    );
     let text = old.snapshot().to_json();
 
     let fresh = Pool::new(options, h.runtime()).expect("pool");
@@ -173,9 +186,8 @@ fn a_restored_session_era_server_is_not_probed_again() {
     let (a, b) = (a.expect("restored"), b.expect("a new session"));
     assert!(!a.session().expect("a").ptr_eq(b.session().expect("b")));
     assert_eq!(
-        h.server.count("server/discover"),
+        h.server.count("initialize"),
         1,
-        "the snapshot told the era: no second probe"
+        "the snapshot told the era: no second refused handshake"
     );
-    assert_eq!(h.server.count("initialize"), 2);
 }

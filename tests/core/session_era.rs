@@ -27,40 +27,34 @@ fn echo(message: &str) -> Option<mcp_edge_pool::json::RawValue> {
 }
 
 #[test]
-fn a_session_era_server_is_probed_once_then_initialized_and_remembered() {
-    let mut h = Harness::new();
-    let config = auto(&h);
-    let first = h.try_connect(config.clone()).expect("falls back");
-    assert_eq!(first.dialect(), Dialect::Stateful);
-    assert_eq!(
-        methods(&h),
-        ["server/discover", "initialize", "notifications/initialized"]
-    );
-    let probe = &h.server.log()[0];
-    assert_eq!(
-        probe.status, 400,
-        "the session-era server refused the probe"
-    );
-    assert_eq!(probe.header("mcp-protocol-version"), Some(MODERN));
-    assert_eq!(probe.header("mcp-method"), Some("server/discover"));
-    assert_eq!(config.era_memory.borrow().known, Some(Dialect::Stateful));
+fn a_session_era_server_costs_no_probe_and_its_verdict_is_remembered() {
+    // Session era only, and both eras (what the Python SDK 2.x serves): the handshake comes
+    // first, so neither gets an extra request and nothing is refused.
+    for dual in [false, true] {
+        let mut h = Harness::new();
+        h.server.modern(dual);
+        let config = auto(&h);
+        let first = h.try_connect(config.clone()).expect("session era");
+        assert_eq!(first.dialect(), Dialect::Stateful);
+        assert_eq!(methods(&h), ["initialize", "notifications/initialized"]);
+        assert!(
+            h.server.log().iter().all(|l| l.status < 300),
+            "nothing refused"
+        );
+        assert_eq!(config.era_memory.borrow().known, Some(Dialect::Stateful));
 
-    // A second session of the same server (same memory) does not probe again.
-    let second = h.try_connect(config).expect("second");
-    assert_eq!(second.dialect(), Dialect::Stateful);
-    assert_eq!(
-        methods(&h)
-            .iter()
-            .filter(|m| *m == "server/discover")
-            .count(),
-        1
-    );
+        // A second session of the same server (same memory) goes straight to the handshake.
+        let second = h.try_connect(config).expect("second");
+        assert_eq!(second.dialect(), Dialect::Stateful);
+        assert_eq!(h.server.count("server/discover"), 0);
+        assert_eq!(h.server.count("initialize"), 2);
+    }
 }
 
 #[test]
 fn a_stateless_server_gets_no_handshake_and_every_request_carries_meta_and_routing() {
     let mut h = Harness::new();
-    h.server.modern(true);
+    h.server.modern_only();
     let mut config = auto(&h);
     config.headers = vec![("X-Team".into(), "blue".into())];
     let session = h.try_connect(config.clone()).expect("modern");
@@ -86,10 +80,21 @@ fn a_stateless_server_gets_no_handshake_and_every_request_carries_meta_and_routi
 
     assert_eq!(
         methods(&h),
-        ["server/discover", "tools/call", "server/discover"],
-        "no initialize, and the health check is a discover (ping is gone)"
+        [
+            "initialize",
+            "server/discover",
+            "tools/call",
+            "server/discover"
+        ],
+        "the handshake refused once, then no initialize, and the health check is a discover \
+         (ping is gone)"
     );
-    for logged in h.server.log() {
+    let refused = &h.server.log()[0];
+    assert_eq!(
+        refused.status, 400,
+        "the stateless-only server refused the handshake"
+    );
+    for logged in h.server.log().iter().skip(1) {
         assert_eq!(logged.session_id, None);
         assert_eq!(logged.header("mcp-protocol-version"), Some(MODERN));
         assert_eq!(logged.header("x-team"), Some("blue"));
@@ -113,7 +118,7 @@ fn a_stateless_server_gets_no_handshake_and_every_request_carries_meta_and_routi
 #[test]
 fn the_discovery_is_reused_within_its_ttl() {
     let mut h = Harness::new();
-    h.server.modern(true);
+    h.server.modern_only();
     h.server.discover_ttl_ms(60_000);
     let config = auto(&h);
     h.try_connect(config.clone()).expect("first");
@@ -146,16 +151,20 @@ fn pinned_eras_never_probe_or_fail_clearly() {
 }
 
 #[test]
-fn a_network_failure_during_the_probe_is_no_verdict_and_the_handshake_is_tried() {
+fn a_network_failure_during_the_first_handshake_is_no_verdict() {
     let mut h = Harness::new();
     h.server.set_down(true);
     let config = auto(&h);
     let error = h.try_connect(config.clone()).expect_err("down");
     assert_eq!(error.code(), "CONNECT_FAILED", "{error}");
-    assert_eq!(methods(&h), ["server/discover", "initialize"], "both tried");
+    assert_eq!(
+        methods(&h),
+        ["initialize"],
+        "an unreachable server is not asked again"
+    );
     assert_eq!(config.era_memory.borrow().known, None, "nothing remembered");
     h.server.set_down(false);
-    h.server.modern(true);
+    h.server.modern_only();
     let session = h.try_connect(config).expect("up again");
     assert_eq!(session.dialect(), Dialect::Stateless);
 }
@@ -163,7 +172,7 @@ fn a_network_failure_during_the_probe_is_no_verdict_and_the_handshake_is_tried()
 #[test]
 fn stateless_errors_arrive_as_rpc_errors_and_timeouts_send_no_cancel() {
     let mut h = Harness::new();
-    h.server.modern(true);
+    h.server.modern_only();
     let session = h.try_connect(auto(&h)).expect("modern");
     let s = session.clone();
     let error = h
@@ -198,7 +207,7 @@ fn stateless_errors_arrive_as_rpc_errors_and_timeouts_send_no_cancel() {
 #[test]
 fn input_required_results_are_fulfilled_by_the_handlers_and_re_sent() {
     let mut h = Harness::new();
-    h.server.modern(true);
+    h.server.modern_only();
     let config = SessionConfig {
         handlers: accepting_elicitation(),
         ..auto(&h)
@@ -240,7 +249,7 @@ fn input_required_results_are_fulfilled_by_the_handlers_and_re_sent() {
 #[test]
 fn input_required_without_a_handler_is_a_clear_error() {
     let mut h = Harness::new();
-    h.server.modern(true);
+    h.server.modern_only();
     let session = h.try_connect(auto(&h)).expect("modern");
     let error = h
         .block_on(async move {
@@ -265,33 +274,44 @@ fn input_required_without_a_handler_is_a_clear_error() {
 
 #[test]
 fn concurrent_first_opens_share_one_probe() {
-    let mut h = Harness::new();
-    let config = auto(&h);
-    let opens: Vec<_> = (0..3)
-        .map(|_| {
-            let connecting = mcp_edge_pool::Session::connect(config.clone(), h.runtime(), None);
-            h.exec.spawn_task(connecting)
-        })
-        .collect();
-    h.run();
-    for open in opens {
-        assert_eq!(
-            open.output("open").expect("opened").dialect(),
+    for stateless in [false, true] {
+        let mut h = Harness::new();
+        if stateless {
+            h.server.modern_only();
+        }
+        let config = auto(&h);
+        let opens: Vec<_> = (0..3)
+            .map(|_| {
+                let connecting = mcp_edge_pool::Session::connect(config.clone(), h.runtime(), None);
+                h.exec.spawn_task(connecting)
+            })
+            .collect();
+        h.run();
+        let expected = if stateless {
+            Dialect::Stateless
+        } else {
             Dialect::Stateful
-        );
+        };
+        for open in opens {
+            assert_eq!(open.output("open").expect("opened").dialect(), expected);
+        }
+        let refused = h.server.log().iter().filter(|l| l.status >= 400).count();
+        if stateless {
+            // One refused handshake for three opens: the others waited for its verdict.
+            assert_eq!(h.server.count("initialize"), 1, "one probe for three opens");
+            assert_eq!(refused, 1);
+        } else {
+            assert_eq!(h.server.count("initialize"), 3);
+            assert_eq!(h.server.count("server/discover"), 0);
+            assert_eq!(refused, 0);
+        }
     }
-    assert_eq!(
-        h.server.count("server/discover"),
-        1,
-        "one probe for three opens"
-    );
-    assert_eq!(h.server.count("initialize"), 3);
 }
 
 #[test]
 fn x_mcp_header_arguments_travel_as_mcp_param_headers_and_invalid_tools_are_dropped() {
     let mut h = Harness::new();
-    h.server.modern(true);
+    h.server.modern_only();
     h.server.page_size(10);
     let session = h.try_connect(auto(&h)).expect("modern");
     let s = session.clone();

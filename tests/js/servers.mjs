@@ -98,10 +98,12 @@ export function startTsServer({ json = false, resumable = false, retryMs, sseLeg
 
 /**
  * Python SDK server (tests/servers/py_server.py). stateless: no session, JSON answers.
+ * modernOnly: serves only that era (session-era requests refused with 400 / -32022).
  * modern: also serves the stateless 2026-07-28 era (mcp 2.x's default); without it the fixture
  * answers a 2026-07-28 request as a session-era server does, so the pool falls back to initialize.
  */
-export function startPyServer({ stateless = false, modern = false } = {}) {
-  const args = [`${SERVERS}py_server.py`, ...(stateless ? ['--stateless'] : []), ...(modern ? ['--modern'] : [])];
+export function startPyServer({ stateless = false, modern = false, modernOnly = false } = {}) {
+  const flags = [...(stateless ? ['--stateless'] : []), ...(modern ? ['--modern'] : []), ...(modernOnly ? ['--modern-only'] : [])];
+  const args = [`${SERVERS}py_server.py`, ...flags];
   return start(PYTHON, args, ['/__stats', '/__reset']);
 }

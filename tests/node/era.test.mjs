@@ -1,15 +1,16 @@
 // Protocol eras against real servers: the Python SDK (mcp 2.x) serves the stateless 2026-07-28
-// era next to the session era; the TS SDK 1.x server only the session era. The pool probes once
-// per server (server/discover), uses the stateless era where offered, falls back to initialize,
-// and an `era` option pins one.
+// era next to the session era (and, with the fixture's --modern-only, only that era); the TS SDK
+// 1.x server only the session era. The pool tries the session era's handshake first (what servers
+// speak today: no extra request, nothing refused), asks server/discover only when the handshake
+// is refused, remembers the verdict per server, and an `era` option pins one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defer, poolFor, rejectsWith, startPyServer, startTsServer } from './helpers.mjs';
 
 const MODERN = '2026-07-28';
 
-test('Python SDK (2026-07-28): no initialize, tools work, ping is a discover, input-required rounds go through the handler', async (t) => {
-  const server = await startPyServer({ modern: true });
+test('Python SDK (2026-07-28 only): found after one refused handshake, tools work, ping is a discover, input-required rounds go through the handler', async (t) => {
+  const server = await startPyServer({ modernOnly: true });
   defer(t, () => server.stop());
   const pool = poolFor(t, { maxConnectionsPerServer: 2 });
   const asked = [];
@@ -47,11 +48,12 @@ test('Python SDK (2026-07-28): no initialize, tools work, ping is a discover, in
 
   const stats = await server.stats();
   assert.equal(stats.initialize, 0, 'no initialize handshake in the stateless era');
+  assert.equal(stats.refused, 2, 'one refused handshake per registered server (the probe), then none');
   assert.equal(stats.toolCalls.ask, 1, 'the tool body ran once, on the round with the answer');
 });
 
-test('Python SDK (2026-07-28): 40 agents share the server within the cap, nothing initializes', async (t) => {
-  const server = await startPyServer({ modern: true });
+test('Python SDK (2026-07-28 only): 40 agents share the server within the cap, one probe, nothing initializes', async (t) => {
+  const server = await startPyServer({ modernOnly: true });
   defer(t, () => server.stop());
   const pool = poolFor(t, { maxConnectionsPerServer: 2, maxLeasesPerConnection: 4 });
   pool.registerHttp('py', server.url);
@@ -70,22 +72,38 @@ test('Python SDK (2026-07-28): 40 agents share the server within the cap, nothin
   const stats = pool.stats();
   assert.ok(stats.totalConnections <= 2, `at most the cap: ${stats.totalConnections}`);
   assert.equal((await server.stats()).initialize, 0);
+  assert.equal((await server.stats()).refused, 1, 'concurrent first opens share one probe');
   assert.equal((await server.stats()).toolCalls.echo, 120);
 });
 
-test('era "legacy" pins the session era even on a server that offers 2026-07-28', async (t) => {
+test('a server of both eras: "auto" takes the session era at no extra cost, "modern" and "legacy" pin one', async (t) => {
   const server = await startPyServer({ modern: true });
   defer(t, () => server.stop());
   const pool = poolFor(t);
+  pool.registerHttp('auto', server.url);
   pool.registerHttp('py', server.url, { era: 'legacy' });
+  pool.registerHttp('new', server.url, { era: 'modern' });
+
+  const a = await pool.get('auto');
+  assert.equal(a.protocolVersion, '2025-11-25');
+  a.release();
+  const afterAuto = await server.stats();
+  assert.deepEqual([afterAuto.posts, afterAuto.initialize, afterAuto.refused], [2, 1, 0], 'initialize, initialized: nothing refused');
+
   const c = await pool.get('py');
   assert.equal(c.protocolVersion, '2025-11-25');
   assert.equal((await c.callTool('echo', { message: 'old' })).content[0].text, 'old');
   c.release();
-  assert.equal((await server.stats()).initialize, 1);
+  assert.equal((await server.stats()).initialize, 2);
+
+  const n = await pool.get('new');
+  assert.equal(n.protocolVersion, MODERN);
+  assert.equal((await n.callTool('echo', { message: 'new' })).content[0].text, 'new');
+  n.release();
+  assert.equal((await server.stats()).initialize, 2, 'the stateless era has no handshake');
 });
 
-test('TS SDK (session era only): the probe falls back to initialize once per server, and "modern" fails clearly', async (t) => {
+test('TS SDK (session era only): the handshake comes first (no probe, nothing refused), and "modern" fails clearly', async (t) => {
   const server = await startTsServer();
   defer(t, () => server.stop());
   const pool = poolFor(t, { maxLeasesPerConnection: 1 });
@@ -97,13 +115,13 @@ test('TS SDK (session era only): the probe falls back to initialize once per ser
   assert.equal(a.serverInfo.serverInfo.name.length > 0, true);
   const afterFirst = await server.stats();
   assert.equal(afterFirst.initialize, 1);
-  assert.equal(afterFirst.posts, 3, 'server/discover (refused), initialize, initialized');
+  assert.equal(afterFirst.posts, 2, 'initialize, initialized: no server/discover');
 
   const b = await pool.get('ts'); // a second session: no second probe
   assert.equal((await b.callTool('echo', { message: 'x' })).content[0].text, 'x');
   const afterSecond = await server.stats();
   assert.equal(afterSecond.initialize, 2);
-  assert.equal(afterSecond.posts, 6, 'initialize, initialized, tools/call: no probe');
+  assert.equal(afterSecond.posts, 5, 'initialize, initialized, tools/call');
   a.release();
   b.release();
 

@@ -113,7 +113,7 @@ for (const httpClient of CLIENTS) {
     // undici (both clients) waits one event-loop turn before it reuses a connection whose answer
     // just ended, so a request sent at once opens a second one; from then on the two take turns.
     const sequential = server.stats.connections;
-    assert.ok(sequential <= 2, `the era probe, initialize, its notification and 20 calls took ${sequential} connections`);
+    assert.ok(sequential <= 2, `initialize, its notification and 20 calls took ${sequential} connections`);
     await Promise.all(Array.from({ length: 4 }, (_, i) => c.callTool('echo', { message: i })));
     const afterBurst = server.stats.connections;
     assert.ok(afterBurst - sequential <= 4, `4 concurrent calls: at most one new connection each (${afterBurst - sequential})`);

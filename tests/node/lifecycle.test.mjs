@@ -105,11 +105,9 @@ test('TS SDK: registerHttp headers go to that server only; clientInfo is sent in
   }
   await pool.close();
 
-  // server/discover (the era probe, refused), initialize, initialized, tools/call, DELETE
-  assert.deepEqual(withHeaders.requests.map((r) => r.method), ['POST', 'POST', 'POST', 'POST', 'DELETE']);
-  const probe = JSON.parse(withHeaders.requests[0].body);
-  assert.equal(probe.method, 'server/discover');
-  assert.deepEqual(probe.params._meta['io.modelcontextprotocol/clientInfo'], { name: 'node-tests', version: '9.9.9' });
+  // initialize (first: no era probe for a server that speaks the session era), initialized,
+  // tools/call, DELETE
+  assert.deepEqual(withHeaders.requests.map((r) => r.method), ['POST', 'POST', 'POST', 'DELETE']);
   for (const r of withHeaders.requests) {
     assert.equal(r.headers.authorization, 'Bearer secret-token', `${r.method} carries Authorization`);
     assert.equal(r.headers['x-tenant'], 'acme');
@@ -118,7 +116,6 @@ test('TS SDK: registerHttp headers go to that server only; clientInfo is sent in
     assert.equal(r.headers.authorization, undefined);
     assert.equal(r.headers['x-tenant'], undefined);
   }
-  withHeaders.requests.shift(); // the probe carried the headers too; the handshake follows
   const init = JSON.parse(withHeaders.requests[0].body);
   assert.equal(init.method, 'initialize');
   assert.deepEqual(init.params.clientInfo, { name: 'node-tests', version: '9.9.9' });

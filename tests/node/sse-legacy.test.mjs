@@ -24,7 +24,7 @@ test('HTTP+SSE: falls back on 405 and calls tools, with progress and an elicitat
   });
   const c = await pool.get('old');
   let stats = await server.stats();
-  assert.equal(stats.posts, 2, 'Streamable HTTP was tried first: the era probe (server/discover), then one initialize POST to /mcp');
+  assert.equal(stats.posts, 2, 'Streamable HTTP was tried first: one initialize POST to /mcp (refused), then the era probe (server/discover, refused)');
   assert.equal(stats.sseStreams, 1, 'then one GET stream');
   assert.deepEqual(stats.offeredVersions, ['2024-11-05'], 'initialize over HTTP+SSE offers 2024-11-05');
 
@@ -124,7 +124,7 @@ test('HTTP+SSE: transport "streamable-http" does not fall back; "sse" skips the 
   assert.equal((await c.callTool('echo', { message: 'pinned' })).content[0].text, 'pinned');
   c.release();
   const stats = await server.stats();
-  assert.equal(stats.posts, 2, 'only the strict one POSTed to /mcp (the era probe, then initialize)');
+  assert.equal(stats.posts, 2, 'only the strict one POSTed to /mcp (initialize, then the era probe)');
   assert.equal(stats.sseStreams, 1);
   assert.throws(() => pool.registerHttp('bad', server.url, { transport: 'websocket' }), (e) => e.code === 'INVALID_CONFIG');
 });

@@ -1,13 +1,17 @@
 """Real MCP server fixture on the official Python SDK (mcp 2.x, MCPServer), served by uvicorn.
 
-Usage: python tests/servers/py_server.py --port 0 [--stateless] [--modern]
+Usage: python tests/servers/py_server.py --port 0 [--stateless] [--modern | --modern-only]
 Prints exactly one line "LISTENING <port>" on stdout when ready. Binds 127.0.0.1 only. Endpoint /mcp.
 --stateless = stateless_http=True, json_response=True (no session, plain JSON).
 --modern = also serve the stateless 2026-07-28 era, as mcp 2.x does by default. Without it, a request
 that asks for 2026-07-28 (MCP-Protocol-Version header) is answered the way a session-era server
 (mcp 1.x) answers one it cannot route: 400 "No valid session ID" when stateful, -32601 when
 stateless; so the default fixtures stay session-era servers and the pool's era probe falls back.
-Test hooks (plain HTTP): GET /__stats -> {"initialize": n, "posts": n, "deleted": n, "toolCalls": {...}};
+--modern-only = serve only the stateless era: a session-era request (no 2026-07-28 header) is
+refused with 400 and JSON-RPC -32022 {"supported": ["2026-07-28"]}, as a deployment without the
+session era answers (mcp 2.x has no switch for that, so this hook plays it; the SDK serves the rest).
+Test hooks (plain HTTP): GET /__stats -> {"initialize": n, "posts": n, "deleted": n, "refused": n,
+"toolCalls": {...}} ("initialize": handshakes that reached the SDK; "refused": --modern-only refusals);
 POST /__reset zeroes them.
 """
 
@@ -24,7 +28,7 @@ from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 from starlette.middleware.cors import CORSMiddleware
 
-STATS = {"initialize": 0, "posts": 0, "deleted": 0, "toolCalls": {}}
+STATS = {"initialize": 0, "posts": 0, "deleted": 0, "refused": 0, "toolCalls": {}}
 
 mcp = MCPServer("py-fixture", log_level="WARNING")
 
@@ -83,7 +87,7 @@ class Hooks:
         method, path = scope["method"], scope["path"]
         if (method, path) in (("GET", "/__stats"), ("POST", "/__reset")):
             if path == "/__reset":
-                STATS.update(initialize=0, posts=0, deleted=0, toolCalls={})
+                STATS.update(initialize=0, posts=0, deleted=0, refused=0, toolCalls={})
             body = json.dumps(STATS if path == "/__stats" else {"ok": True}).encode()
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json"), (b"access-control-allow-origin", b"*")]})
@@ -105,6 +109,8 @@ class Hooks:
             chunks.append(msg.get("body", b""))
             more = msg.get("more_body", False)
         body = b"".join(chunks)
+        if MODERN_ONLY and headers.get(b"mcp-protocol-version") != b"2026-07-28":
+            return await self.modern_only_refusal(body, send)
         try:
             parsed = json.loads(body)
             msgs = parsed if isinstance(parsed, list) else [parsed]
@@ -123,6 +129,19 @@ class Hooks:
 
         return await self.app(scope, replay, send)
 
+
+    async def modern_only_refusal(self, body, send):
+        STATS["refused"] += 1
+        try:
+            request_id = json.loads(body).get("id")
+        except (ValueError, AttributeError):
+            request_id = None
+        error = {"code": -32022, "message": "Unsupported protocol version",
+                 "data": {"supported": ["2026-07-28"]}}
+        payload = json.dumps({"jsonrpc": "2.0", "id": request_id, "error": error}).encode()
+        await send({"type": "http.response.start", "status": 400,
+                    "headers": [(b"content-type", b"application/json"), (b"access-control-allow-origin", b"*")]})
+        await send({"type": "http.response.body", "body": payload})
 
     async def session_era_refusal(self, receive, send):
         more = True
@@ -143,6 +162,7 @@ class Hooks:
 
 
 MODERN = False
+MODERN_ONLY = False
 STATELESS = False
 
 
@@ -172,9 +192,10 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--stateless", action="store_true")
     ap.add_argument("--modern", action="store_true")
+    ap.add_argument("--modern-only", action="store_true")
     a = ap.parse_args()
-    global MODERN, STATELESS
-    MODERN, STATELESS = a.modern, a.stateless
+    global MODERN, MODERN_ONLY, STATELESS
+    MODERN, MODERN_ONLY, STATELESS = a.modern or a.modern_only, a.modern_only, a.stateless
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -6,7 +6,7 @@
 //! `MCP_TEST_URL` (answers in SSE) and `MCP_TEST_URL_JSON` (started with `--json`), both
 //! `http://127.0.0.1:<port>/mcp`, and `MCP_TEST_URL_BROKEN` for `broken_server.mjs` (next to
 //! this file), which drops connections mid-body on purpose, and `MCP_TEST_URL_MODERN` for the
-//! Python SDK server in the stateless era (`py_server.py --modern`). `scripts/test-wasm.sh` starts
+//! Python SDK server in the stateless era (`py_server.py --modern-only`). `scripts/test-wasm.sh` starts
 //! the four servers and sets them. Unset, every test that needs one fails with a message saying so.
 //!
 //! Each test builds its own pool and closes it. wasm-bindgen-test runs tests one at a time, so
@@ -101,13 +101,13 @@ fn broken_url() -> &'static str {
     }
 }
 
-/// The Python SDK server serving the stateless 2026-07-28 era (`py_server.py --modern`).
+/// The Python SDK server serving the stateless 2026-07-28 era (`py_server.py --modern-only`).
 fn modern_url() -> &'static str {
     match option_env!("MCP_TEST_URL_MODERN") {
         Some(url) if !url.is_empty() => url,
         _ => panic!(
             "MCP_TEST_URL_MODERN was not set when the tests were compiled: run scripts/test-wasm.sh, \
-             or start `.venv/bin/python tests/servers/py_server.py --port 0 --modern` and export \
+             or start `.venv/bin/python tests/servers/py_server.py --port 0 --modern-only` and export \
              MCP_TEST_URL_MODERN=http://127.0.0.1:<port>/mcp before `wasm-pack test`"
         ),
     }
@@ -938,8 +938,9 @@ pub async fn acquire_timeout_then_release_hands_over() {
     close(&pool).await;
 }
 
-/// A server of the stateless era (2026-07-28, the Python SDK): found by the probe (in a browser
-/// through CORS with `Mcp-Method`), no `initialize`; tools answer, and an elicitation the tool
+/// A server of the stateless era only (2026-07-28, the Python SDK behind `--modern-only`): found
+/// after one refused handshake by `server/discover` (in a browser through CORS with
+/// `Mcp-Method`), no `initialize`; tools answer, and an elicitation the tool
 /// needs comes back as an `InputRequiredResult` that the JS handler answers.
 pub async fn stateless_era_server_works() {
     let before = server_stats(modern_url()).await;
@@ -970,5 +971,10 @@ pub async fn stateless_era_server_works() {
         num(&after, "initialize") - num(&before, "initialize"),
         0.0,
         "no initialize in the stateless era"
+    );
+    assert_eq!(
+        num(&after, "refused") - num(&before, "refused"),
+        1.0,
+        "one refused handshake: the era probe"
     );
 }

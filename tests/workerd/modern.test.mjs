@@ -1,7 +1,8 @@
 // The stateless era (2026-07-28) in real workerd: the worker of worker.mjs (one pool at module
-// scope), pointed at the Python SDK server serving that era (py_server.py --modern). Concurrent
-// Worker requests share the pool; there is no initialize and no session, so nothing belongs to
-// one request that another would need; the probe happens once per isolate.
+// scope), pointed at the Python SDK server serving only that era (py_server.py --modern-only).
+// Concurrent Worker requests share the pool; there is no initialize and no session, so nothing
+// belongs to one request that another would need; the probe (one refused handshake, then
+// server/discover) happens once per isolate.
 //
 // Run: node --test tests/workerd/modern.test.mjs
 import { after, before, describe, test } from "node:test";
@@ -18,7 +19,7 @@ describe("2026-07-28 in workerd", { timeout: 120_000 }, () => {
   let workerd;
 
   before(async () => {
-    mcp = await startFixture(PYTHON, [path.join(root, "tests/servers/py_server.py"), "--port", "0", "--modern"]);
+    mcp = await startFixture(PYTHON, [path.join(root, "tests/servers/py_server.py"), "--port", "0", "--modern-only"]);
     const port = await freePort();
     const build = buildWorker(port, [
       "--mcp-url", mcp.url,
@@ -45,9 +46,11 @@ describe("2026-07-28 in workerd", { timeout: 120_000 }, () => {
     assert.deepEqual(failed, [], "every call answered with its own text");
     const stats = (await getJson(`${mcp.base}/__stats`)).body;
     assert.equal(stats.initialize, 0, "no initialize in the stateless era");
+    assert.equal(stats.refused, 1, "one refused handshake (the era probe), shared by the concurrent first opens");
     assert.equal(stats.toolCalls.echo, REQUESTS, "each call ran once");
-    // One discovery per pooled session at most (ttlMs 0 on this server), never one per call.
-    assert.ok(stats.posts <= REQUESTS + 2 + 1, `posts: ${stats.posts}`);
+    // The refused handshake, one discovery per pooled session at most (ttlMs 0 on this server),
+    // never one per call.
+    assert.ok(stats.posts <= REQUESTS + 2 + 2, `posts: ${stats.posts}`);
     const pool = (await getJson(`${workerd.base}/stats`)).body;
     assert.ok(pool.totalConnections <= 2, `at most the cap: ${pool.totalConnections}`);
     assert.deepEqual(forbiddenLines(workerd.out.text), [], "workerd reported no broken Workers rule");

@@ -49,7 +49,7 @@ describe("HTTP+SSE in workerd", { timeout: 120_000 }, () => {
       Array.from({ length: 6 }, (_, k) => ({ status: 200, text: `sse ${k}`, code: undefined })),
     );
     const stats = await (await fetch(`${mcp.base}/__stats`)).json();
-    assert.equal(stats.posts, 2, "the era probe (server/discover) and one Streamable HTTP initialize, then HTTP+SSE only");
+    assert.equal(stats.posts, 2, "one Streamable HTTP initialize and the era probe (server/discover), both refused, then HTTP+SSE only");
     assert.ok(stats.sseStreams >= 1 && stats.sseStreams <= 6, `streams opened: ${stats.sseStreams}`);
     assert.ok(stats.offeredVersions.every((v) => v === "2024-11-05"));
     assert.equal(stats.toolCalls.echo, 6, "each call ran once");

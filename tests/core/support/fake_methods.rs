@@ -122,6 +122,13 @@ pub(super) fn post(
     if knobs.modern && request.header("mcp-protocol-version") == Some(super::MODERN) {
         return super::fake_modern::post(knobs, request, body);
     }
+    if knobs.modern_only {
+        let id = body.get("id").cloned().unwrap_or(Value::Null);
+        let error = json!({"code": -32022, "message": "Unsupported protocol version",
+            "data": {"supported": [super::MODERN], "requested": body["params"]["protocolVersion"]}});
+        let body = json!({"jsonrpc": "2.0", "id": id, "error": error});
+        return Reply::new(400, "application/json", body.to_string());
+    }
     let method = body["method"].as_str();
     if method == Some("initialize") {
         return initialize(state, body);

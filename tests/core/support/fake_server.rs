@@ -77,6 +77,7 @@ pub(super) struct Knobs {
     pub(super) repeat_cursor: bool,
     pub(super) delay_requests_ms: u64,
     pub(super) modern: bool,
+    pub(super) modern_only: bool,
     pub(super) discover_ttl_ms: u64,
     pub(super) sse_retry_ms: Option<u64>,
     pub(super) resume_on_get: bool,
@@ -124,6 +125,7 @@ impl FakeServer {
             repeat_cursor: false,
             delay_requests_ms: 0,
             modern: false,
+            modern_only: false,
             discover_ttl_ms: 0,
             sse_retry_ms: None,
             resume_on_get: false,
@@ -155,6 +157,15 @@ impl FakeServer {
     /// Also serve the stateless era (2026-07-28) to requests that ask for it.
     pub fn modern(&self, on: bool) {
         self.knobs(|k| k.modern = on)
+    }
+    /// Serve only the stateless era: a session-era request is refused with `400` and `-32022`
+    /// naming 2026-07-28 as the one supported version, as a server without the session era
+    /// would answer.
+    pub fn modern_only(&self) {
+        self.knobs(|k| {
+            k.modern = true;
+            k.modern_only = true;
+        })
     }
     /// The `ttlMs` of `server/discover` and (stateless) `tools/list` results.
     pub fn discover_ttl_ms(&self, ms: u64) {
