@@ -11,7 +11,9 @@
 //   Every request but initialize needs a known Mcp-Session-Id (400 without one, 404 if unknown).
 //   DELETE /mcp ends the session (200); GET /mcp -> 405 (no standalone stream).
 //   GET /__stats -> { initialize, deleted, posts, sessions }; POST /__reset zeroes the counters.
-// Usage: node bench/fast_server.mjs [--port 0] [--sse] [--big-bytes N]
+//   --delay-ms N: every POST is answered N ms after it arrived (a server N ms away, for the
+//   in-flight cap measurement in bench/cap.mjs).
+// Usage: node bench/fast_server.mjs [--port 0] [--sse] [--big-bytes N] [--delay-ms N]
 // Binds 127.0.0.1 only; prints exactly one line "LISTENING <port>" on stdout when ready.
 import http from "node:http";
 import { randomBytes } from "node:crypto";
@@ -24,6 +26,7 @@ const arg = (name, dflt) => {
 const port = Number(arg("--port", 0)) || 0;
 const sse = args.includes("--sse");
 const bigBytes = Math.max(1, Number(arg("--big-bytes", 1024 * 1024)) || 1024 * 1024);
+const delayMs = Math.max(0, Number(arg("--delay-ms", 0)) || 0);
 
 const VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 const TOOLS = JSON.stringify({
@@ -126,7 +129,11 @@ const server = http.createServer((req, res) => {
     if (req.method === "POST") {
       const chunks = [];
       req.on("data", (c) => chunks.push(c));
-      req.on("end", () => handlePost(req, res, chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString()));
+      req.on("end", () => {
+        const body = chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString();
+        if (delayMs > 0) setTimeout(() => handlePost(req, res, body), delayMs);
+        else handlePost(req, res, body);
+      });
       return;
     }
     if (req.method === "DELETE") {

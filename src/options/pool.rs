@@ -28,7 +28,8 @@ pub struct PoolOptions {
     pub max_response_bytes: usize,
     /// Most HTTP requests in flight at once, all servers together; the rest queue FIFO under
     /// their own timeouts. Default: 6 (Workers allow 6 simultaneous outbound connections per
-    /// request, browsers 6 per origin on HTTP/1.1).
+    /// request, browsers 6 per origin on HTTP/1.1); the wasm face raises it where its host has no
+    /// such limit.
     pub max_concurrent_requests: usize,
     /// Most HTTP requests in flight to one server; `None` is no per-server cap. Default: `None`.
     pub max_concurrent_requests_per_server: Option<usize>,

@@ -22,7 +22,9 @@ export interface McpPoolOptions {
   maxResponseBytes?: number;
   /** How long a server's tools/list stays cached (also dropped on tools/list_changed), in ms; 0 disables. Default 300000. */
   toolsCacheTtlMs?: number;
-  /** Most HTTP requests in flight at once, all servers; the rest queue FIFO. Default 6 (safe in Workers). */
+  /** Most HTTP requests in flight at once, all servers; the rest queue FIFO. Default 64 through the Node
+   *  client (Node, Deno: no per-origin connection limit), 6 through fetch (Workers allow 6 outbound
+   *  connections per request, browsers 6 per origin on HTTP/1.1; also Bun and httpClient "fetch"). */
   maxConcurrentRequests?: number;
   /** Most HTTP requests in flight to one server. Default: no per-server cap. */
   maxConcurrentRequestsPerServer?: number;

@@ -76,3 +76,24 @@ test('never more requests in flight than maxConcurrentRequests; FIFO beyond; tim
   assert.equal(s.inFlightRequests, 0);
   assert.equal(s.queuedRequests, 0);
 });
+
+// The default cap follows the client: 64 through the Node client (undici has no per-origin
+// connection limit; bench/cap.mjs measured where the cap stops binding 50 agents), 6 through
+// fetch (what Workers and browsers allow).
+for (const [httpClient, cap] of [[undefined, 64], ['fetch', 6]]) {
+  test(`the default maxConcurrentRequests with httpClient ${httpClient ?? '(default: the Node client)'} is ${cap}`, async (t) => {
+    const server = await startTsServer();
+    defer(t, () => server.stop());
+    const proxy = await countingProxy(t, server.url);
+    const pool = poolFor(t, httpClient ? { httpClient } : {});
+    pool.registerHttp('s', proxy.url);
+    const client = await pool.get('s');
+    defer(t, () => { if (!client.released) client.release(); });
+    let queuedSeen = 0;
+    const watch = setInterval(() => { queuedSeen = Math.max(queuedSeen, pool.stats().queuedRequests); }, 5);
+    defer(t, () => clearInterval(watch));
+    await Promise.all(Array.from({ length: cap + 8 }, (_, i) => client.callTool('slow', { ms: 300, label: `d${i}` })));
+    assert.equal(proxy.seen.max, cap, `the server saw at most ${cap} tool calls at once`);
+    assert.ok(queuedSeen >= 1, `the calls beyond the cap queued (max queued ${queuedSeen})`);
+  });
+}

@@ -1,19 +1,20 @@
-// The optional standalone GET stream (`serverStream: true`) against the official TS SDK server:
-// an elicitation the server starts outside any request, and a tools/list_changed it sends by
-// itself, reach the client only through that stream.
+// The optional standalone GET stream against the official TS SDK server: an elicitation the
+// server starts outside any request, and a tools/list_changed it sends by itself, reach the
+// client only through that stream. It opens by default when the server has handlers or the pool
+// a notification handler (as the official client opens it); `serverStream: false` refuses it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defer, poolFor, startTsServer, until } from './helpers.mjs';
 
-test('serverStream: requests and notifications from outside any request arrive; without it they do not', async (t) => {
+test('the standalone stream opens by default with handlers: requests and notifications from outside any request arrive; with serverStream false they do not', async (t) => {
   const server = await startTsServer();
   defer(t, () => server.stop());
   const pool = poolFor(t);
   const notes = [];
   pool.onNotification((name, { method }) => notes.push(`${name} ${method}`));
   const handlers = { elicitation: async (params) => ({ action: 'accept', content: { name: `Ada (${params.message})` } }) };
-  pool.registerHttp('listening', server.url, { serverStream: true, handlers });
-  pool.registerHttp('deaf', server.url, { handlers });
+  pool.registerHttp('listening', server.url, { handlers });
+  pool.registerHttp('deaf', server.url, { serverStream: false, handlers });
 
   const c = await pool.get('listening');
   const answered = JSON.parse((await c.callTool('elicit_standalone', {})).content[0].text);
