@@ -42,24 +42,40 @@ impl Session {
     /// [`Session::initialize`], falling back to HTTP+SSE only when `sse_fallback` (the era probe
     /// asks `server/discover` before it falls back).
     pub(super) async fn handshake(&self, sse_fallback: bool) -> Result<(), Error> {
+        match self.handshake_once(sse_fallback).await {
+            Ok(()) => Ok(()),
+            // The server forgot the session it had just created before the handshake ended (it
+            // expired or restarted in between: `404` to `notifications/initialized`). That is no
+            // refusal: one new handshake, as a request that hits an expired session gets.
+            Err((_, true)) => self.handshake_once(false).await.map_err(|(e, _)| e),
+            Err((e, false)) => Err(e),
+        }
+    }
+
+    /// One handshake. The error's flag: the server answered `404` to the session it had just
+    /// given (nothing left to end on the server).
+    async fn handshake_once(&self, sse_fallback: bool) -> Result<(), (Error, bool)> {
+        let fatal = |e: Error| (e, false);
         let mode = self.inner.config.transport;
         // Only a brand-new session falls back: one that was ever initialized (or resumed) is not
         // an HTTP+SSE server.
         let first = self.inner.initializes.get() == 0 && self.inner.state.borrow().generation == 0;
-        let (id, body) = self.initialize_request(protocol::LATEST_VERSION)?;
-        let response = self.post(body, None, false).await?;
+        let (id, body) = self
+            .initialize_request(protocol::LATEST_VERSION)
+            .map_err(fatal)?;
+        let response = self.post(body, None, false).await.map_err(fatal)?;
         if sse_fallback
             && mode == TransportMode::Auto
             && first
             && matches!(response.status, 400 | 404 | 405)
         {
             let error = self.http_error(response).await;
-            return self.initialize_sse(Some(error)).await;
+            return self.initialize_sse(Some(error)).await.map_err(fatal);
         }
         let session_id = match response.header("mcp-session-id") {
             Some(sid) => match session_id_problem(sid) {
                 None => Some(sid.to_owned()),
-                Some(problem) => return Err(self.protocol_error(problem)),
+                Some(problem) => return Err(fatal(self.protocol_error(problem))),
             },
             None => None,
         };
@@ -82,10 +98,14 @@ impl Session {
         let (result, snap) = match outcome {
             Ok(done) => done,
             Err(error) => {
+                let forgotten = matches!(error, Error::Http { status: 404, .. });
                 if pending.session_id.is_some() {
+                    if forgotten {
+                        return Err((error, true));
+                    }
                     self.delete_bounded(&pending).await;
                 }
-                return Err(error);
+                return Err(fatal(error));
             }
         };
         if self.commit_handshake(&snap, result, false) {
@@ -93,7 +113,7 @@ impl Session {
             if snap.session_id.is_some() {
                 let _ = self.send_delete(&snap).await;
             }
-            return Err(self.closed_error());
+            return Err(fatal(self.closed_error()));
         }
         Ok(())
     }

@@ -119,3 +119,47 @@ fn a_handshake_abandoned_at_its_timeout_deletes_the_new_session() {
     );
     assert_eq!(h.server.deletes().len(), 1);
 }
+
+/// Expires every session on the fake server right before the first `notifications/initialized`
+/// reaches it (a server that restarted, or expired the session, mid-handshake).
+struct ForgetBeforeInitialized(FakeServer, std::cell::Cell<bool>);
+
+impl HttpTransport for ForgetBeforeInitialized {
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+        let initialized = request
+            .body
+            .as_deref()
+            .is_some_and(|b| b.contains("notifications/initialized"));
+        if initialized && !self.1.replace(true) {
+            self.0.expire_all_sessions();
+        }
+        self.0.send(request)
+    }
+}
+
+#[test]
+fn a_session_forgotten_before_its_initialized_notification_is_opened_again() {
+    let mut h = Harness::new();
+    let base = h.runtime();
+    let rt = Runtime::new(
+        Rc::new(ForgetBeforeInitialized(
+            h.server.clone(),
+            std::cell::Cell::new(false),
+        )),
+        base.clock.clone(),
+        base.spawner.clone(),
+    );
+    let session = h
+        .block_on(Session::connect(h.config(), rt, None))
+        .expect("a second handshake opens the session");
+    assert_eq!(h.server.count("initialize"), 2, "one new handshake");
+    assert!(session.has_session_id());
+    assert!(
+        h.server.deletes().is_empty(),
+        "nothing to end: the server had already forgotten the first session"
+    );
+    assert_eq!(h.server.open_sessions(), 1);
+}
