@@ -3,7 +3,8 @@
 // it fails when the package grows past its budget.
 //
 // "Glue" is what BENCHMARKS.md counts: pkg/mcp_edge_pool.js + the browser entry pkg/browser.mjs
-// (one entry is loaded per runtime; node.mjs and workerd.mjs are the same few lines), plus every
+// (one entry is loaded per runtime; node.mjs and workerd.mjs are the same few lines) and the wasm
+// loader it imports (pkg/load_wasm.mjs, since the missing-.wasm error of issue #18), plus every
 // file wasm-bindgen emits under pkg/snippets/ (inline_js / module helpers), since those load too.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -61,7 +62,7 @@ function filesUnder(dir) {
 
 function measure() {
   const wasm = read("mcp_edge_pool_bg.wasm");
-  const glueFiles = [new URL("mcp_edge_pool.js", pkg), new URL("browser.mjs", pkg), ...filesUnder(new URL("snippets/", pkg))];
+  const glueFiles = [new URL("mcp_edge_pool.js", pkg), new URL("browser.mjs", pkg), new URL("load_wasm.mjs", pkg), ...filesUnder(new URL("snippets/", pkg))];
   const glue = Buffer.concat(glueFiles.map((u) => readFileSync(u)));
   return {
     wasm: wasm.length,
