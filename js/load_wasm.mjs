@@ -12,8 +12,8 @@ function missing(where, what, cause) {
   return new Error(
     `mcp-edge-pool: ${what}. The package looked for its WebAssembly module, ${FILE}, at ${where}: ` +
       `copy node_modules/mcp-edge-pool/${FILE} so that it is served at that URL (when the package is ` +
-      `bundled: into the bundle's output folder, next to the bundled script; with Vite, exclude ` +
-      `"mcp-edge-pool" from optimizeDeps instead).`,
+      `bundled: into the bundle's output folder, next to the bundled script; if that URL is under ` +
+      `node_modules/.vite/deps/, add "mcp-edge-pool" to Vite's optimizeDeps.exclude instead).`,
     cause === undefined ? undefined : { cause },
   );
 }

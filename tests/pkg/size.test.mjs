@@ -40,7 +40,7 @@ const GOAL_BYTES = 60 * 1024;
 // went to that + 3 %; host.js unminified and the glue's names kept (a readable uncaught
 // McpPoolError) added 1,963 (275,725: wasm 267,447 + glue 8,278), within it; the browser entry's
 // wasm loader with an error naming the missing .wasm and its URL (pkg/load_wasm.mjs, issue #18,
-// counted as glue from then on) added 1,209 (276,934: glue 9,487), within it.
+// counted as glue from then on) added 1,229 (276,954: glue 9,507), within it.
 // Reading each options object in one pass should win part of that back.
 // Size is reported, never bought by hand-writing what a library does. It exists so that growth is a
 // deliberate decision: when a change legitimately adds code, raise it in the same commit and say
