@@ -148,3 +148,30 @@ test("the licences and the repository, homepage and bugs fields are in the tarba
   assert.ok(packedManifest.homepage.startsWith(base), `homepage ${packedManifest.homepage}`);
   assert.equal(packedManifest.bugs.url, `${base}/issues`);
 });
+
+test("the README's Node quick start runs as written against a real MCP server (TS SDK)", async (t) => {
+  const { startTsServer } = await import("../js/servers.mjs");
+  const server = await startTsServer();
+  t.after(() => server.stop());
+  const section = packedReadme.slice(packedReadme.indexOf("### Node"), packedReadme.indexOf("### Cloudflare Workers"));
+  const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(code, "the Node section has a js block");
+  // Only what points it at this server and its tools changes; each replacement must find its text.
+  const replacements = [
+    ['from "mcp-edge-pool"', `from ${JSON.stringify(new URL("node.mjs", `file://${pkg}/`).href)}`],
+    ['"https://mcp.example.com/mcp"', JSON.stringify(server.url)],
+    ['callTool("search", { q: "wasm" }', 'callTool("echo", { message: "wasm" }'],
+  ];
+  let script = code;
+  for (const [from, to] of replacements) {
+    assert.ok(script.includes(from), `the snippet has ${from}`);
+    script = script.replace(from, to);
+  }
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+  t.diagnostic(`snippet printed: ${out.trim()}`);
+  assert.match(out, /^\d+ \[ \{ type: 'text', text: 'wasm' \} \]\n$/);
+  const stats = await server.stats();
+  assert.equal(stats.initialize, 1, "one session");
+  assert.equal(stats.deleted, 1, "pool.close() ended it");
+  assert.equal(stats.toolCalls.echo, 1);
+});
