@@ -78,8 +78,9 @@ if (exitAfter) {
   www.stdout.setEncoding("utf8").on("data", (line) => {
     const m = /SERVING (\S+)/.exec(line);
     if (m) {
-      console.log(`\nThe browser demo: ${m[1]}?server=${encodeURIComponent(servers.ts.url)}`);
-      console.log("(the TS server sends CORS headers; Ctrl-C stops everything)");
+      const query = Object.values(servers).map((s) => `server=${encodeURIComponent(s.url)}`).join("&");
+      console.log(`\nThe browser demo, on both servers: ${m[1]}?${query}`);
+      console.log("(both servers send CORS headers; Ctrl-C stops everything)");
     }
   });
   process.on("SIGINT", async () => {

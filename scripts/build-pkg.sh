@@ -16,7 +16,7 @@ command -v esbuild >/dev/null || { echo "build-pkg: esbuild is missing; run 'mak
 esbuild pkg/mcp_edge_pool.js --minify --keep-names --format=esm --log-level=error \
   --outfile=pkg/mcp_edge_pool.js --allow-overwrite
 cp pkg.json pkg/package.json
-cp js/node_undici.mjs js/lifetimes.mjs js/store.mjs js/store.d.ts pkg/
+cp js/node_undici.mjs js/lifetimes.mjs js/load_wasm.mjs js/store.mjs js/store.d.ts pkg/
 # The entries import the helper wasm-bindgen copied under snippets/ (its folder name has a hash): the
 # Node client's hook, and the McpPoolError class every entry exports.
 host=$(cd pkg && find snippets -path '*/src/wasm/host.js' | head -n 1)
@@ -24,7 +24,11 @@ host=$(cd pkg && find snippets -path '*/src/wasm/host.js' | head -n 1)
 for entry in node workerd browser web; do
   sed "s#__HOST_JS__#./$host#" "js/$entry.mjs" > "pkg/$entry.mjs"
 done
-cp README.md pkg/README.md 2>/dev/null || true
+# The package's README is the npm-facing one (install, a quick start per runtime, options, error codes,
+# troubleshooting); the repository's README.md stays the contributors'. Its relative links point only at
+# files the tarball has (tests/pkg/readme.test.mjs). The licences ship with it.
+cp js/README.md pkg/README.md
+cp LICENSE-MIT LICENSE-APACHE pkg/
 # The Node entry's HTTP client is undici (pkg.json "dependencies", pinned): installed into pkg/node_modules
 # so that pkg/ runs in place as an installed package does (the demo, soak, bench and tests/pkg import
 # pkg/node.mjs). `npm pack` leaves node_modules/ out; users get undici from the dependency.

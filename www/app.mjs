@@ -1,8 +1,9 @@
-// Browser demo of mcp-edge-pool: N simulated agents share one pool of MCP sessions.
+// Browser demo of mcp-edge-pool: N simulated agents share one pool of MCP sessions, on one or more
+// servers (`?server=a&server=b`, or a comma-separated list in the URL field).
 // Machine-readable state for tests lives in `window.__demo`.
 import { McpPool } from "/pkg/browser.mjs";
 
-const SERVER = "demo";            // name the server is registered under
+const SERVER_PREFIX = "server";   // servers are registered as server1, server2, ...
 const SAMPLE_MS = 100;            // stats sampling period
 const RATE_WINDOW_MS = 1000;      // calls/s is measured over this sliding window
 const LOG_SIZE = 20;
@@ -11,17 +12,20 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   form: $("form"), server: $("server"), agents: $("agents"), calls: $("calls"),
   maxConn: $("maxConn"), maxLeases: $("maxLeases"), run: $("run"), close: $("close"),
-  status: $("status"), callCount: $("callCount"), errorCount: $("errorCount"), elapsed: $("elapsed"),
+  hint: $("hint"), status: $("status"), callCount: $("callCount"), errorCount: $("errorCount"), elapsed: $("elapsed"),
   chart: $("chart"), statsBody: $("statsTable").querySelector("tbody"), log: $("log"),
 };
 
+/** The server URLs in a text: separated by commas or white space. */
+const splitUrls = (text) => text.split(/[\s,]+/).filter((u) => u !== "");
+
 const params = new URLSearchParams(location.search);
-ui.server.value = params.get("server") ?? "";
+ui.server.value = params.getAll("server").flatMap(splitUrls).join(", ");
 
 /** State of the current run; also what the test reads. */
 const demo = (window.__demo = {
   ready: false, running: false, done: false,
-  calls: 0, errors: 0, samples: [], serverStats: null,
+  calls: 0, errors: 0, samples: [], servers: [], serverStats: null,
   config: null, errorMessages: [],
 });
 
@@ -79,12 +83,18 @@ const ROWS = [
 
 function renderTable(stats) {
   const rows = ROWS.map((k) => [k, stats?.[k] ?? "–"]);
-  const srv = stats?.servers?.[SERVER];
-  if (srv) rows.push([`maxConnections (${SERVER})`, srv.maxConnections]);
-  if (demo.serverStats) {
-    rows.push(["server: initialize", demo.serverStats.initialize]);
-    rows.push(["server: open sessions", demo.serverStats.sessions]);
-  }
+  demo.servers.forEach(({ name }, i) => {
+    const srv = stats?.servers?.[name];
+    if (srv) {
+      rows.push([`${name}: sessions / max`, `${srv.totalConnections} / ${srv.maxConnections}`]);
+      rows.push([`${name}: leases, waiting`, `${srv.leases}, ${srv.waiting}`]);
+    }
+    const seen = demo.serverStats?.[i];
+    if (seen) {
+      rows.push([`${name} saw: initialize`, seen.initialize]);
+      if (seen.sessions !== undefined) rows.push([`${name} saw: open sessions`, seen.sessions]);
+    }
+  });
   ui.statsBody.replaceChildren(...rows.map(([k, v]) => {
     const tr = document.createElement("tr");
     const a = document.createElement("td");
@@ -254,33 +264,36 @@ function recordError(text) {
 
 async function agent(id, callsPerAgent, thisRun) {
   const tag = `agent ${String(id).padStart(2, "0")}`;
+  const names = thisRun.names;
   for (let j = 1; j <= callsPerAgent; j++) {
     if (thisRun.stopped) return;
     await sleep(randInt(5, 25)); // think time
+    // The servers in turn; a slow call now and then keeps a session leased a while.
+    const server = names[(id + j) % names.length];
     const useSlow = Math.random() < 0.3;
     const tool = useSlow ? "slow" : "echo";
-    const args = useSlow ? { ms: randInt(2, 15) } : { message: `${tag} call ${j}` };
+    const args = useSlow ? { ms: randInt(20, 60) } : { message: `${tag} call ${j}` };
     const t0 = performance.now();
     let client;
     try {
-      client = await thisRun.pool.get(SERVER);
+      client = await thisRun.pool.get(server);
       const result = await client.callTool(tool, args);
       const ms = performance.now() - t0;
       if (thisRun !== run) return;
       const text = result?.content?.map((c) => c.text ?? "").join("") ?? "";
       if (result?.isError) {
-        recordError(`${tag} #${j} ${tool}: isError ${text}`);
-        logLine(`${tag} #${j} ${tool} → isError: ${text}`, true, ms);
+        recordError(`${tag} #${j} ${server}.${tool}: isError ${text}`);
+        logLine(`${tag} #${j} ${server}.${tool} → isError: ${text}`, true, ms);
       } else {
         demo.calls++;
         const argText = useSlow ? `${args.ms} ms` : "";
-        logLine(`${tag} #${j} ${tool}(${argText}) → "${text}" · lease ${client.leaseId}`, false, ms);
+        logLine(`${tag} #${j} ${server}.${tool}(${argText}) → "${text}" · lease ${client.leaseId}`, false, ms);
       }
     } catch (e) {
       if (thisRun !== run) return;
       const msg = describeError(e);
-      recordError(`${tag} #${j} ${tool}: ${msg}`);
-      logLine(`${tag} #${j} ${tool} ✗ ${msg}`, true, performance.now() - t0);
+      recordError(`${tag} #${j} ${server}.${tool}: ${msg}`);
+      logLine(`${tag} #${j} ${server}.${tool} ✗ ${msg}`, true, performance.now() - t0);
     } finally {
       if (client && !client.released) {
         try { client.release(); } catch (e) { if (thisRun === run) recordError(`${tag} release: ${describeError(e)}`); }
@@ -314,18 +327,42 @@ async function closePool() {
   return p;
 }
 
+/** Every server's `/__stats` (the fixtures' hook), in the order of `demo.servers`. */
+function fetchAllServerStats() {
+  return Promise.all(demo.servers.map(({ url }) => fetchServerStats(url)));
+}
+
+function showHint() {
+  const none = splitUrls(ui.server.value).length === 0;
+  ui.hint.hidden = !none;
+  return none;
+}
+
 async function start() {
-  let url, n, callsPerAgent, maxConn, maxLeases;
+  let urls, n, callsPerAgent, maxConn, maxLeases;
   try {
-    url = new URL(ui.server.value.trim()).href;
+    urls = splitUrls(ui.server.value);
+    if (urls.length === 0) {
+      showHint();
+      setStatus("Enter an MCP server URL first (see the note above).", "bad");
+      return;
+    }
+    urls = urls.map((u) => {
+      try {
+        return new URL(u).href;
+      } catch {
+        throw new Error(`Not a URL: ${u} (an absolute http:// or https:// URL, e.g. http://127.0.0.1:3000/mcp)`);
+      }
+    });
     n = readInt(ui.agents);
     callsPerAgent = readInt(ui.calls);
     maxConn = readInt(ui.maxConn);
     maxLeases = readInt(ui.maxLeases, { optional: true });
   } catch (e) {
-    setStatus(e instanceof TypeError ? "Enter a valid server URL" : e.message, "bad");
+    setStatus(e.message, "bad");
     return;
   }
+  ui.hint.hidden = true;
 
   ui.run.disabled = true;
   demo.done = false; // synchronously, so a watcher never sees the previous run's `done`
@@ -342,17 +379,18 @@ async function start() {
   };
   if (maxLeases !== undefined) options.maxLeasesPerConnection = maxLeases;
 
+  const servers = urls.map((url, i) => ({ name: `${SERVER_PREFIX}${i + 1}`, url }));
   Object.assign(demo, {
-    running: true, done: false, calls: 0, errors: 0, samples: [], serverStats: null,
-    errorMessages: [], config: { url, agents: n, callsPerAgent, ...options },
+    running: true, done: false, calls: 0, errors: 0, samples: [], servers, serverStats: null,
+    errorMessages: [], config: { urls, agents: n, callsPerAgent, ...options },
   });
   clearLog();
 
   let thisRun;
   try {
     pool = new McpPool(options);
-    pool.registerHttp(SERVER, url, { headers: {} });
-    thisRun = run = { pool, t0: performance.now(), rateHistory: [], maxConn, stopped: false };
+    for (const { name, url } of servers) pool.registerHttp(name, url, { headers: {} });
+    thisRun = run = { pool, names: servers.map((s) => s.name), t0: performance.now(), rateHistory: [], maxConn, stopped: false };
   } catch (e) {
     demo.running = false;
     demo.done = true;
@@ -363,7 +401,7 @@ async function start() {
   }
 
   ui.close.disabled = false;
-  setStatus(`Running ${n} agents × ${callsPerAgent} calls…`);
+  setStatus(`Running ${n} agents × ${callsPerAgent} calls on ${servers.length} server${servers.length > 1 ? "s" : ""}…`);
   takeSample();
   clearInterval(sampler);
   sampler = setInterval(takeSample, SAMPLE_MS);
@@ -374,13 +412,14 @@ async function start() {
   clearInterval(sampler);
   sampler = null;
   if (pool) takeSample(); // final snapshot: every lease is back
-  demo.serverStats = await fetchServerStats(url);
+  demo.serverStats = await fetchAllServerStats();
   if (demo.samples.length) renderTable(demo.samples[demo.samples.length - 1]);
   updateCounters();
   const secs = ((performance.now() - run.t0) / 1000).toFixed(2);
+  const seen = demo.serverStats.filter(Boolean).map((s) => s.initialize);
   setStatus(
     `Done: ${demo.calls} calls, ${demo.errors} errors in ${secs} s` +
-      (demo.serverStats ? ` · server saw ${demo.serverStats.initialize} initialize` : ""),
+      (seen.length ? ` · servers saw ${seen.join(" + ")} initialize` : ""),
     demo.errors ? "bad" : "ok",
   );
   demo.running = false;
@@ -404,7 +443,7 @@ ui.close.addEventListener("click", async () => {
     const p = await closePool();
     clearInterval(sampler);
     sampler = null;
-    if (run) demo.serverStats = await fetchServerStats(demo.config.url);
+    if (run) demo.serverStats = await fetchAllServerStats();
     if (p) renderTable(p.stats());
     setStatus("Pool closed: every session was ended.", "ok");
   } catch (e) {
@@ -415,6 +454,8 @@ ui.close.addEventListener("click", async () => {
 clearLog();
 renderTable(null);
 drawChart();
+ui.server.addEventListener("input", () => { if (!ui.hint.hidden) showHint(); });
 ui.run.disabled = false;
 demo.ready = true;
-setStatus("Ready. Set the options and press Run.");
+if (showHint()) setStatus("No MCP server yet: enter its URL (see the note above), then press Run.", "bad");
+else setStatus("Ready. Set the options and press Run.");

@@ -65,7 +65,7 @@ test("the shipped wasm went through wasm-opt", () => {
   console.log(`package size: ${JSON.stringify(sizes)}`);
 });
 
-test("McpPoolError's code union, the crate's codes and the README's list are the same set", () => {
+test("McpPoolError's code union, the crate's codes and the READMEs' lists are the same set", () => {
   const crate = readFileSync(new URL("../../src/error.rs", import.meta.url), "utf8");
   const body = crate.slice(crate.indexOf("pub fn code(&self)"), crate.indexOf("pub fn server(&self)"));
   const fromCrate = new Set([...body.matchAll(/=> "([A-Z_]+)"/g)].map((m) => m[1]));
@@ -74,10 +74,17 @@ test("McpPoolError's code union, the crate's codes and the README's list are the
   const union = types.slice(types.indexOf("export type McpPoolErrorCode"), types.indexOf("export declare class McpPoolError"));
   const fromTypes = new Set([...union.matchAll(/"([A-Z_]+)"/g)].map((m) => m[1]));
   assert.deepEqual([...fromTypes].sort(), [...fromCrate].sort(), "the .d.ts union is the crate's list");
+  // The README that ships (pkg/README.md, from js/README.md): one row per code in its errors table.
+  const shipped = read("README.md").toString();
+  const table = shipped.slice(shipped.indexOf("| code | when | what to do |"), shipped.indexOf("## Troubleshooting"));
+  const rows = [...table.matchAll(/^\| `([A-Z_]+)` \|[^|\n]+\|[^|\n]+\|$/gm)].map((m) => m[1]);
+  assert.equal(new Set(rows).size, rows.length, `no code twice in the shipped README's table: ${rows}`);
+  assert.deepEqual([...rows].sort(), [...fromCrate].sort(), "the shipped README's table has a row for every code");
+  // The contributors' README lists them too.
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
   const errors = readme.slice(readme.indexOf("Errors are instances of the exported class"), readme.indexOf("`registerStdio(...)` exists only"));
   const fromReadme = new Set([...errors.matchAll(/`([A-Z_]{5,})`/g)].map((m) => m[1]));
-  assert.deepEqual([...fromReadme].sort(), [...fromCrate].sort(), "the README lists every code");
+  assert.deepEqual([...fromReadme].sort(), [...fromCrate].sort(), "the repository README lists every code");
 });
 
 test("every entry exports McpPoolError, the class of the errors the pool throws", async () => {
