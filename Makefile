@@ -36,7 +36,7 @@ test-wasm:
 	@$(ENV) scripts/test-wasm.sh
 
 test-pkg:
-	@$(ENV) node --test tests/js/ tests/pkg/
+	@$(ENV) node --test tests/js/ tests/pkg/ tests/types/
 
 test-node:
 	@$(ENV) scripts/test-node.sh
@@ -65,4 +65,4 @@ bench: pkg
 	@$(ENV) scripts/bench.sh
 
 clean:
-	rm -rf target pkg tests/node/node_modules tests/conformance/node_modules
+	rm -rf target pkg tests/node/node_modules tests/conformance/node_modules tests/types/node_modules

@@ -16,7 +16,11 @@ command -v esbuild >/dev/null || { echo "build-pkg: esbuild is missing; run 'mak
 esbuild pkg/mcp_edge_pool.js --minify --keep-names --format=esm --log-level=error \
   --outfile=pkg/mcp_edge_pool.js --allow-overwrite
 cp pkg.json pkg/package.json
-cp js/node_undici.mjs js/lifetimes.mjs js/load_wasm.mjs js/store.mjs js/store.d.ts pkg/
+cp js/node_undici.mjs js/lifetimes.mjs js/load_wasm.mjs js/store.mjs js/store.d.ts js/web.d.ts js/mcp_types.d.ts pkg/
+# The entries' declarations: wasm-bindgen's, less its loader's (scripts/finish-dts.mjs); the MCP result
+# types they import are generated from the official schema (scripts/gen-mcp-types.mjs, js/mcp_types.d.ts).
+node scripts/finish-dts.mjs
+rm -f pkg/mcp_edge_pool_bg.wasm.d.ts # the wasm's raw exports, for no entry
 # The entries import the helper wasm-bindgen copied under snippets/ (its folder name has a hash): the
 # Node client's hook, and the McpPoolError class every entry exports.
 host=$(cd pkg && find snippets -path '*/src/wasm/host.js' | head -n 1)
@@ -37,5 +41,4 @@ if [ "$(node -p 'try { require("./pkg/node_modules/undici/package.json").version
   (cd pkg && npm install --omit=dev --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null) \
     || { echo "build-pkg: npm could not install undici $undici into pkg/node_modules" >&2; exit 1; }
 fi
-# Declare the re-exported entry points' types too.
 echo "built pkg/: $(wc -c < pkg/mcp_edge_pool_bg.wasm) bytes of wasm"

@@ -70,6 +70,11 @@ npm_deps() {
 # 5. npm dev/test deps (MCP SDK, binaryen 132, esbuild, workerd, playwright-core, Node 22).
 npm_deps tests/js
 
+# 5a. The type tests' tools (typescript, @types/node, @cloudflare/workers-types, @arethetypeswrong/cli,
+#     publint; and the package's undici, so that installing the packed tarball there fetches nothing).
+#     `npm ci` there also removes the mcp-edge-pool tarball that tests/types/types.test.mjs installs.
+npm_deps tests/types
+
 # 5b. The MCP conformance suite, pinned (needs Node 22, which step 5 brings). `npm ci` there also
 #     removes the mcp-edge-pool tarball that scripts/test-conformance.sh installs (it installs it again).
 npm_deps tests/conformance

@@ -80,7 +80,7 @@ impl JsClient {
     /// The server's description: its `initialize` result, or in the stateless era its
     /// `server/discover` result (`serverInfo`, `capabilities`, `instructions`, ...); undefined once
     /// released.
-    #[wasm_bindgen(getter, js_name = serverInfo, unchecked_return_type = "any")]
+    #[wasm_bindgen(getter, js_name = serverInfo, unchecked_return_type = "ServerDescription | undefined")]
     pub fn server_info(&self) -> JsValue {
         self.lease()
             .and_then(|lease| lease.session().ok().and_then(|s| s.initialize_result()))
@@ -112,14 +112,14 @@ impl JsClient {
 
     /// Every tool of the server (all pages), as the server sent them; served from the pool's
     /// catalog when fresh (`{ fresh: true }` skips it).
-    #[wasm_bindgen(js_name = listTools, unchecked_return_type = "Promise<any>")]
+    #[wasm_bindgen(js_name = listTools, unchecked_return_type = "Promise<ListToolsResult>")]
     pub fn list_tools(&self, options: Option<CallOptionsArg>) -> Promise {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         self.run(Call::Tools, &options)
     }
 
     /// Calls a tool. A tool's own failure is a result with `isError: true`.
-    #[wasm_bindgen(js_name = callTool, unchecked_return_type = "Promise<any>")]
+    #[wasm_bindgen(js_name = callTool, unchecked_return_type = "Promise<CallToolResult>")]
     pub fn call_tool(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
@@ -134,14 +134,14 @@ impl JsClient {
     }
 
     /// Every resource (all pages).
-    #[wasm_bindgen(js_name = listResources, unchecked_return_type = "Promise<any>")]
+    #[wasm_bindgen(js_name = listResources, unchecked_return_type = "Promise<ListResourcesResult>")]
     pub fn list_resources(&self, options: Option<CallOptionsArg>) -> Promise {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         self.run(Call::Pages(methods::RESOURCES_LIST, "resources"), &options)
     }
 
     /// Every resource template (all pages).
-    #[wasm_bindgen(js_name = listResourceTemplates, unchecked_return_type = "Promise<any>")]
+    #[wasm_bindgen(js_name = listResourceTemplates, unchecked_return_type = "Promise<ListResourceTemplatesResult>")]
     pub fn list_resource_templates(&self, options: Option<CallOptionsArg>) -> Promise {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         self.run(
@@ -151,7 +151,7 @@ impl JsClient {
     }
 
     /// Reads a resource.
-    #[wasm_bindgen(js_name = readResource, unchecked_return_type = "Promise<any>")]
+    #[wasm_bindgen(js_name = readResource, unchecked_return_type = "Promise<ReadResourceResult>")]
     pub fn read_resource(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] uri: JsValue,
@@ -164,14 +164,14 @@ impl JsClient {
     }
 
     /// Every prompt (all pages).
-    #[wasm_bindgen(js_name = listPrompts, unchecked_return_type = "Promise<any>")]
+    #[wasm_bindgen(js_name = listPrompts, unchecked_return_type = "Promise<ListPromptsResult>")]
     pub fn list_prompts(&self, options: Option<CallOptionsArg>) -> Promise {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         self.run(Call::Pages(methods::PROMPTS_LIST, "prompts"), &options)
     }
 
     /// Gets a prompt.
-    #[wasm_bindgen(js_name = getPrompt, unchecked_return_type = "Promise<any>")]
+    #[wasm_bindgen(js_name = getPrompt, unchecked_return_type = "Promise<GetPromptResult>")]
     pub fn get_prompt(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
@@ -186,14 +186,15 @@ impl JsClient {
     }
 
     /// `ping`: resolves to `{}` when the session is alive.
-    #[wasm_bindgen(unchecked_return_type = "Promise<any>")]
+    #[wasm_bindgen(unchecked_return_type = "Promise<EmptyResult>")]
     pub fn ping(&self, options: Option<CallOptionsArg>) -> Promise {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         self.run(Call::One(methods::PING, Ok(None)), &options)
     }
 
-    /// Any other request: `method` with `params` (an object, or undefined).
-    #[wasm_bindgen(unchecked_return_type = "Promise<any>")]
+    /// Any other request: `method` with `params` (an object, or undefined); its result as the server
+    /// sent it (`unknown`: check it, or assert the type the method's schema gives).
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
     pub fn request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,

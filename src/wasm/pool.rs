@@ -12,7 +12,7 @@ use super::errors::{js_result, to_js, Failed};
 use super::handed::Handed;
 use super::options::{call_options, pool_options, server_options, string_arg};
 use super::task::spawn_promise;
-use super::types::{CallOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
+use super::types::{CallOptionsArg, GetOptionsArg, ObjectArg, PoolOptionsArg, ServerOptionsArg};
 use crate::error::Error;
 use crate::json::{FromJson, ToJson};
 use crate::pool::{AllTools, GetOptions, Pool, PoolSnapshot};
@@ -71,7 +71,7 @@ impl JsPool {
     pub fn get(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        options: Option<CallOptionsArg>,
+        options: Option<GetOptionsArg>,
     ) -> Promise {
         let options: JsValue = options.map(JsValue::from).unwrap_or_default();
         let pool = self.pool.clone();
@@ -205,7 +205,7 @@ impl JsPool {
     }
 
     /// Calls a tool listed by `listAllTools` by its qualified name, through a lease of its own.
-    #[wasm_bindgen(js_name = callTool, unchecked_return_type = "Promise<any>")]
+    #[wasm_bindgen(js_name = callTool, unchecked_return_type = "Promise<CallToolResult>")]
     pub fn call_tool(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,

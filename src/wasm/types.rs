@@ -4,6 +4,34 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
+import type {
+  CallToolResult, ListToolsResult, ListResourcesResult, ListResourceTemplatesResult, ReadResourceResult,
+  ListPromptsResult, GetPromptResult, EmptyResult, InitializeResult, DiscoverResult, Tool, ContentBlock,
+  ElicitRequestParams, ElicitResult, CreateMessageRequestParams, CreateMessageResult, ListRootsRequestParams,
+  ListRootsResult, ProgressNotificationParams,
+} from "./mcp_types.js";
+import type * as Mcp from "./mcp_types.js";
+/** The MCP results, generated from the official MCP schema of every version the pool speaks (`mcp_types.d.ts`). */
+export type {
+  CallToolResult, ListToolsResult, ListResourcesResult, ListResourceTemplatesResult, ReadResourceResult,
+  ListPromptsResult, GetPromptResult, EmptyResult, InitializeResult, DiscoverResult, Tool, ContentBlock,
+  ElicitRequestParams, ElicitResult, CreateMessageRequestParams, CreateMessageResult, ListRootsRequestParams,
+  ListRootsResult, ProgressNotificationParams, Mcp,
+};
+
+/** `client.serverInfo`: the `initialize` result, or in the stateless era (2026-07-28) the `server/discover` result. */
+export type ServerDescription = InitializeResult | DiscoverResult;
+
+declare global {
+  // `using` and `await using` (the package's classes have both; runtimes without the symbols get
+  // `Symbol.for("Symbol.dispose")`), declared as @types/node and lib esnext.disposable declare them, so
+  // that the declarations compile under lib es2022 alone.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 /** Options of `new McpPool(options)`; every field is optional. */
 export interface McpPoolOptions {
   /** Most sessions per server, opening ones included. Default 5. */
@@ -54,8 +82,12 @@ export interface ServerOptions {
   acquireTimeoutMs?: number;
   /** Follow 307/308 redirects to another origin (sending it these headers). Default false: same origin only. */
   allowCrossOriginRedirects?: boolean;
-  /** Gives the bearer token: called first with no argument, then with the 401's challenge; concurrent 401s share one call. */
-  tokenProvider?: (challenge?: { error?: string; scope?: string; resourceMetadata?: string }) => string | Promise<string>;
+  /**
+   * Gives the bearer token: called first with no argument, then with the 401's (or 403 insufficient_scope's)
+   * challenge; concurrent challenges share one call. `null` (or undefined): no token yet, allowed before the
+   * first challenge only (after one it is AUTH_FAILED).
+   */
+  tokenProvider?: (challenge?: { error?: string; scope?: string; resourceMetadata?: string }) => string | null | undefined | Promise<string | null | undefined>;
   /**
    * DPoP (RFC 9449): `proof` makes a fresh proof JWT (new jti) for each HTTP request to this server, sent in the
    * DPoP header; the token then goes out as `Authorization: DPoP <token>`. `nonce` is the server's last DPoP-Nonce;
@@ -83,13 +115,24 @@ export interface ServerOptions {
   transport?: 'auto' | 'streamable-http' | 'sse';
   /** Answers to this server's own requests; only these capabilities are declared. Others get -32601. */
   handlers?: {
-    elicitation?: (params: any) => unknown | Promise<unknown>;
-    sampling?: (params: any) => unknown | Promise<unknown>;
-    roots?: (params: any) => unknown | Promise<unknown>;
+    /** `elicitation/create` (also an input request of the stateless era). A throw answers a JSON-RPC error. */
+    elicitation?: (params: ElicitRequestParams) => ElicitResult | Promise<ElicitResult>;
+    /** `sampling/createMessage`. */
+    sampling?: (params: CreateMessageRequestParams) => CreateMessageResult | Promise<CreateMessageResult>;
+    /** `roots/list` (its params, if the server sent any). */
+    roots?: (params: ListRootsRequestParams | undefined) => ListRootsResult | Promise<ListRootsResult>;
   };
 }
 
-/** Options of `get` and of every request. */
+/** Options of `pool.get(name, options)`. */
+export interface GetOptions {
+  /** Aborts the wait (rejects with code "ABORTED"). */
+  signal?: AbortSignal;
+  /** Overrides the acquire timeout (acquireTimeoutMs), in ms. */
+  timeoutMs?: number;
+}
+
+/** Options of every request of a client (and of `pool.callTool`). */
 export interface CallOptions {
   /** Aborts the wait or the request (rejects with code "ABORTED"; a request also sends notifications/cancelled). */
   signal?: AbortSignal;
@@ -98,7 +141,7 @@ export interface CallOptions {
   /** listTools only: skip the pool's tool catalog and ask the server. */
   fresh?: boolean;
   /** Requests: asks the server for progress (_meta.progressToken) and receives each notification's params. */
-  onProgress?: (progress: { progressToken: number; progress: number; total?: number; message?: string }) => void;
+  onProgress?: (progress: ProgressNotificationParams) => void;
   /** Requests: each progress notification restarts timeoutMs. */
   resetTimeoutOnProgress?: boolean;
   /** Requests: the hard cap on the total time when the timeout resets, in ms. */
@@ -160,7 +203,7 @@ export interface PoolSnapshot {
 /** `pool.listAllTools()`: every server's tools under provider-safe qualified names. */
 export interface AllTools {
   /** Sorted by name; `tool` is the tool as its server listed it. */
-  tools: { name: string; server: string; tool: { name: string; [key: string]: unknown } }[];
+  tools: { name: string; server: string; tool: Tool }[];
   /** Plain names that collided: each colliding tool got a stable hashed name instead. */
   collisions: { name: string; tools: { server: string; tool: string }[] }[];
   /** Servers that could not be listed. */
@@ -203,6 +246,9 @@ extern "C" {
     /// `CallOptions` (optional argument).
     #[wasm_bindgen(typescript_type = "CallOptions")]
     pub type CallOptionsArg;
+    /// `GetOptions` (optional argument of `get`).
+    #[wasm_bindgen(typescript_type = "GetOptions")]
+    pub type GetOptionsArg;
     /// Tool arguments or request params (optional argument).
     #[wasm_bindgen(typescript_type = "Record<string, unknown>")]
     pub type ObjectArg;
