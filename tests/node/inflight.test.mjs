@@ -92,7 +92,8 @@ for (const [httpClient, cap] of [[undefined, 64], ['fetch', 6]]) {
     let queuedSeen = 0;
     const watch = setInterval(() => { queuedSeen = Math.max(queuedSeen, pool.stats().queuedRequests); }, 5);
     defer(t, () => clearInterval(watch));
-    await Promise.all(Array.from({ length: cap + 8 }, (_, i) => client.callTool('slow', { ms: 300, label: `d${i}` })));
+    // 1.5 s each: the first `cap` calls are all in flight at once even where sending them is slow.
+    await Promise.all(Array.from({ length: cap + 8 }, (_, i) => client.callTool('slow', { ms: 1500, label: `d${i}` })));
     assert.equal(proxy.seen.max, cap, `the server saw at most ${cap} tool calls at once`);
     assert.ok(queuedSeen >= 1, `the calls beyond the cap queued (max queued ${queuedSeen})`);
   });

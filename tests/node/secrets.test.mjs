@@ -12,7 +12,8 @@ test('no error, stats or snapshot reveals a header value or a session id', async
   defer(t, () => server.stop());
   const proxy = await startFaultProxy(server.url);
   defer(t, () => proxy.stop());
-  const pool = poolFor(t, { requestTimeoutMs: 500, circuitBreakerThreshold: 0 });
+  // 2 s: short enough for the stalled-server fault, long enough for a first handshake on a busy machine.
+  const pool = poolFor(t, { requestTimeoutMs: 2000, circuitBreakerThreshold: 0 });
   pool.registerHttp('s', proxy.url, { headers: { Authorization: `Bearer ${TOKEN}` } });
 
   const client = await pool.get('s');
