@@ -240,11 +240,13 @@ function respond(method, data, maxBuffered, done) {
   const empty = method === "HEAD" || status === 204 || status === 304;
   const reader = new Reader(data.body, empty ? null : one(h["content-encoding"]));
   if (type !== null && EVENT_STREAM.test(type)) {
-    head[6] = reader;
-    done(head);
+    // An event stream's head is handed over at once, with what came with it: the parser pushes
+    // the bytes that arrived in the same read as the head after this callback returns, so they
+    // are taken on the next tick (a short answer on a POST's stream is usually all there).
+    process.nextTick(() => reader.collect(maxBuffered, head, done, true));
     return;
   }
-  reader.collect(maxBuffered, head, done);
+  reader.collect(maxBuffered, head, done, false);
 }
 
 /** A header's value as one string (repeated fields joined with ", "), or null. */
@@ -337,11 +339,14 @@ class Reader {
    * Reads until the end or past `max` bytes, then `done(head)` with head[5] = the chunks read,
    * head[6] = this reader when the rest is still to come, head[7] = the error that ended the body
    * early (as host.js does for fetch). Synchronous reads on the stream's events: no promise per chunk.
+   * With `streaming` (an event stream), only what is there already is taken: `done` comes as soon
+   * as the stream has nothing more to give now, with this reader for the rest unless it ended.
    */
-  collect(max, head, done) {
+  collect(max, head, done, streaming) {
     const chunks = [];
     head[5] = chunks;
     let n = 0;
+    let waited = false;
     const pump = () => {
       for (;;) {
         if (this.error === null && !this.ended) {
@@ -363,6 +368,18 @@ class Reader {
           return;
         }
         if (this.ended) {
+          done(head);
+          return;
+        }
+        if (streaming) {
+          if (!waited) {
+            // A body that ended in what was read emits 'end' on the next tick: wait that long,
+            // so that a complete answer is handed over without a reader to read its end.
+            waited = true;
+            process.nextTick(pump);
+            return;
+          }
+          head[6] = this;
           done(head);
           return;
         }
