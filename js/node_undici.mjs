@@ -150,28 +150,51 @@ function target(url) {
   return t;
 }
 
+/**
+ * Header lists already checked, by their "name\0value…" string: the pool sends the same few lists
+ * (one per session) on every call, so each is split, validated and merged once. The value is the
+ * flat [name, value, …] list undici takes (it only reads it), or the name of a refused header.
+ */
+const fieldLists = new Map();
+
+/** The checked, merged header list of `headers`, or the name of the first header it refuses. */
+function fieldList(headers) {
+  let fields = fieldLists.get(headers);
+  if (fields !== undefined) return fields;
+  fields = checkFields(headers);
+  if (fieldLists.size >= 64) fieldLists.clear();
+  fieldLists.set(headers, fields);
+  return fields;
+}
+
+function checkFields(headers) {
+  const list = headers.split("\0");
+  const merged = new Map();
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const name = list[i];
+    const value = list[i + 1];
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch (_) {
+      return name;
+    }
+    const key = name.toLowerCase();
+    if (FRAMING.has(key)) return name;
+    const seen = merged.get(key);
+    merged.set(key, seen === undefined ? value : `${seen}, ${value}`);
+  }
+  // A flat [name, value, ...] list: no object, so no name is special (`__proto__`).
+  const fields = [];
+  for (const [key, value] of merged) fields.push(key, value);
+  return fields;
+}
+
 export function fetch(url, method, headers, body, controller, maxBuffered) {
   let fields = null;
   if (headers.length > 0) {
-    const list = headers.split("\0");
-    const merged = new Map();
-    for (let i = 0; i + 1 < list.length; i += 2) {
-      const name = list[i];
-      const value = list[i + 1];
-      try {
-        validateHeaderName(name);
-        validateHeaderValue(name, value);
-      } catch (_) {
-        return name;
-      }
-      const key = name.toLowerCase();
-      if (FRAMING.has(key)) return name;
-      const seen = merged.get(key);
-      merged.set(key, seen === undefined ? value : `${seen}, ${value}`);
-    }
-    // A flat [name, value, ...] list: no object, so no name is special (`__proto__`).
-    fields = [];
-    for (const [key, value] of merged) fields.push(key, value);
+    fields = fieldList(headers);
+    if (typeof fields === "string") return fields;
   }
   return send(url, method, fields, body, controller, maxBuffered);
 }
@@ -193,7 +216,7 @@ function send(url, method, headers, body, controller, maxBuffered) {
         reject(isAbort(error) ? error : new TypeError("fetch failed", { cause: error }));
         return;
       }
-      respond(method, data, maxBuffered).then(resolve);
+      respond(method, data, maxBuffered, resolve);
     };
     try {
       getDispatcher().request(options, answer);
@@ -203,8 +226,12 @@ function send(url, method, headers, body, controller, maxBuffered) {
   });
 }
 
-/** The head array of a response, its body read up to `maxBuffered` bytes unless it is an event stream. */
-function respond(method, data, maxBuffered) {
+/**
+ * Settles with the head array of a response (`done(head)`), its body read up to `maxBuffered`
+ * bytes unless it is an event stream. One settlement per response: the body is read from the
+ * stream's events as it comes, not through a promise per chunk.
+ */
+function respond(method, data, maxBuffered, done) {
   const h = data.headers;
   const type = one(h["content-type"]);
   const head = [data.statusCode, type, one(h["mcp-session-id"]), one(h["www-authenticate"]), one(h.location),
@@ -213,43 +240,19 @@ function respond(method, data, maxBuffered) {
   const empty = method === "HEAD" || status === 204 || status === 304;
   const reader = new Reader(data.body, empty ? null : one(h["content-encoding"]));
   if (type !== null && EVENT_STREAM.test(type)) {
-    head[6] = reader;
-    return Promise.resolve(head);
+    // An event stream's head is handed over at once, with what came with it: the parser pushes
+    // the bytes that arrived in the same read as the head after this callback returns, so they
+    // are taken on the next tick (a short answer on a POST's stream is usually all there).
+    process.nextTick(() => reader.collect(maxBuffered, head, done, true));
+    return;
   }
-  return readUpTo(reader, maxBuffered, head);
+  reader.collect(maxBuffered, head, done, false);
 }
 
 /** A header's value as one string (repeated fields joined with ", "), or null. */
 function one(value) {
   if (value === undefined) return null;
   return Array.isArray(value) ? value.join(", ") : value;
-}
-
-/**
- * Reads until the end or past `max` bytes: head[5] = the chunks read, head[6] = the reader when
- * the rest is still to come, head[7] = the error that ended the body early (as host.js does for fetch).
- */
-async function readUpTo(reader, max, head) {
-  const chunks = [];
-  head[5] = chunks;
-  let n = 0;
-  for (;;) {
-    let r;
-    try {
-      r = await reader.read();
-    } catch (e) {
-      head[7] = e;
-      break;
-    }
-    if (r.done) break;
-    chunks.push(r.value);
-    n += r.value.length;
-    if (n > max) {
-      head[6] = reader;
-      break;
-    }
-  }
-  return head;
 }
 
 /** The decoders of a Content-Encoding, in the order to apply them; null: pass the body on as it is. */
@@ -332,6 +335,61 @@ class Reader {
     }
   }
 
+  /**
+   * Reads until the end or past `max` bytes, then `done(head)` with head[5] = the chunks read,
+   * head[6] = this reader when the rest is still to come, head[7] = the error that ended the body
+   * early (as host.js does for fetch). Synchronous reads on the stream's events: no promise per chunk.
+   * With `streaming` (an event stream), only what is there already is taken: `done` comes as soon
+   * as the stream has nothing more to give now, with this reader for the rest unless it ended.
+   */
+  collect(max, head, done, streaming) {
+    const chunks = [];
+    head[5] = chunks;
+    let n = 0;
+    let waited = false;
+    const pump = () => {
+      for (;;) {
+        if (this.error === null && !this.ended) {
+          const chunk = this.stream.read();
+          if (chunk !== null) {
+            chunks.push(chunk);
+            n += chunk.length;
+            if (n > max) {
+              head[6] = this;
+              done(head);
+              return;
+            }
+            continue;
+          }
+        }
+        if (this.error !== null) {
+          head[7] = this.error;
+          done(head);
+          return;
+        }
+        if (this.ended) {
+          done(head);
+          return;
+        }
+        if (streaming) {
+          if (!waited) {
+            // A body that ended in what was read emits 'end' on the next tick: wait that long,
+            // so that a complete answer is handed over without a reader to read its end.
+            waited = true;
+            process.nextTick(pump);
+            return;
+          }
+          head[6] = this;
+          done(head);
+          return;
+        }
+        this.wake = pump;
+        return;
+      }
+    };
+    pump();
+  }
+
   read() {
     if (this.error === null && !this.ended) {
       const chunk = this.stream.read();
@@ -340,7 +398,19 @@ class Reader {
     if (this.error !== null) return Promise.reject(this.error);
     if (this.ended) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
-      this.wake = () => this.read().then(resolve, reject);
+      const pull = () => {
+        if (this.error === null && !this.ended) {
+          const chunk = this.stream.read();
+          if (chunk !== null) {
+            resolve({ done: false, value: chunk });
+            return;
+          }
+        }
+        if (this.error !== null) reject(this.error);
+        else if (this.ended) resolve({ done: true, value: undefined });
+        else this.wake = pull;
+      };
+      this.wake = pull;
     });
   }
 
