@@ -53,7 +53,7 @@ impl Session {
     }
 
     /// One handshake. The error's flag: the server answered `404` to the session it had just
-    /// given (nothing left to end on the server).
+    /// given (that session is ended, as after any failed handshake).
     async fn handshake_once(&self, sse_fallback: bool) -> Result<(), (Error, bool)> {
         let fatal = |e: Error| (e, false);
         let mode = self.inner.config.transport;
@@ -98,12 +98,13 @@ impl Session {
         let (result, snap) = match outcome {
             Ok(done) => done,
             Err(error) => {
-                let forgotten = matches!(error, Error::Http { status: 404, .. });
                 if pending.session_id.is_some() {
-                    if forgotten {
+                    // Ended also when the server says it forgot it: a `404` may come from a
+                    // proxy or replica that never knew it (a `404` to the `DELETE` is fine).
+                    self.delete_bounded(&pending).await;
+                    if matches!(error, Error::Http { status: 404, .. }) {
                         return Err((error, true));
                     }
-                    self.delete_bounded(&pending).await;
                 }
                 return Err(fatal(error));
             }

@@ -157,9 +157,10 @@ fn a_session_forgotten_before_its_initialized_notification_is_opened_again() {
         .expect("a second handshake opens the session");
     assert_eq!(h.server.count("initialize"), 2, "one new handshake");
     assert!(session.has_session_id());
-    assert!(
-        h.server.deletes().is_empty(),
-        "nothing to end: the server had already forgotten the first session"
-    );
+    // The forgotten session is ended all the same (a proxy's 404 may hide a live one); the
+    // server answers that DELETE 404, which counts as done.
+    let deletes = h.server.deletes();
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert_eq!(deletes[0].session_id.as_deref(), Some("sid-1"));
     assert_eq!(h.server.open_sessions(), 1);
 }

@@ -41,11 +41,12 @@ const CALL_FAULTS = [
   })),
   { name: 'status 502 after the server ran it', fault: { kind: 'status', status: 502, forward: true, ...call }, expect: 'HTTP_ERROR', fields: { status: 502 }, ran: 1 },
   { name: 'notFoundSession once (session gone: re-initialize, replay)', fault: { kind: 'notFoundSession', ...call }, expect: 'ok', ran: 1, reinit: true, orphans: 1 },
-  // The proxy then also answers the re-initialize's notifications/initialized with 404: the
+  // The proxy then also answers the re-initialize's notifications/initialized with 404: a server
+  // that forgot the session mid-handshake gets one more handshake, which gets 404 too; the
   // re-initialize fails, the call gets that 404 (it was never processed: ran 0), and the
-  // untouched old session works again once the fault is gone. (The re-initialize's own new
-  // session must be DELETEd: it is not an orphan the proxy made.)
-  { name: 'notFoundSession always', fault: { kind: 'notFoundSession', always: true }, expect: 'HTTP_ERROR', fields: { status: 404 }, ran: 0, initializes: 1 },
+  // untouched old session works again once the fault is gone. (Both new sessions of the
+  // re-initialize must be DELETEd: they are not orphans the proxy made.)
+  { name: 'notFoundSession always', fault: { kind: 'notFoundSession', always: true }, expect: 'HTTP_ERROR', fields: { status: 404 }, ran: 0, initializes: 2 },
   { name: 'malformedJson', fault: { kind: 'malformedJson', ...call }, expect: 'PROTOCOL_ERROR', ran: 1 },
   { name: 'wrongContentType text/html', fault: { kind: 'wrongContentType', ...call }, expect: 'PROTOCOL_ERROR', ran: 1 },
   // A clean end before the response is reported as the cut connection it amounts to.
