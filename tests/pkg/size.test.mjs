@@ -40,12 +40,15 @@ const GOAL_BYTES = 60 * 1024;
 // went to that + 3 %; host.js unminified and the glue's names kept (a readable uncaught
 // McpPoolError) added 1,963 (275,725: wasm 267,447 + glue 8,278), within it; the browser entry's
 // wasm loader with an error naming the missing .wasm and its URL (pkg/load_wasm.mjs, issue #18,
-// counted as glue from then on) added 1,229 (276,954: glue 9,507), within it.
-// Reading each options object in one pass should win part of that back.
+// counted as glue from then on) added 1,229 (276,954: glue 9,507), within it; then the session on
+// its three dialects behind one trait, the era probe's new order (initialize first), the standalone
+// stream's and the Node client's defaults, the retry of a handshake whose session the server forgot,
+// and the typed results' unchecked_return_type strings: 279,412 (wasm 269,905 + glue 9,507), and the
+// budget went to that + 3 %. Reading each options object in one pass should win part of that back.
 // Size is reported, never bought by hand-writing what a library does. It exists so that growth is a
 // deliberate decision: when a change legitimately adds code, raise it in the same commit and say
 // why; when a change shrinks the package, lower it.
-const REGRESSION_BUDGET_BYTES = 282_000;
+const REGRESSION_BUDGET_BYTES = 287_800;
 
 // Lower bound: a missing or truncated build must not pass as "small".
 const MIN_WASM_BYTES = 50 * 1024;
