@@ -1,21 +1,12 @@
-//! Server name and URL checks, and the former home of the options (now in `options`, re-exported
-//! here so that `config::PoolOptions` and the like keep working).
+//! Server name and URL checks.
 
 use crate::error::Error;
-
-pub use crate::options::{
-    PoolOptions, ServerOptions, TransportMode, MAX_COUNT, MAX_RESPONSE_BYTES,
-    MIN_HEALTH_INTERVAL_MS,
-};
-
-/// Former name of [`crate::MAX_TIMEOUT_MS`].
-pub const MAX_DELAY_MS: u64 = crate::options::MAX_TIMEOUT_MS;
 
 /// Checks a server name against `^[A-Za-z0-9_-]{1,64}$`.
 ///
 /// # Errors
 /// [`Error::InvalidServerName`].
-pub fn validate_server_name(name: &str) -> Result<(), Error> {
+pub(crate) fn validate_server_name(name: &str) -> Result<(), Error> {
     let ok = (1..=64).contains(&name.len())
         && name
             .bytes()
@@ -34,7 +25,7 @@ pub fn validate_server_name(name: &str) -> Result<(), Error> {
 ///
 /// # Errors
 /// [`Error::InvalidUrl`] saying what is wrong (never echoing credentials).
-pub fn validate_url(url: &str) -> Result<String, Error> {
+pub(crate) fn validate_url(url: &str) -> Result<String, Error> {
     let bad = |reason: &str| {
         Err(Error::InvalidUrl {
             reason: reason.to_owned(),

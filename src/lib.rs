@@ -27,20 +27,23 @@
     )
 )]
 
-pub mod config;
-pub mod error;
+// The wire-format layers are public modules: what a server sends and what the pool hands back
+// (JSON-RPC messages, MCP types, raw JSON, the SSE parser). Everything else is a private module
+// whose public items are re-exported flat below, so the crate's layout is not part of its API.
+mod config;
+mod error;
 pub mod json;
 pub mod jsonrpc;
-pub mod limit;
+mod limit;
 mod options;
-pub mod pool;
+mod pool;
 pub mod protocol;
-pub mod raw_object;
-pub mod runtime;
-pub mod session;
+mod raw_object;
+mod runtime;
+mod session;
 pub mod sse;
-pub mod time;
-pub mod transport;
+mod time;
+mod transport;
 
 pub use error::{Error, SizeUnit};
 pub use futures_util::future::LocalBoxFuture;
@@ -49,11 +52,21 @@ pub use options::{
     ServerRequestHandler, TokenProvider, TransportMode, MAX_COUNT, MAX_RESPONSE_BYTES,
     MAX_TIMEOUT_MS, MIN_HEALTH_INTERVAL_MS,
 };
-pub use pool::{GetOptions, Lease, Pool, ServerStats, Stats};
+pub use pool::{
+    qualified_tool_name, AllTools, CircuitState, Collision, GetOptions, Lease, Pool, PoolSnapshot,
+    QualifiedTool, ServerSnapshot, ServerStats, Stats, ToolsSnapshot, MAX_TOOL_NAME,
+    SNAPSHOT_VERSION,
+};
 pub use runtime::Runtime;
-pub use session::{RequestOptions, Session, MAX_LIST_ITEMS};
+pub use session::{
+    parse_challenge, Dialect, EraMemory, EraSlot, NonceSlot, NotificationHandler, ProgressHandler,
+    ProgressOptions, RequestOptions, Session, SessionConfig, SessionSnapshot, MAX_LIST_ITEMS,
+};
 pub use time::{Clock, Spawner};
-pub use transport::{HttpRequest, HttpResponse, HttpTransport, ResponseBody, TransportError};
+pub use transport::{
+    BufferedBody, HttpMethod, HttpRequest, HttpResponse, HttpTransport, ResponseBody,
+    TransportError, TransportErrorKind,
+};
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -17,7 +17,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport, ResponseBody, TransportError};
 
 /// A FIFO counting semaphore for one thread.
-pub struct Limiter {
+pub(crate) struct Limiter {
     state: RefCell<LimiterState>,
 }
 
@@ -36,7 +36,7 @@ struct Ticket {
 
 impl Limiter {
     /// A limiter allowing `capacity` permits at once (at least 1).
-    pub fn new(capacity: usize) -> Rc<Limiter> {
+    pub(crate) fn new(capacity: usize) -> Rc<Limiter> {
         Rc::new(Limiter {
             state: RefCell::new(LimiterState {
                 capacity: capacity.max(1),
@@ -47,12 +47,12 @@ impl Limiter {
     }
 
     /// Permits in use.
-    pub fn in_use(&self) -> usize {
+    pub(crate) fn in_use(&self) -> usize {
         self.state.borrow().in_use
     }
 
     /// Callers waiting for a permit.
-    pub fn waiting(&self) -> usize {
+    pub(crate) fn waiting(&self) -> usize {
         self.state
             .borrow()
             .queue
@@ -61,14 +61,9 @@ impl Limiter {
             .count()
     }
 
-    /// The most permits at once.
-    pub fn capacity(&self) -> usize {
-        self.state.borrow().capacity
-    }
-
     /// Waits for a permit, first come first served. Dropping the future gives up the place (or
     /// the permit, if it was granted but not yet taken).
-    pub fn acquire(self: &Rc<Self>) -> Acquire {
+    pub(crate) fn acquire(self: &Rc<Self>) -> Acquire {
         Acquire {
             limiter: self.clone(),
             ticket: None,
@@ -108,7 +103,7 @@ impl fmt::Debug for Limiter {
 }
 
 /// The future of [`Limiter::acquire`].
-pub struct Acquire {
+pub(crate) struct Acquire {
     limiter: Rc<Limiter>,
     ticket: Option<Rc<RefCell<Ticket>>>,
 }
@@ -167,7 +162,7 @@ impl Drop for Acquire {
 }
 
 /// One permit; released when dropped.
-pub struct Permit {
+pub(crate) struct Permit {
     limiter: Option<Rc<Limiter>>,
 }
 
@@ -188,14 +183,17 @@ impl Drop for Permit {
 /// A transport that takes a permit of every limiter before sending and keeps them until the
 /// response body ends or is dropped. [`HttpRequest::urgent`] requests skip the limiters: an
 /// answer to a server's request must never wait behind the stream that carries the request.
-pub struct LimitedTransport {
+pub(crate) struct LimitedTransport {
     inner: Rc<dyn HttpTransport>,
     limiters: Vec<Rc<Limiter>>,
 }
 
 impl LimitedTransport {
     /// Wraps `inner`; permits are taken in the order given (pool-wide first, then per server).
-    pub fn new(inner: Rc<dyn HttpTransport>, limiters: Vec<Rc<Limiter>>) -> LimitedTransport {
+    pub(crate) fn new(
+        inner: Rc<dyn HttpTransport>,
+        limiters: Vec<Rc<Limiter>>,
+    ) -> LimitedTransport {
         LimitedTransport { inner, limiters }
     }
 }

@@ -8,49 +8,44 @@ use crate::json::{self, RawValue};
 /// The members of one JSON object, each value raw, in the order they came (a member repeated on
 /// the wire keeps its first place and its last value, as JSON parsers read it).
 #[derive(Debug, Default)]
-pub struct RawObject(IndexMap<String, RawValue>);
+pub(crate) struct RawObject(IndexMap<String, RawValue>);
 
 impl RawObject {
     /// Parses `text`, which must be a JSON object.
     ///
     /// # Errors
     /// What is malformed, or that `text` is not an object.
-    pub fn parse(text: &str) -> Result<Self, json::Error> {
+    pub(crate) fn parse(text: &str) -> Result<Self, json::Error> {
         serde_json::from_str(text).map(RawObject)
     }
 
     /// Takes member `key` out.
-    pub fn remove(&mut self, key: &str) -> Option<RawValue> {
+    pub(crate) fn remove(&mut self, key: &str) -> Option<RawValue> {
         self.0.shift_remove(key)
     }
 
     /// Member `key`.
-    pub fn get(&self, key: &str) -> Option<&RawValue> {
+    pub(crate) fn get(&self, key: &str) -> Option<&RawValue> {
         self.0.get(key)
     }
 
     /// Sets member `key` to `value`: in its place if it was there, else last.
-    pub fn insert(&mut self, key: &str, value: RawValue) {
+    pub(crate) fn insert(&mut self, key: &str, value: RawValue) {
         self.0.insert(key.to_owned(), value);
     }
 
-    /// Whether the object has no members.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// The members, in order, taken.
-    pub fn into_fields(self) -> impl Iterator<Item = (String, RawValue)> {
+    pub(crate) fn into_fields(self) -> impl Iterator<Item = (String, RawValue)> {
         self.0.into_iter()
     }
 
     /// The object as raw JSON.
-    pub fn to_raw(&self) -> RawValue {
+    pub(crate) fn to_raw(&self) -> RawValue {
         json::to_raw(&self.0)
     }
 
     /// Takes member `key` out, raw; `null` reads as absent.
-    pub fn take(&mut self, key: &str) -> Option<RawValue> {
+    pub(crate) fn take(&mut self, key: &str) -> Option<RawValue> {
         self.remove(key).filter(|v| !json::is_null(v))
     }
 
@@ -58,7 +53,7 @@ impl RawObject {
     ///
     /// # Errors
     /// When the member is not a `T` (the message names it).
-    pub fn take_as<T: serde::de::DeserializeOwned>(
+    pub(crate) fn take_as<T: serde::de::DeserializeOwned>(
         &mut self,
         key: &str,
     ) -> Result<Option<T>, String> {
@@ -71,7 +66,7 @@ impl RawObject {
     ///
     /// # Errors
     /// When the member is not a string.
-    pub fn take_str(&mut self, key: &str) -> Result<Option<String>, String> {
+    pub(crate) fn take_str(&mut self, key: &str) -> Result<Option<String>, String> {
         self.take_as(key)
     }
 
@@ -79,7 +74,7 @@ impl RawObject {
     ///
     /// # Errors
     /// When the member is not an array.
-    pub fn take_items(&mut self, key: &str) -> Result<Vec<RawValue>, String> {
+    pub(crate) fn take_items(&mut self, key: &str) -> Result<Vec<RawValue>, String> {
         Ok(self.take_as(key)?.unwrap_or_default())
     }
 }
@@ -88,6 +83,6 @@ impl RawObject {
 ///
 /// # Errors
 /// When `raw` is not an array.
-pub fn items(raw: &RawValue) -> Result<Vec<RawValue>, json::Error> {
+pub(crate) fn items(raw: &RawValue) -> Result<Vec<RawValue>, json::Error> {
     serde_json::from_str(raw.get())
 }

@@ -35,8 +35,8 @@ use mcp_edge_pool::json::FromJson;
 use mcp_edge_pool::jsonrpc::ErrorObject;
 use mcp_edge_pool::jsonrpc::Notification;
 use mcp_edge_pool::protocol::{self, CallToolResult, Implementation, ListToolsResult};
-use mcp_edge_pool::session::{ClientHandlers, EraPolicy, NotificationHandler, SessionConfig};
-use mcp_edge_pool::transport::{BufferedBody, HttpMethod};
+use mcp_edge_pool::{ClientHandlers, EraPolicy, NotificationHandler, SessionConfig};
+use mcp_edge_pool::{BufferedBody, HttpMethod};
 use mcp_edge_pool::{
     Clock, HttpRequest, HttpResponse, HttpTransport, RequestOptions, Runtime, Session, Spawner,
     TransportError,

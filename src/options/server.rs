@@ -21,13 +21,13 @@ pub struct ServerOptions {
     /// Read from a map of names to strings, in its order.
     #[serde(deserialize_with = "header_map")]
     pub headers: Vec<(String, String)>,
-    /// Overrides [`PoolOptions::max_connections_per_server`].
+    /// Overrides [`PoolOptions::max_connections_per_server`](crate::PoolOptions::max_connections_per_server).
     pub max_connections: Option<usize>,
-    /// Overrides [`PoolOptions::max_leases_per_connection`].
+    /// Overrides [`PoolOptions::max_leases_per_connection`](crate::PoolOptions::max_leases_per_connection).
     pub max_leases_per_connection: Option<usize>,
-    /// Overrides [`PoolOptions::request_timeout_ms`].
+    /// Overrides [`PoolOptions::request_timeout_ms`](crate::PoolOptions::request_timeout_ms).
     pub request_timeout_ms: Option<u64>,
-    /// Overrides [`PoolOptions::acquire_timeout_ms`].
+    /// Overrides [`PoolOptions::acquire_timeout_ms`](crate::PoolOptions::acquire_timeout_ms).
     pub acquire_timeout_ms: Option<u64>,
     /// Follow `307`/`308` redirects to another origin, sending it this server's headers.
     /// Default: false (same-origin redirects only).

@@ -31,9 +31,8 @@ mod routing;
 mod stateful;
 mod stateless;
 
-pub use crate::options::{
-    AuthChallenge, ClientHandlers, DpopProof, DpopRequest, EraPolicy, ServerRequestHandler,
-    TokenProvider, TransportMode,
+pub(crate) use crate::options::{
+    ClientHandlers, DpopProof, EraPolicy, TokenProvider, TransportMode,
 };
 pub use auth::{parse_challenge, NonceSlot};
 pub use dialect::Dialect;

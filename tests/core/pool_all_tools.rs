@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::support::{FakeServer, Harness, URL};
 use futures_util::future::LocalBoxFuture;
-use mcp_edge_pool::pool::AllTools;
+use mcp_edge_pool::AllTools;
 use mcp_edge_pool::{
     HttpRequest, HttpResponse, HttpTransport, Pool, PoolOptions, Runtime, ServerOptions,
     TransportError,

@@ -2,7 +2,7 @@
 //! fast, sending nothing) → half-open probe after the cooldown → closed when the server is back.
 
 use crate::support::{get_now, pool_with, spawn_get, Harness, NAME};
-use mcp_edge_pool::pool::CircuitState;
+use mcp_edge_pool::CircuitState;
 use mcp_edge_pool::PoolOptions;
 
 fn options() -> PoolOptions {

@@ -4,7 +4,7 @@
 use mcp_edge_pool::json::{FromJson, ToJson};
 
 use crate::support::{get_now, pool_with, Harness, URL};
-use mcp_edge_pool::pool::PoolSnapshot;
+use mcp_edge_pool::PoolSnapshot;
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
 
 fn options() -> PoolOptions {

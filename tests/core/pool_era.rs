@@ -6,8 +6,8 @@
 use mcp_edge_pool::json::{FromJson, ToJson};
 
 use crate::support::{Harness, URL};
-use mcp_edge_pool::pool::PoolSnapshot;
-use mcp_edge_pool::session::Dialect;
+use mcp_edge_pool::Dialect;
+use mcp_edge_pool::PoolSnapshot;
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
 
 fn pool(h: &Harness, options: PoolOptions) -> Pool {
@@ -176,7 +176,7 @@ fn a_restored_stateless_server_is_not_probed_again() {
 
     let fresh = Pool::new(options, h.runtime()).expect("pool");
     fresh
-        .restore(mcp_edge_pool::pool::PoolSnapshot::from_json(&text).expect("parses"))
+        .restore(mcp_edge_pool::PoolSnapshot::from_json(&text).expect("parses"))
         .expect("restore");
     fresh
         .register_http("s", URL, ServerOptions::default())

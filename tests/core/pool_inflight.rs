@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::support::{FakeServer, Harness, URL};
 use futures_util::future::LocalBoxFuture;
-use mcp_edge_pool::session::RequestOptions;
+use mcp_edge_pool::RequestOptions;
 use mcp_edge_pool::{
     Error, HttpRequest, HttpResponse, HttpTransport, Pool, PoolOptions, ResponseBody, Runtime,
     ServerOptions, TransportError,

@@ -7,7 +7,7 @@ use crate::support::{
     counts, get_now, limits, pool_with, spawn_get, spawn_get_timeout, Harness, NAME,
 };
 use futures_util::FutureExt;
-use mcp_edge_pool::pool::GetOptions;
+use mcp_edge_pool::GetOptions;
 
 #[test]
 fn waiters_are_served_in_arrival_order() {

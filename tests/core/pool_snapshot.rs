@@ -4,7 +4,7 @@
 
 use crate::support::{tree, Harness, URL};
 use mcp_edge_pool::json::{FromJson, ToJson};
-use mcp_edge_pool::pool::PoolSnapshot;
+use mcp_edge_pool::PoolSnapshot;
 use mcp_edge_pool::{Pool, PoolOptions, ServerOptions};
 use serde_json::json;
 

@@ -7,8 +7,8 @@ use std::rc::Rc;
 
 use crate::support::{params, FakeServer, Harness};
 use futures_util::future::LocalBoxFuture;
-use mcp_edge_pool::session::{AuthChallenge, TokenProvider};
-use mcp_edge_pool::transport::BufferedBody;
+use mcp_edge_pool::BufferedBody;
+use mcp_edge_pool::{AuthChallenge, TokenProvider};
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Session, TransportError};
 use serde_json::json;
 

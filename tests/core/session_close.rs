@@ -1,7 +1,7 @@
 //! Closing a session: `DELETE` with the session id, then every request fails fast.
 
 use crate::support::{params, Harness};
-use mcp_edge_pool::transport::HttpMethod;
+use mcp_edge_pool::HttpMethod;
 use mcp_edge_pool::{RequestOptions, Session};
 use serde_json::json;
 

@@ -8,9 +8,9 @@ use std::rc::Rc;
 
 use crate::support::{FakeServer, Harness, URL};
 use futures_util::future::LocalBoxFuture;
-use mcp_edge_pool::session::SessionConfig;
-use mcp_edge_pool::session::{DpopProof, DpopRequest, TokenProvider};
-use mcp_edge_pool::transport::{BufferedBody, HttpMethod};
+use mcp_edge_pool::SessionConfig;
+use mcp_edge_pool::{BufferedBody, HttpMethod};
+use mcp_edge_pool::{DpopProof, DpopRequest, TokenProvider};
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, Session, TransportError};
 
 /// Accepts only `DPoP t1` with a `DPoP` proof header; when `nonce` is set, a proof must end with

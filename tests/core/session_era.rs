@@ -3,7 +3,7 @@
 //! no `ping`, no cancel notification, errors carried by HTTP statuses, and input-required rounds.
 
 use crate::support::{accepting_elicitation, params, value, Harness, MODERN};
-use mcp_edge_pool::session::{Dialect, EraPolicy, SessionConfig};
+use mcp_edge_pool::{Dialect, EraPolicy, SessionConfig};
 use mcp_edge_pool::{Error, RequestOptions};
 use serde_json::{json, Value};
 

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::support::{params, value, Harness};
 use mcp_edge_pool::jsonrpc::ErrorObject;
-use mcp_edge_pool::session::ClientHandlers;
+use mcp_edge_pool::ClientHandlers;
 use mcp_edge_pool::Session;
 use serde_json::json;
 

@@ -1,8 +1,8 @@
 //! The `initialize` handshake: order of messages, headers, version negotiation, failures.
 
 use crate::support::{params, Harness};
-use mcp_edge_pool::transport::HttpMethod;
 use mcp_edge_pool::Error;
+use mcp_edge_pool::HttpMethod;
 use serde_json::json;
 
 fn echo(message: &str) -> Option<mcp_edge_pool::json::RawValue> {

@@ -5,7 +5,7 @@
 //! handler; `false` refuses it.
 
 use crate::support::{accepting_elicitation, Harness};
-use mcp_edge_pool::transport::HttpMethod;
+use mcp_edge_pool::HttpMethod;
 
 fn gets(h: &Harness) -> Vec<crate::support::Logged> {
     h.server

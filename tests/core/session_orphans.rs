@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::support::{FakeServer, Harness};
 use futures_util::future::LocalBoxFuture;
-use mcp_edge_pool::transport::BufferedBody;
+use mcp_edge_pool::BufferedBody;
 use mcp_edge_pool::{
     HttpRequest, HttpResponse, HttpTransport, ResponseBody, Runtime, Session, TransportError,
 };

@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use crate::support::{params, FakeServer, Harness};
 use futures_util::future::LocalBoxFuture;
-use mcp_edge_pool::session::TokenProvider;
-use mcp_edge_pool::transport::BufferedBody;
+use mcp_edge_pool::BufferedBody;
+use mcp_edge_pool::TokenProvider;
 use mcp_edge_pool::{Error, HttpRequest, HttpResponse, HttpTransport, Session, TransportError};
 use serde_json::json;
 

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::support::{FakeServer, Harness, URL};
 use futures_util::future::LocalBoxFuture;
-use mcp_edge_pool::transport::BufferedBody;
+use mcp_edge_pool::BufferedBody;
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, TransportError};
 
 /// Answers requests to `from` with a redirect; passes everything else to the fake server.

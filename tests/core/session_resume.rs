@@ -5,7 +5,7 @@
 use crate::support::{params, value, Harness, Logged, TaskHandle};
 use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::protocol::methods;
-use mcp_edge_pool::transport::HttpMethod;
+use mcp_edge_pool::HttpMethod;
 use mcp_edge_pool::{Error, RequestOptions, Session};
 use serde_json::json;
 

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use crate::support::{get_now, params, value, Harness, SseServer, TaskHandle, ENDPOINT, NAME, URL};
 use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::protocol::methods;
-use mcp_edge_pool::session::{ClientHandlers, Dialect, ProgressOptions, TransportMode};
-use mcp_edge_pool::transport::HttpMethod;
+use mcp_edge_pool::HttpMethod;
+use mcp_edge_pool::{ClientHandlers, Dialect, ProgressOptions, TransportMode};
 use mcp_edge_pool::{Error, RequestOptions, Session};
 use serde_json::json;
 
@@ -19,7 +19,7 @@ fn connect(h: &mut Harness, sse: &SseServer) -> Result<Session, Error> {
 fn connect_with(
     h: &mut Harness,
     sse: &SseServer,
-    config: mcp_edge_pool::session::SessionConfig,
+    config: mcp_edge_pool::SessionConfig,
 ) -> Result<Session, Error> {
     let rt = sse.runtime(h);
     let handler = h.handler();

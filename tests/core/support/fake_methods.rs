@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use mcp_edge_pool::transport::{BufferedBody, ResponseBody};
+use mcp_edge_pool::{BufferedBody, ResponseBody};
 use mcp_edge_pool::{HttpRequest, HttpResponse, LocalBoxFuture, TransportError};
 use serde_json::{json, Value};
 

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use futures_util::future::LocalBoxFuture;
-use mcp_edge_pool::transport::HttpMethod;
+use mcp_edge_pool::HttpMethod;
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, TransportError};
 use serde_json::Value;
 

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::protocol::Implementation;
-use mcp_edge_pool::session::{EraPolicy, NotificationHandler, SessionConfig};
+use mcp_edge_pool::{EraPolicy, NotificationHandler, SessionConfig};
 use mcp_edge_pool::{Error, Runtime, Session};
 use serde_json::Value;
 
@@ -168,8 +168,8 @@ pub fn value(raw: &RawValue) -> Value {
 }
 
 /// Handlers whose elicitation accepts with `{"name": "Ada"}` and echoes the question as `q`.
-pub fn accepting_elicitation() -> mcp_edge_pool::session::ClientHandlers {
-    mcp_edge_pool::session::ClientHandlers {
+pub fn accepting_elicitation() -> mcp_edge_pool::ClientHandlers {
+    mcp_edge_pool::ClientHandlers {
         elicitation: Some(Rc::new(|params| {
             Box::pin(async move {
                 let asked = params.map(|p| value(&p)).unwrap_or_default();

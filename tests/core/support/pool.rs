@@ -1,7 +1,7 @@
 //! Pool helpers: a pool over the harness, lease tasks, and compact stats assertions.
 
-use mcp_edge_pool::pool::GetOptions;
-use mcp_edge_pool::session::EraPolicy;
+use mcp_edge_pool::EraPolicy;
+use mcp_edge_pool::GetOptions;
 use mcp_edge_pool::{Error, Lease, Pool, PoolOptions, ServerOptions, Stats};
 
 use super::{Harness, TaskHandle, URL};

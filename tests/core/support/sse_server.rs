@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 
 use futures_util::future::{poll_fn, LocalBoxFuture};
-use mcp_edge_pool::transport::{BufferedBody, HttpMethod, ResponseBody};
+use mcp_edge_pool::{BufferedBody, HttpMethod, ResponseBody};
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, Spawner, TransportError};
 use serde_json::{json, Value};
 
