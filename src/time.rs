@@ -17,9 +17,10 @@ pub trait Clock {
     /// after the caller lost interest (a closed pool leaves no timer behind).
     fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()>;
 
-    /// Like [`Clock::sleep`], for background work (the health loop) that must not keep a
-    /// process alive on its own (Node's `unref`). Defaults to [`Clock::sleep`].
-    fn sleep_unref(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+    /// Like [`Clock::sleep`], for background work (the health loop, the standalone stream's
+    /// reopening) that must not keep the host alive on its own; how a host honours that is its
+    /// own business. Defaults to [`Clock::sleep`].
+    fn sleep_in_background(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
         self.sleep(ms)
     }
 }

@@ -48,7 +48,7 @@ impl PoolInner {
         let clock = self.rt.clock.clone();
         let task = async move {
             loop {
-                clock.sleep_unref(interval).await;
+                clock.sleep_in_background(interval).await;
                 let Some(pool) = weak.upgrade() else { break };
                 {
                     let mut state = pool.state.borrow_mut();

@@ -131,14 +131,14 @@ async fn listen(session: Weak<Inner>) {
             last_event_id = parser.last_event_id().map(str::to_owned).or(last_event_id);
             retry_ms = parser.retry_ms().or(retry_ms);
             clock
-                .sleep_unref(retry_ms.unwrap_or(REOPEN_MS).min(60_000))
+                .sleep_in_background(retry_ms.unwrap_or(REOPEN_MS).min(60_000))
                 .await;
         } else {
             failures += 1;
             if failures >= MAX_FAILURES {
                 return;
             }
-            clock.sleep_unref(REOPEN_MS * failures).await;
+            clock.sleep_in_background(REOPEN_MS * failures).await;
         }
     }
 }

@@ -58,7 +58,7 @@ impl Clock for JsClock {
         Timeout::start(ms, false)
     }
 
-    fn sleep_unref(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+    fn sleep_in_background(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
         Timeout::start(ms, true)
     }
 }
