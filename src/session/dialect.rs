@@ -46,13 +46,15 @@ pub(super) trait Wire {
         params: Option<RawValue>,
     ) -> LocalBoxFuture<'a, Result<RawValue, Error>>;
 
-    /// Sends a notification.
+    /// Sends a notification: by default a `POST` that must be accepted.
     fn notify<'a>(
         &self,
         session: &'a Session,
         method: &'a str,
         params: Option<RawValue>,
-    ) -> LocalBoxFuture<'a, Result<(), Error>>;
+    ) -> LocalBoxFuture<'a, Result<(), Error>> {
+        Box::pin(session.post_notification(method, params))
+    }
 
     /// Opens the session again after the server forgot it (`404` on its id or endpoint).
     fn reopen<'a>(&self, session: &'a Session) -> LocalBoxFuture<'a, Result<(), Error>>;
@@ -60,13 +62,15 @@ pub(super) trait Wire {
     /// Ends the session `snap` describes on the server (the session is already marked closed).
     fn close<'a>(&self, session: &'a Session, snap: Snapshot) -> LocalBoxFuture<'a, ()>;
 
-    /// The error a non-2xx answer to request `id` stands for.
+    /// The error a non-2xx answer to request `id` stands for: by default the HTTP error.
     fn refusal<'a>(
         &self,
         session: &'a Session,
         response: HttpResponse,
-        id: i64,
-    ) -> LocalBoxFuture<'a, Error>;
+        _id: i64,
+    ) -> LocalBoxFuture<'a, Error> {
+        session.http_error(response)
+    }
 
     /// True when an abandoned request is cancelled with `notifications/cancelled`; false when
     /// closing the request's own stream is the cancel.

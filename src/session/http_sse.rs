@@ -57,17 +57,7 @@ impl Wire for HttpSse {
         method: &'a str,
         params: Option<RawValue>,
     ) -> LocalBoxFuture<'a, Result<RawValue, Error>> {
-        let body = jsonrpc::encode_request(id, method, params.as_ref());
-        Box::pin(async move { session.call_with_recovery(&HttpSse, id, &body).await })
-    }
-
-    fn notify<'a>(
-        &self,
-        session: &'a Session,
-        method: &'a str,
-        params: Option<RawValue>,
-    ) -> LocalBoxFuture<'a, Result<(), Error>> {
-        Box::pin(session.post_notification(method, params))
+        super::recovery::call(&HttpSse, session, id, method, params)
     }
 
     fn reopen<'a>(&self, session: &'a Session) -> LocalBoxFuture<'a, Result<(), Error>> {
@@ -77,15 +67,6 @@ impl Wire for HttpSse {
     /// Closing is ending the event stream (`Session::close` drops it): there is no `DELETE`.
     fn close<'a>(&self, _session: &'a Session, _snap: Snapshot) -> LocalBoxFuture<'a, ()> {
         Box::pin(future::ready(()))
-    }
-
-    fn refusal<'a>(
-        &self,
-        session: &'a Session,
-        response: HttpResponse,
-        _id: i64,
-    ) -> LocalBoxFuture<'a, Error> {
-        session.http_error(response)
     }
 
     fn cancels_by_notification(&self) -> bool {

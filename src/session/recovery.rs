@@ -8,6 +8,7 @@ use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use super::{Session, Snapshot};
 use crate::error::Error;
 use crate::json::RawValue;
+use crate::jsonrpc;
 
 /// Why one attempt failed.
 pub(super) enum Failure {
@@ -37,6 +38,19 @@ pub(super) trait Attempt {
         body: &str,
         snap: &Snapshot,
     ) -> Result<RawValue, Failure>;
+}
+
+/// `Wire::call` of a dialect with sessions: the request encoded once, then sent through
+/// `dialect` with [`Session::call_with_recovery`].
+pub(super) fn call<'a, A: Attempt>(
+    dialect: &'a A,
+    session: &'a Session,
+    id: i64,
+    method: &'a str,
+    params: Option<RawValue>,
+) -> LocalBoxFuture<'a, Result<RawValue, Error>> {
+    let body = jsonrpc::encode_request(id, method, params.as_ref());
+    Box::pin(async move { session.call_with_recovery(dialect, id, &body).await })
 }
 
 impl Session {

@@ -10,8 +10,6 @@ use super::recovery::{Attempt, Failure};
 use super::{Session, Snapshot};
 use crate::error::Error;
 use crate::json::RawValue;
-use crate::jsonrpc;
-use crate::transport::HttpResponse;
 
 /// The stateful Streamable HTTP dialect.
 pub(super) struct Stateful;
@@ -40,17 +38,7 @@ impl Wire for Stateful {
         method: &'a str,
         params: Option<RawValue>,
     ) -> LocalBoxFuture<'a, Result<RawValue, Error>> {
-        let body = jsonrpc::encode_request(id, method, params.as_ref());
-        Box::pin(async move { session.call_with_recovery(&Stateful, id, &body).await })
-    }
-
-    fn notify<'a>(
-        &self,
-        session: &'a Session,
-        method: &'a str,
-        params: Option<RawValue>,
-    ) -> LocalBoxFuture<'a, Result<(), Error>> {
-        Box::pin(session.post_notification(method, params))
+        super::recovery::call(&Stateful, session, id, method, params)
     }
 
     fn reopen<'a>(&self, session: &'a Session) -> LocalBoxFuture<'a, Result<(), Error>> {
@@ -63,15 +51,6 @@ impl Wire for Stateful {
                 let _ = session.send_delete(&snap).await;
             }
         })
-    }
-
-    fn refusal<'a>(
-        &self,
-        session: &'a Session,
-        response: HttpResponse,
-        _id: i64,
-    ) -> LocalBoxFuture<'a, Error> {
-        session.http_error(response)
     }
 
     fn cancels_by_notification(&self) -> bool {
