@@ -659,7 +659,8 @@ function buildAllocPkg() {
     timeout: 600000,
   });
   if (r.status !== 0) throw new Error(`wasm-pack build (bench/alloc) failed: ${(r.stderr || r.error?.message || "").slice(-1500)}`);
-  fs.copyFileSync(path.join(root, "js/node_undici.mjs"), path.join(out, "node_undici.mjs"));
+  // The Node entry's own imports besides the glue (as scripts/build-pkg.sh copies them).
+  for (const file of ["node_undici.mjs", "lifetimes.mjs"]) fs.copyFileSync(path.join(root, "js", file), path.join(out, file));
   // The Node client imports undici: the one scripts/build-pkg.sh installed into pkg/node_modules.
   fs.symlinkSync(path.join(root, "pkg/node_modules"), path.join(out, "node_modules"), "dir");
   const host = fs.readdirSync(path.join(out, "snippets")).map((d) => `snippets/${d}/src/wasm/host.js`).find((f) => fs.existsSync(path.join(out, f)));
