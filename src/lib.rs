@@ -36,6 +36,7 @@ pub mod json;
 pub mod jsonrpc;
 mod limit;
 mod options;
+mod policy;
 mod pool;
 pub mod protocol;
 mod raw_object;
@@ -52,6 +53,7 @@ pub use options::{
     ServerRequestHandler, TokenProvider, TransportMode, MAX_COUNT, MAX_RESPONSE_BYTES,
     MAX_TIMEOUT_MS, MIN_HEALTH_INTERVAL_MS,
 };
+pub use policy::parse_challenge;
 pub use pool::{
     qualified_tool_name, AllTools, CircuitState, Collision, GetOptions, Lease, Pool, PoolSnapshot,
     QualifiedTool, ServerSnapshot, ServerStats, Stats, ToolsSnapshot, MAX_TOOL_NAME,
@@ -59,8 +61,8 @@ pub use pool::{
 };
 pub use runtime::Runtime;
 pub use session::{
-    parse_challenge, Dialect, EraMemory, EraSlot, NonceSlot, NotificationHandler, ProgressHandler,
-    ProgressOptions, RequestOptions, Session, SessionConfig, SessionSnapshot, MAX_LIST_ITEMS,
+    Dialect, EraMemory, EraSlot, NotificationHandler, ProgressHandler, ProgressOptions,
+    RequestOptions, ServerLink, Session, SessionConfig, SessionSnapshot, MAX_LIST_ITEMS,
 };
 pub use time::{Clock, Spawner};
 pub use transport::{

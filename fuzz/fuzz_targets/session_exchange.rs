@@ -345,7 +345,6 @@ fuzz_target!(|input: &[u8]| {
         },
         token_provider: None,
         dpop: None,
-        dpop_nonce: Default::default(),
         server_stream: Some(false),
         // Probing only when the input makes the server stateless: a session-era server would
         // refuse the probe anyway (the script does), and the handshake stays the fuzzed part.
@@ -354,7 +353,6 @@ fuzz_target!(|input: &[u8]| {
         } else {
             EraPolicy::Legacy
         },
-        era_memory: Default::default(),
         transport: Default::default(),
     };
 

@@ -6,11 +6,11 @@ use std::rc::Rc;
 use futures_util::future;
 
 use super::breaker::Allow;
-use super::server::{Grant, Pick, Server};
+use super::server::{Grant, Opener, Pick, Server};
 use super::{Enqueued, Lease, PoolInner, PoolState};
 use crate::error::Error;
 use crate::runtime::Runtime;
-use crate::session::{NotificationHandler, Session, SessionConfig};
+use crate::session::{NotificationHandler, Session};
 
 impl PoolInner {
     /// Serves a getter at once when nobody is queued and a session is available; otherwise
@@ -132,7 +132,7 @@ impl PoolInner {
                         waiter.open_pending = true;
                         let waiter_id = waiter.id;
                         let open_id = server.start_open(waiter_id, now);
-                        opens.push((open_id, server.config.clone(), server.rt.clone()));
+                        opens.push((open_id, server.opener()));
                     }
                     Pick::Wait => break,
                 }
@@ -153,8 +153,8 @@ impl PoolInner {
             // A getter that left in the meantime: dropping the grant releases its lease.
             drop(tx.send(grant));
         }
-        for (open_id, config, rt) in opens {
-            self.spawn_open(server_id, open_id, config, rt);
+        for (open_id, opener) in opens {
+            self.spawn_open(server_id, open_id, opener);
         }
     }
 
@@ -162,13 +162,8 @@ impl PoolInner {
     /// getter: if the getter gives up, the session still joins the pool for the next one. (In
     /// Workers the task belongs to the getter's request and may die with it: such an open is
     /// reaped after its timeout, see [`Server::reap_stale_opens`].)
-    pub(super) fn spawn_open(
-        self: &Rc<Self>,
-        server_id: u64,
-        open_id: u64,
-        config: Rc<SessionConfig>,
-        rt: Runtime,
-    ) {
+    pub(super) fn spawn_open(self: &Rc<Self>, server_id: u64, open_id: u64, opener: Opener) {
+        let Opener { config, link, rt } = opener;
         let weak = Rc::downgrade(self);
         let handler = self.forwarding_handler();
         let timeout_ms = config.request_timeout_ms;
@@ -179,7 +174,7 @@ impl PoolInner {
             config.server_stream = Some(true);
         }
         self.rt.spawner.spawn(Box::pin(async move {
-            let result = Session::connect(config, rt.clone(), Some(handler)).await;
+            let result = Session::connect_via(config, link, rt.clone(), Some(handler)).await;
             match weak.upgrade() {
                 Some(pool) => pool.finish_open(server_id, open_id, result),
                 None => {

@@ -100,7 +100,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
                 && server.breaker.allow(now) == Allow::Probe
             {
                 let open_id = server.start_open(0, now);
-                probes.push((server.id, open_id, server.config.clone(), server.rt.clone()));
+                probes.push((server.id, open_id, server.opener()));
             }
             evicted.extend(server.take_expired(now, idle_timeout));
             if interval == 0 {
@@ -121,9 +121,9 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
             }
         }
     }
-    for (server_id, open_id, config, rt) in probes {
+    for (server_id, open_id, opener) in probes {
         // No waiter: the session joins the pool idle, and its outcome drives the breaker.
-        pool.spawn_open(server_id, open_id, config, rt);
+        pool.spawn_open(server_id, open_id, opener);
     }
     let ping_timeout = pool.options.request_timeout_ms.min(interval.max(1));
     // Closes are awaited, not spawned: a pass handed to a Worker's `ctx.waitUntil()` then covers

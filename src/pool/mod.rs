@@ -36,7 +36,7 @@ use crate::error::Error;
 use crate::limit::{LimitedTransport, Limiter};
 use crate::options::{PoolOptions, ServerOptions};
 use crate::runtime::Runtime;
-use crate::session::{NotificationHandler, Session, SessionConfig};
+use crate::session::{NotificationHandler, ServerLink, Session, SessionConfig};
 use server::{Counters, Grant, Limits, Server, Waiter};
 use std::collections::BTreeMap;
 
@@ -171,10 +171,8 @@ impl Pool {
             handlers: options.handlers,
             token_provider: options.token_provider,
             dpop: options.dpop,
-            dpop_nonce: Default::default(),
             server_stream: options.server_stream,
             era: options.era,
-            era_memory: Default::default(),
             transport: options.transport,
         };
         let mut state = self.inner.state.borrow_mut();
@@ -196,16 +194,13 @@ impl Pool {
             // Per server first: a request waiting for its server's permit holds no pool-wide one.
             vec![limiter.clone(), self.inner.limiter.clone()],
         );
-        let rt = Runtime::new(
-            Rc::new(transport),
-            self.inner.rt.clock.clone(),
-            self.inner.rt.spawner.clone(),
-        );
+        let link = ServerLink::new(&config, Rc::new(transport));
         let server = Server {
             id,
             name: Rc::from(name),
             config: Rc::new(config),
-            rt,
+            link,
+            rt: self.inner.rt.clone(),
             limiter,
             limits,
             conns: Vec::new(),

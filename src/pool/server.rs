@@ -11,7 +11,7 @@ use super::lease::Lease;
 use crate::error::Error;
 use crate::limit::Limiter;
 use crate::runtime::Runtime;
-use crate::session::{Session, SessionConfig};
+use crate::session::{ServerLink, Session, SessionConfig};
 
 /// What a queued getter is finally handed.
 pub(super) enum Grant {
@@ -90,7 +90,10 @@ pub(super) struct Server {
     pub(super) id: u64,
     pub(super) name: Rc<str>,
     pub(super) config: Rc<SessionConfig>,
-    /// The pool's runtime with this server's concurrency limits applied to its transport.
+    /// The server's HTTP stack (its policy layers over the transport with its concurrency
+    /// limits) and what is known of it: shared by its sessions.
+    pub(super) link: Rc<ServerLink>,
+    /// The pool's runtime (its clock and spawner; HTTP goes through `link`).
     pub(super) rt: Runtime,
     /// Bounds this server's requests in flight (unbounded unless configured).
     pub(super) limiter: Rc<Limiter>,
@@ -105,6 +108,24 @@ pub(super) struct Server {
     pub(super) counters: Counters,
     pub(super) breaker: Breaker,
     pub(super) catalog: CatalogSlot,
+}
+
+/// What opening one session of a server takes.
+pub(super) struct Opener {
+    pub(super) config: Rc<SessionConfig>,
+    pub(super) link: Rc<ServerLink>,
+    pub(super) rt: Runtime,
+}
+
+impl Server {
+    /// What [`super::PoolInner::spawn_open`] needs to open a session of this server.
+    pub(super) fn opener(&self) -> Opener {
+        Opener {
+            config: self.config.clone(),
+            link: self.link.clone(),
+            rt: self.rt.clone(),
+        }
+    }
 }
 
 /// The decision for the getter at the head of the queue.

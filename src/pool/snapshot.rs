@@ -167,9 +167,13 @@ impl PoolInner {
                 break;
             }
             let config = (*server.config).clone();
-            let Ok(session) =
-                Session::resume(config, server.rt.clone(), Some(handler.clone()), session)
-            else {
+            let Ok(session) = Session::resume_via(
+                config,
+                server.link.clone(),
+                server.rt.clone(),
+                Some(handler.clone()),
+                session,
+            ) else {
                 continue;
             };
             server.push_idle(id, session, now);

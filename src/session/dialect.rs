@@ -4,9 +4,10 @@
 //! policy; the stateful handshake falls back to HTTP+SSE), and from then on every step that
 //! differs between dialects goes through [`Wire`]: nothing else in the session asks which
 //! dialect it speaks. What the dialects share sits below them: JSON-RPC correlation and reading
-//! replies (`exchange.rs`, `resume.rs`), progress, timeouts and cancellation (`request.rs`),
-//! tokens, DPoP and redirects (`auth.rs`, `redirect.rs`), and the recovery of a session the
-//! server forgot (`recovery.rs`, for the two dialects that have one).
+//! replies (`exchange.rs`, `resume.rs`), progress, timeouts and cancellation (`request.rs`), and
+//! the recovery of a session the server forgot (`recovery.rs`, for the two dialects that have
+//! one). Tokens, DPoP and redirects are not the session's: they are layers of the server's HTTP
+//! stack (`crate::policy`), which the session reaches through its `ServerLink`.
 //!
 //! A new dialect is a variant here, a module with one `impl Wire`, and its arm in
 //! `Dialect::wire` (in `mod.rs`, the one file that knows all three); the probe in `era.rs`

@@ -74,12 +74,13 @@ impl Session {
     /// Opens the session in the era the server speaks (probing once per server unless pinned).
     pub(super) async fn open(&self) -> Result<(), Error> {
         let config = &self.inner.config;
+        let era = &self.inner.link.era;
         let policy = config.era;
         // Wait while another session of the server probes; then its verdict is known (or it
         // failed, and this one probes).
         loop {
             let wait = {
-                let mut memory = config.era_memory.borrow_mut();
+                let mut memory = era.borrow_mut();
                 if policy != EraPolicy::Auto || memory.known.is_some() || !memory.probing {
                     break;
                 }
@@ -89,10 +90,10 @@ impl Session {
             };
             let _ = wait.await;
         }
-        let known = config.era_memory.borrow().known;
+        let known = era.borrow().known;
         let _probe = (policy == EraPolicy::Auto && known.is_none()).then(|| {
-            config.era_memory.borrow_mut().probing = true;
-            ProbeGuard(&config.era_memory)
+            era.borrow_mut().probing = true;
+            ProbeGuard(era)
         });
         if config.transport == TransportMode::Sse {
             return self.initialize_sse(None).await;
@@ -152,7 +153,7 @@ impl Session {
 
     /// Remembers what the server speaks, for its later sessions.
     fn remember(&self, dialect: Dialect) {
-        self.inner.config.era_memory.borrow_mut().known = Some(dialect);
+        self.inner.link.era.borrow_mut().known = Some(dialect);
     }
 
     /// A stateless open: the pinned era, or the verdict of an earlier probe. A server that no
@@ -285,7 +286,7 @@ impl Session {
 
     /// A cached discovery result still within its `ttlMs`.
     fn fresh_discovery(&self) -> Option<Rc<InitializeResult>> {
-        let memory = self.inner.config.era_memory.borrow();
+        let memory = self.inner.link.era.borrow();
         let found = memory.discovery.as_ref()?;
         let age = self
             .inner
@@ -298,7 +299,7 @@ impl Session {
 
     fn adopt_discovered(&self, result: Rc<InitializeResult>, ttl_ms: u64) -> Result<(), Error> {
         {
-            let mut memory = self.inner.config.era_memory.borrow_mut();
+            let mut memory = self.inner.link.era.borrow_mut();
             memory.known = Some(Dialect::Stateless);
             memory.discovery = Some(Discovery {
                 result: result.clone(),
@@ -330,7 +331,7 @@ impl Session {
     pub(super) async fn discover_alive(&self) -> Result<(), Error> {
         match self.discover().await? {
             Probe::Modern(result, ttl) => {
-                let mut memory = self.inner.config.era_memory.borrow_mut();
+                let mut memory = self.inner.link.era.borrow_mut();
                 memory.discovery = Some(Discovery {
                     result,
                     fetched_ms: self.inner.rt.clock.now_ms(),

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use super::media::{body_kind, header, BodyKind};
 use super::resume::Resumption;
-use super::{auth, Session, Snapshot};
+use super::{Session, Snapshot};
 use crate::error::{snippet, Error, SizeUnit};
 use crate::json::RawValue;
 use crate::jsonrpc::{self, codes, ErrorObject, Message, Request, RequestId, Response};
@@ -51,19 +51,8 @@ impl Session {
                 headers.push(header("MCP-Protocol-Version", version));
             }
         }
-        // With a provider its token (or none yet) replaces any static `Authorization`. Plain
-        // pushes: no iterator-specific `extend` code.
-        let provider = config.token_provider.is_some();
-        for (name, value) in &config.headers {
-            if !(provider && name.eq_ignore_ascii_case("authorization")) {
-                headers.push((name.clone(), value.clone()));
-            }
-        }
-        if provider {
-            if let Some(auth) = self.auth_header() {
-                headers.push(auth);
-            }
-        }
+        // The token layer replaces a static `Authorization` when the server has a token provider.
+        headers.extend_from_slice(&config.headers);
         headers
     }
 
@@ -87,42 +76,16 @@ impl Session {
         urgent: bool,
         route: &[(String, String)],
     ) -> Result<HttpResponse, Error> {
-        self.ensure_token().await?;
-        let mut refreshed = false;
-        loop {
-            let generation = self.auth_generation();
-            let request = HttpRequest {
-                method: HttpMethod::Post,
-                url: self.post_url(),
-                headers: {
-                    let mut headers = self.headers(HttpMethod::Post, snap);
-                    headers.extend_from_slice(route);
-                    headers
-                },
-                body: Some(body.clone()),
-                urgent,
-            };
-            let response = self.send_following(request).await?;
-            // A 401, or a 403 asking for more scope (step-up), with a token provider: one new
-            // token (shared by concurrent challenges), one retry.
-            let challenge = response
-                .header("www-authenticate")
-                .map(auth::parse_challenge);
-            let step_up = response.status == 403
-                && challenge
-                    .as_ref()
-                    .is_some_and(|c| c.error.as_deref() == Some("insufficient_scope"));
-            if (response.status == 401 || step_up)
-                && self.inner.config.token_provider.is_some()
-                && !refreshed
-            {
-                self.drain(response).await;
-                self.refresh_token(generation, challenge).await?;
-                refreshed = true;
-                continue;
-            }
-            return Ok(response);
-        }
+        let mut headers = self.headers(HttpMethod::Post, snap);
+        headers.extend_from_slice(route);
+        let request = HttpRequest {
+            method: HttpMethod::Post,
+            url: self.post_url(),
+            headers,
+            body: Some(body),
+            urgent,
+        };
+        self.inner.link.http.send(request).await
     }
 
     /// Where messages are POSTed: the server's URL, or the endpoint an HTTP+SSE stream named.
@@ -142,7 +105,7 @@ impl Session {
             body: None,
             urgent: true,
         };
-        let response = self.send_once(request).await?;
+        let response = self.inner.link.http.send(request).await?;
         if (200..300).contains(&response.status) || response.status == 405 || response.status == 404
         {
             self.drain(response).await;
@@ -176,8 +139,8 @@ impl Session {
 
     /// Reads a (normally empty) body to its end, so the runtime sees a finished exchange rather
     /// than an aborted one and can keep the connection alive. Bounded; errors are irrelevant here.
-    pub(super) async fn drain(&self, mut response: HttpResponse) {
-        let _ = self.read_body(&mut response, 64 * 1024).await;
+    pub(super) async fn drain(&self, response: HttpResponse) {
+        crate::policy::drain(response).await;
     }
 
     /// Reads the reply to request `id` until its response, handling everything before it.
@@ -473,9 +436,7 @@ impl Session {
 
     async fn http_error_unboxed(&self, mut response: HttpResponse) -> Error {
         let status = response.status;
-        let challenge = response
-            .header("www-authenticate")
-            .map(auth::parse_challenge);
+        let challenge = crate::policy::challenge_of(&response);
         let body = self
             .read_body(&mut response, 64 * 1024)
             .await

@@ -22,11 +22,11 @@ use futures_util::future::{self, AbortHandle, Abortable, Either, LocalBoxFuture}
 
 use super::dialect::Wire;
 use super::recovery::{Attempt, Failure};
-use super::redirect::{origin, resolve};
 use super::{Dialect, Inner, Session, Snapshot};
 use crate::error::{snippet, Error};
 use crate::json::RawValue;
 use crate::jsonrpc::{self, Message, RequestId};
+use crate::policy::{origin, resolve};
 use crate::protocol;
 use crate::sse::{SseEvent, SseParser};
 use crate::transport::HttpResponse;

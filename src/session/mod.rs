@@ -1,29 +1,30 @@
-//! One MCP session over Streamable HTTP (legacy, session era: 2025-03-26 to 2025-11-25), or over
-//! the older HTTP+SSE transport (2024-11-05) it falls back to (see `legacy_sse`).
+//! One MCP session, in one of three wire dialects (see `dialect`): Streamable HTTP with a session
+//! (2025-03-26 to 2025-11-25), the stateless era (2026-07-28), or the older HTTP+SSE transport
+//! (2024-11-05). Its HTTP goes through its server's [`ServerLink`] (the policy layers of
+//! `crate::policy`).
 //!
 //! A [`Session`] is a cheap, clonable handle. Many leases share one session: requests run
 //! concurrently over it, each as its own `POST`. When a request that carried a session id gets
 //! `404`, the session re-initializes once (single-flight: concurrent callers that hit the same
 //! expired session share one `initialize`) and the request is retried once.
 //!
-//! The era is a field of the session's state: in the stateless era (2026-07-28) there is no
-//! handshake and no session id, and every request carries its own `_meta` (see `era.rs` and
-//! `modern.rs`).
+//! The dialect is chosen once, when the session opens (see `era.rs`): in the stateless era there
+//! is no handshake and no session id, and every request carries its own `_meta`
+//! (`stateless.rs`).
 
-mod auth;
 mod dialect;
 mod era;
 mod exchange;
 mod handlers;
 mod handshake;
 mod http_sse;
+mod link;
 mod listen;
 mod media;
 mod pages;
 mod progress;
 mod recovery;
 mod redact;
-mod redirect;
 mod request;
 mod restore;
 mod resume;
@@ -34,9 +35,9 @@ mod stateless;
 pub(crate) use crate::options::{
     ClientHandlers, DpopProof, EraPolicy, TokenProvider, TransportMode,
 };
-pub use auth::{parse_challenge, NonceSlot};
 pub use dialect::Dialect;
 pub use era::{EraMemory, EraSlot};
+pub use link::ServerLink;
 pub use pages::MAX_LIST_ITEMS;
 pub use progress::{ProgressHandler, ProgressOptions};
 pub use restore::SessionSnapshot;
@@ -76,16 +77,12 @@ pub struct SessionConfig {
     pub token_provider: Option<TokenProvider>,
     /// Makes a DPoP proof for every request; the token then goes out as `DPoP <token>`.
     pub dpop: Option<DpopProof>,
-    /// The server's last `DPoP-Nonce`, shared by all sessions of the server.
-    pub dpop_nonce: NonceSlot,
     /// Open the optional standalone `GET` stream of each stateful session, for what the server
     /// sends outside any request. `None`: open it when the server has handlers (the pool also
     /// resolves it to `Some(true)` when it has a notification handler); `Some(false)`: never.
     pub server_stream: Option<bool>,
     /// Which protocol era to speak (default: probe once per server).
     pub era: EraPolicy,
-    /// What is known of the server's era, shared by all sessions of the server.
-    pub era_memory: EraSlot,
     /// Streamable HTTP, HTTP+SSE, or Streamable HTTP with fallback to HTTP+SSE (the default).
     pub transport: TransportMode,
 }
@@ -140,6 +137,8 @@ pub struct Session {
 
 struct Inner {
     config: Rc<SessionConfig>,
+    /// The server's HTTP stack and what is known of it, shared by its sessions.
+    link: Rc<ServerLink>,
     rt: Runtime,
     state: RefCell<State>,
     next_id: Cell<i64>,
@@ -149,8 +148,6 @@ struct Inner {
     on_notification: RefCell<Option<NotificationHandler>>,
     /// Requests waiting for progress, by progress token (their request id).
     progress: RefCell<Vec<(i64, Rc<progress::ProgressSink>)>>,
-    /// The bearer token from the provider.
-    auth: auth::AuthState,
     /// The event stream and message endpoint of an HTTP+SSE session.
     sse: RefCell<Option<Rc<http_sse::Channel>>>,
     /// The standalone `GET` stream's task, when the options ask for one.
@@ -193,7 +190,23 @@ impl Session {
         rt: Runtime,
         on_notification: Option<NotificationHandler>,
     ) -> Result<Session, Error> {
-        let session = Session::blank(config, rt, on_notification);
+        let link = ServerLink::new(&config, rt.transport.clone());
+        Session::connect_via(config, link, rt, on_notification).await
+    }
+
+    /// [`Session::connect`] through `link`, the HTTP stack and memory of a server that other
+    /// sessions share (as a pool's sessions of one server do: one token, one nonce, one era
+    /// verdict). `link` must have been made from `config`.
+    ///
+    /// # Errors
+    /// As [`Session::connect`].
+    pub async fn connect_via(
+        config: SessionConfig,
+        link: Rc<ServerLink>,
+        rt: Runtime,
+        on_notification: Option<NotificationHandler>,
+    ) -> Result<Session, Error> {
+        let session = Session::blank(config, link, rt, on_notification);
         session
             .with_connect_timeout(session.open())
             .await
@@ -205,12 +218,14 @@ impl Session {
     /// A session object that has not talked to the server yet.
     fn blank(
         config: SessionConfig,
+        link: Rc<ServerLink>,
         rt: Runtime,
         on_notification: Option<NotificationHandler>,
     ) -> Session {
         Session {
             inner: Rc::new(Inner {
                 config: Rc::new(config),
+                link,
                 rt,
                 state: RefCell::new(State::default()),
                 next_id: Cell::new(0),
@@ -219,7 +234,6 @@ impl Session {
                 initializes: Cell::new(0),
                 on_notification: RefCell::new(on_notification),
                 progress: RefCell::default(),
-                auth: auth::AuthState::default(),
                 sse: RefCell::new(None),
                 listener: RefCell::new(None),
             }),

@@ -1,6 +1,6 @@
 //! Secrets out of what a server says back. A server may echo the request it refused (its headers,
 //! its token) in an error body or message; every error a session returns passes through
-//! [`Session::redact`], which replaces each registered header value, each token this session sent
+//! [`Session::redact`], which replaces each registered header value, each token its server's stack sent
 //! and its session id with `[redacted]`, wherever they appear in the error's text or data.
 
 use super::Session;
@@ -42,7 +42,7 @@ impl Session {
     }
 
     /// The registered header values (and the credential after an auth scheme, as in
-    /// `Bearer <credential>`), the tokens this session sent, and its session id. Longest first,
+    /// `Bearer <credential>`), the tokens its server's stack sent, and its session id. Longest first,
     /// so that a secret that contains another is replaced whole.
     fn secrets(&self) -> Vec<String> {
         let mut secrets: Vec<String> = Vec::new();
@@ -52,7 +52,7 @@ impl Session {
                 secrets.push(credential.trim().to_owned());
             }
         }
-        secrets.extend(self.inner.auth.sent_tokens());
+        self.inner.link.http.secrets(&mut secrets);
         if let Some(id) = &self.inner.state.borrow().session_id {
             secrets.push(id.clone());
         }

@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use super::{NotificationHandler, Session, SessionConfig};
+use super::{NotificationHandler, ServerLink, Session, SessionConfig};
 use crate::error::Error;
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +67,22 @@ impl Session {
         on_notification: Option<NotificationHandler>,
         snapshot: &SessionSnapshot,
     ) -> Result<Session, Error> {
-        let session = Session::blank(config, rt, on_notification);
+        let link = ServerLink::new(&config, rt.transport.clone());
+        Session::resume_via(config, link, rt, on_notification, snapshot)
+    }
+
+    /// [`Session::resume`] through `link` (see [`Session::connect_via`]).
+    ///
+    /// # Errors
+    /// As [`Session::resume`].
+    pub fn resume_via(
+        config: SessionConfig,
+        link: Rc<ServerLink>,
+        rt: Runtime,
+        on_notification: Option<NotificationHandler>,
+        snapshot: &SessionSnapshot,
+    ) -> Result<Session, Error> {
+        let session = Session::blank(config, link, rt, on_notification);
         let modern = protocol::is_modern(&snapshot.protocol_version);
         let pinned_away = match session.inner.config.era {
             super::EraPolicy::Legacy => modern,
@@ -100,7 +115,7 @@ impl Session {
                 super::Dialect::Stateful
             };
             state.dialect = era;
-            session.inner.config.era_memory.borrow_mut().known = Some(era);
+            session.inner.link.era.borrow_mut().known = Some(era);
             state.session_id = snapshot.session_id.clone().filter(|_| !modern);
             state.protocol_version = Some(snapshot.protocol_version.clone());
             state.init = init;

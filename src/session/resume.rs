@@ -2,7 +2,7 @@
 //! answer of a `POST` that dropped before its response arrived (`GET` + `Last-Event-ID`, after
 //! the server's `retry:` delay, a bounded number of times).
 
-use super::{auth, Session, Snapshot};
+use super::{Session, Snapshot};
 use crate::error::Error;
 use crate::options::MAX_TIMEOUT_MS;
 use crate::sse::SseParser;
@@ -48,8 +48,7 @@ fn with_note(mut error: Error, note: &str) -> Error {
 
 impl Session {
     /// `GET`s `url` for an event stream (`Accept: text/event-stream`) with the session headers of
-    /// `snap` and, when resuming, `Last-Event-ID`. A `401` with a token provider gets one new
-    /// token and one retry, as for a `POST`.
+    /// `snap` and, when resuming, `Last-Event-ID`.
     pub(super) async fn get_stream(
         &self,
         url: &str,
@@ -57,34 +56,19 @@ impl Session {
         last_event_id: Option<&str>,
         urgent: bool,
     ) -> Result<HttpResponse, Error> {
-        self.ensure_token().await?;
-        let mut refreshed = false;
-        loop {
-            let generation = self.auth_generation();
-            let mut headers = vec![super::media::header("Accept", "text/event-stream")];
-            headers.extend(self.headers(HttpMethod::Get, snap));
-            if let Some(id) = last_event_id {
-                headers.push(super::media::header("Last-Event-ID", id));
-            }
-            let request = HttpRequest {
-                method: HttpMethod::Get,
-                url: url.to_owned(),
-                headers,
-                body: None,
-                urgent,
-            };
-            let response = self.send_following(request).await?;
-            if response.status == 401 && self.inner.config.token_provider.is_some() && !refreshed {
-                let challenge = response
-                    .header("www-authenticate")
-                    .map(auth::parse_challenge);
-                self.drain(response).await;
-                self.refresh_token(generation, challenge).await?;
-                refreshed = true;
-                continue;
-            }
-            return Ok(response);
+        let mut headers = vec![super::media::header("Accept", "text/event-stream")];
+        headers.extend(self.headers(HttpMethod::Get, snap));
+        if let Some(id) = last_event_id {
+            headers.push(super::media::header("Last-Event-ID", id));
         }
+        let request = HttpRequest {
+            method: HttpMethod::Get,
+            url: url.to_owned(),
+            headers,
+            body: None,
+            urgent,
+        };
+        self.inner.link.http.send(request).await
     }
 
     /// After the SSE answer to a request dropped (`dropped` says how) before its response:

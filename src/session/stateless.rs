@@ -152,7 +152,7 @@ impl Session {
         self.stamp(&mut fields)?;
         let mut route = route(method, Some(&fields));
         if method == methods::TOOLS_CALL {
-            let memory = self.inner.config.era_memory.borrow();
+            let memory = self.inner.link.era.borrow();
             let map = fields
                 .get("name")
                 .and_then(Value::as_str)
@@ -175,7 +175,7 @@ impl Session {
             self.mark_ok();
             let Some(asked) = input_required(&raw) else {
                 if method == methods::TOOLS_LIST {
-                    let mut memory = self.inner.config.era_memory.borrow_mut();
+                    let mut memory = self.inner.link.era.borrow_mut();
                     if let Some(kept) = routing::absorb_tools(&raw, &mut memory.tool_headers) {
                         return Ok(kept);
                     }

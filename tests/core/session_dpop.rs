@@ -8,10 +8,10 @@ use std::rc::Rc;
 
 use crate::support::{FakeServer, Harness, URL};
 use futures_util::future::LocalBoxFuture;
-use mcp_edge_pool::SessionConfig;
 use mcp_edge_pool::{BufferedBody, HttpMethod};
 use mcp_edge_pool::{DpopProof, DpopRequest, TokenProvider};
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Runtime, Session, TransportError};
+use mcp_edge_pool::{ServerLink, SessionConfig};
 
 /// Accepts only `DPoP t1` with a `DPoP` proof header; when `nonce` is set, a proof must end with
 /// `.<nonce>` or the answer is `401 use_dpop_nonce` with `DPoP-Nonce: <nonce>`.
@@ -77,6 +77,8 @@ struct Setup {
     /// What the session was opened with, to open another session of the same server.
     config: SessionConfig,
     rt: Runtime,
+    /// The server's HTTP stack and memory, shared by its sessions (as in a pool).
+    link: Rc<ServerLink>,
 }
 
 fn setup() -> (Setup, Session) {
@@ -119,8 +121,14 @@ fn setup() -> (Setup, Session) {
     let mut config = h.config();
     config.token_provider = Some(provider);
     config.dpop = Some(proof);
+    let link = ServerLink::new(&config, rt.transport.clone());
     let session = h
-        .block_on(Session::connect(config.clone(), rt.clone(), None))
+        .block_on(Session::connect_via(
+            config.clone(),
+            link.clone(),
+            rt.clone(),
+            None,
+        ))
         .expect("connect");
     (
         Setup {
@@ -133,6 +141,7 @@ fn setup() -> (Setup, Session) {
             fail,
             config,
             rt,
+            link,
         },
         session,
     )
@@ -213,11 +222,16 @@ fn a_new_session_of_the_same_server_starts_with_the_nonce_an_earlier_one_learned
         1,
         "the first session learned the nonce"
     );
-    // The pool opens every session of a server from one config: its nonce slot is shared.
+    // The pool opens every session of a server through one link: its DPoP layer is shared.
     let before = s.proofs.borrow().len();
     let second =
-        s.h.block_on(Session::connect(s.config.clone(), s.rt.clone(), None))
-            .expect("second session");
+        s.h.block_on(Session::connect_via(
+            s.config.clone(),
+            s.link.clone(),
+            s.rt.clone(),
+            None,
+        ))
+        .expect("second session");
     assert!(s.h.call_echo(&second).is_ok());
     assert_eq!(
         s.nonce_challenges.get(),

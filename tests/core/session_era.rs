@@ -34,17 +34,20 @@ fn a_session_era_server_costs_no_probe_and_its_verdict_is_remembered() {
         let mut h = Harness::new();
         h.server.modern(dual);
         let config = auto(&h);
-        let first = h.try_connect(config.clone()).expect("session era");
+        let link = h.link(&config);
+        let first = h
+            .try_connect_via(config.clone(), &link)
+            .expect("session era");
         assert_eq!(first.dialect(), Dialect::Stateful);
         assert_eq!(methods(&h), ["initialize", "notifications/initialized"]);
         assert!(
             h.server.log().iter().all(|l| l.status < 300),
             "nothing refused"
         );
-        assert_eq!(config.era_memory.borrow().known, Some(Dialect::Stateful));
+        assert_eq!(link.era().borrow().known, Some(Dialect::Stateful));
 
         // A second session of the same server (same memory) goes straight to the handshake.
-        let second = h.try_connect(config).expect("second");
+        let second = h.try_connect_via(config, &link).expect("second");
         assert_eq!(second.dialect(), Dialect::Stateful);
         assert_eq!(h.server.count("server/discover"), 0);
         assert_eq!(h.server.count("initialize"), 2);
@@ -57,7 +60,8 @@ fn a_stateless_server_gets_no_handshake_and_every_request_carries_meta_and_routi
     h.server.modern_only();
     let mut config = auto(&h);
     config.headers = vec![("X-Team".into(), "blue".into())];
-    let session = h.try_connect(config.clone()).expect("modern");
+    let link = h.link(&config);
+    let session = h.try_connect_via(config.clone(), &link).expect("modern");
     assert_eq!(session.dialect(), Dialect::Stateless);
     assert_eq!(session.protocol_version().as_deref(), Some(MODERN));
     assert!(!session.has_session_id());
@@ -112,7 +116,7 @@ fn a_stateless_server_gets_no_handshake_and_every_request_carries_meta_and_routi
     let call = &h.server.requests("tools/call")[0];
     assert_eq!(call.header("mcp-method"), Some("tools/call"));
     assert_eq!(call.header("mcp-name"), Some("echo"));
-    assert_eq!(config.era_memory.borrow().known, Some(Dialect::Stateless));
+    assert_eq!(link.era().borrow().known, Some(Dialect::Stateless));
 }
 
 #[test]
@@ -121,12 +125,14 @@ fn the_discovery_is_reused_within_its_ttl() {
     h.server.modern_only();
     h.server.discover_ttl_ms(60_000);
     let config = auto(&h);
-    h.try_connect(config.clone()).expect("first");
-    h.try_connect(config.clone())
+    let link = h.link(&config);
+    h.try_connect_via(config.clone(), &link).expect("first");
+    h.try_connect_via(config.clone(), &link)
         .expect("second, from the cache");
     assert_eq!(h.server.count("server/discover"), 1);
     h.advance(60_001);
-    h.try_connect(config).expect("third, after the ttl");
+    h.try_connect_via(config, &link)
+        .expect("third, after the ttl");
     assert_eq!(h.server.count("server/discover"), 2);
 }
 
@@ -155,17 +161,18 @@ fn a_network_failure_during_the_first_handshake_is_no_verdict() {
     let mut h = Harness::new();
     h.server.set_down(true);
     let config = auto(&h);
-    let error = h.try_connect(config.clone()).expect_err("down");
+    let link = h.link(&config);
+    let error = h.try_connect_via(config.clone(), &link).expect_err("down");
     assert_eq!(error.code(), "CONNECT_FAILED", "{error}");
     assert_eq!(
         methods(&h),
         ["initialize"],
         "an unreachable server is not asked again"
     );
-    assert_eq!(config.era_memory.borrow().known, None, "nothing remembered");
+    assert_eq!(link.era().borrow().known, None, "nothing remembered");
     h.server.set_down(false);
     h.server.modern_only();
-    let session = h.try_connect(config).expect("up again");
+    let session = h.try_connect_via(config, &link).expect("up again");
     assert_eq!(session.dialect(), Dialect::Stateless);
 }
 
@@ -280,9 +287,15 @@ fn concurrent_first_opens_share_one_probe() {
             h.server.modern_only();
         }
         let config = auto(&h);
+        let link = h.link(&config);
         let opens: Vec<_> = (0..3)
             .map(|_| {
-                let connecting = mcp_edge_pool::Session::connect(config.clone(), h.runtime(), None);
+                let connecting = mcp_edge_pool::Session::connect_via(
+                    config.clone(),
+                    link.clone(),
+                    h.runtime(),
+                    None,
+                );
                 h.exec.spawn_task(connecting)
             })
             .collect();

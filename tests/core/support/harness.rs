@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use mcp_edge_pool::json::RawValue;
 use mcp_edge_pool::protocol::Implementation;
-use mcp_edge_pool::{EraPolicy, NotificationHandler, SessionConfig};
+use mcp_edge_pool::{EraPolicy, NotificationHandler, ServerLink, SessionConfig};
 use mcp_edge_pool::{Error, Runtime, Session};
 use serde_json::Value;
 
@@ -65,10 +65,8 @@ impl Harness {
             handlers: Default::default(),
             token_provider: None,
             dpop: None,
-            dpop_nonce: Default::default(),
             server_stream: Some(false),
             era: EraPolicy::Legacy,
-            era_memory: Default::default(),
             transport: Default::default(),
         }
     }
@@ -110,6 +108,23 @@ impl Harness {
     /// Connects with `config` and the recording handler; runs until the handshake finished.
     pub fn try_connect(&mut self, config: SessionConfig) -> Result<Session, Error> {
         let connecting = Session::connect(config, self.runtime(), Some(self.handler()));
+        self.exec.block_on(connecting)
+    }
+
+    /// The HTTP stack and memory of the server `config` describes, over the fake server: what a
+    /// pool shares between the sessions of one server.
+    pub fn link(&self, config: &SessionConfig) -> Rc<ServerLink> {
+        ServerLink::new(config, Rc::new(self.server.clone()))
+    }
+
+    /// [`Harness::try_connect`] through `link`, shared with other sessions of the server.
+    pub fn try_connect_via(
+        &mut self,
+        config: SessionConfig,
+        link: &Rc<ServerLink>,
+    ) -> Result<Session, Error> {
+        let connecting =
+            Session::connect_via(config, link.clone(), self.runtime(), Some(self.handler()));
         self.exec.block_on(connecting)
     }
 

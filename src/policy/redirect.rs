@@ -1,7 +1,13 @@
-//! Redirects: followed only to the same origin (or where the server's options allow it), so
-//! one server's headers and session id never reach another.
+//! The redirect layer: `307`/`308` followed only within the server's origin (or to any origin
+//! when the server's options allow it), so one server's headers and session id never reach
+//! another. Every other `3xx` is an error here: an MCP request is a `POST` and must not silently
+//! turn into a `GET`. It sits outside the DPoP layer, which proves each hop's URL anew.
 
-use super::Session;
+use std::rc::Rc;
+
+use futures_util::future::LocalBoxFuture;
+
+use super::Exchange;
 use crate::error::{snippet, Error};
 use crate::transport::{HttpRequest, HttpResponse};
 
@@ -48,24 +54,36 @@ pub(crate) fn resolve(base: &str, location: &str) -> Option<String> {
     Some(format!("{base_origin}{dir}{location}"))
 }
 
-impl Session {
-    /// Sends `request`, following `307`/`308` redirects within the server's origin (or to any
-    /// origin when the server's options allow it: then without the `Authorization` header, as the
-    /// Fetch standard does). Other redirects are errors: an MCP request is a POST and must not
-    /// silently turn into a GET.
-    pub(super) async fn send_following(
-        &self,
-        mut request: HttpRequest,
-    ) -> Result<HttpResponse, Error> {
+/// Follows redirects for the layers inside it.
+pub(super) struct Redirects {
+    pub(super) inner: Rc<dyn Exchange>,
+    pub(super) server: Rc<str>,
+    /// The origin of the server's registered URL.
+    pub(super) home: Option<String>,
+    /// Follow `307`/`308` to other origins too (without `Authorization`, as the Fetch standard
+    /// does).
+    pub(super) cross_origin: bool,
+}
+
+impl Redirects {
+    fn error(&self, status: u16, message: String) -> Error {
+        Error::Http {
+            server: self.server.to_string(),
+            status,
+            message,
+        }
+    }
+
+    async fn follow(&self, mut request: HttpRequest) -> Result<HttpResponse, Error> {
         for _ in 0..=MAX_HOPS {
-            let response = self.send_once(request.clone()).await?;
+            let response = self.inner.send(request.clone()).await?;
             let status = response.status;
             if status != 0 && !(300..400).contains(&status) {
                 return Ok(response);
             }
-            let redirect = |why: String| self.status_error(status, why);
             if status == 0 {
-                return Err(redirect(
+                return Err(self.error(
+                    status,
                     "the server redirected, and the browser hides where to; register the final URL"
                         .into(),
                 ));
@@ -73,26 +91,36 @@ impl Session {
             let target = response
                 .header("location")
                 .and_then(|l| resolve(&request.url, l));
+            // Dropped, not drained: a redirect's body is never read, and dropping it aborts it.
+            drop(response);
             let Some(target) = target else {
-                return Err(redirect(
+                return Err(self.error(
+                    status,
                     "the server redirected without a usable Location".into(),
                 ));
             };
             let shown = snippet(&target, 200);
             if status != 307 && status != 308 {
-                return Err(redirect(format!(
-                    "the server redirected to {shown}; an MCP POST cannot follow a {status} (it would \
-                     become a GET): register the final URL"
-                )));
+                return Err(self.error(
+                    status,
+                    format!(
+                        "the server redirected to {shown}; an MCP POST cannot follow a {status} (it \
+                         would become a GET): register the final URL"
+                    ),
+                ));
             }
-            let same =
-                origin(&target).is_some() && origin(&target) == origin(&self.inner.config.url);
-            if !same && !self.inner.config.allow_cross_origin_redirects {
-                return Err(redirect(format!(
-                    "the server redirected to another origin ({}); refused so that this server's headers \
-                     and session are not sent there (allow it in the server's options)",
-                    origin(&target).unwrap_or_else(|| shown.clone())
-                )));
+            let to = origin(&target);
+            let same = to.is_some() && to == self.home;
+            if !same && !self.cross_origin {
+                return Err(self.error(
+                    status,
+                    format!(
+                        "the server redirected to another origin ({}); refused so that this \
+                         server's headers and session are not sent there (allow it in the server's \
+                         options)",
+                        to.unwrap_or_else(|| shown.clone())
+                    ),
+                ));
             }
             if !same {
                 // As the Fetch standard does on a cross-origin redirect: the credentials stay home.
@@ -102,7 +130,17 @@ impl Session {
             }
             request.url = target;
         }
-        Err(self.status_error(310, format!("more than {MAX_HOPS} redirects")))
+        Err(self.error(310, format!("more than {MAX_HOPS} redirects")))
+    }
+}
+
+impl Exchange for Redirects {
+    fn send(&self, request: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, Error>> {
+        Box::pin(self.follow(request))
+    }
+
+    fn secrets(&self, into: &mut Vec<String>) {
+        self.inner.secrets(into);
     }
 }
 
