@@ -10,6 +10,7 @@ use futures_util::future::LocalBoxFuture;
 use mcp_edge_pool::BufferedBody;
 use mcp_edge_pool::{AuthChallenge, TokenProvider};
 use mcp_edge_pool::{HttpRequest, HttpResponse, HttpTransport, Session, TransportError};
+use mcp_edge_pool::{Runtime, ServerLink, SessionConfig};
 use serde_json::json;
 
 /// Accepts only `Bearer <valid>`; answers 401 otherwise. With `forbid`, answers 403
@@ -62,6 +63,10 @@ struct Setup {
     scoped: Rc<RefCell<String>>,
     calls: Rc<RefCell<Vec<Option<AuthChallenge>>>>,
     fail: Rc<Cell<bool>>,
+    /// What the session was opened with, to open another session of the same server.
+    config: SessionConfig,
+    rt: Runtime,
+    link: Rc<ServerLink>,
 }
 
 fn setup() -> (Setup, Session) {
@@ -104,8 +109,14 @@ fn setup_with(defer: bool) -> (Setup, Session) {
     let mut config = h.config();
     config.headers = vec![("Authorization".into(), "Bearer static-ignored".into())];
     config.token_provider = Some(provider);
+    let link = ServerLink::new(&config, rt.transport.clone());
     let session = h
-        .block_on(Session::connect(config, rt, None))
+        .block_on(Session::connect_via(
+            config.clone(),
+            link.clone(),
+            rt.clone(),
+            None,
+        ))
         .expect("connect");
     (
         Setup {
@@ -115,9 +126,40 @@ fn setup_with(defer: bool) -> (Setup, Session) {
             scoped,
             calls,
             fail,
+            config,
+            rt,
+            link,
         },
         session,
     )
+}
+
+#[test]
+fn the_sessions_of_one_server_share_its_token_and_its_refresh() {
+    let (mut s, first) = setup();
+    let second =
+        s.h.block_on(Session::connect_via(
+            s.config.clone(),
+            s.link.clone(),
+            s.rt.clone(),
+            None,
+        ))
+        .expect("second session");
+    assert_eq!(s.calls.borrow().len(), 1, "one token for both sessions");
+    // The server rotates its token: the first session meets the 401 and refreshes for both.
+    *s.valid.borrow_mut() = "t2".to_owned();
+    assert!(s.h.call_echo(&first).is_ok());
+    assert_eq!(s.calls.borrow().len(), 2);
+    let before = s.h.server.log().len();
+    assert!(s.h.call_echo(&second).is_ok());
+    assert_eq!(s.calls.borrow().len(), 2, "no refresh of its own");
+    let sent = s.h.server.log();
+    assert!(
+        sent[before..]
+            .iter()
+            .all(|l| l.header("authorization") == Some("Bearer t2")),
+        "the second session sent the new token at once"
+    );
 }
 
 #[test]
