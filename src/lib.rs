@@ -34,7 +34,6 @@ mod config;
 mod error;
 pub mod json;
 pub mod jsonrpc;
-mod limit;
 mod options;
 mod policy;
 mod pool;

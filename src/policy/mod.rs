@@ -6,19 +6,22 @@
 //! | [`token`] | `401`, `403 insufficient_scope`: a new token, one retry | the token |
 //! | [`redirect`] | `3xx`: `307`/`308` within the origin, else an error | — |
 //! | [`dpop`] | `401 use_dpop_nonce`: one retry with the nonce | the `DPoP-Nonce` |
-//! | `crate::limit` | — (a permit per request, held until the body ends) | — |
+//! | [`limit`] | — (a permit per request, per server then pool-wide, held until the body ends) | — |
 //!
-//! Then the runtime's [`HttpTransport`]. A layer the server's options do not ask for is not in
+//! Then the runtime's [`HttpTransport`]. The pool builds the limit layer (its pool-wide permits are
+//! shared by every server) and hands it to `session::ServerLink::new`, which adds the others. A layer the server's options do not ask for is not in
 //! the stack. Each layer hands every reply it does not interpret up unchanged; what reaches the
 //! session (`2xx`, the `404` of a forgotten session, other errors) is its dialect's to read
 //! (see `session::dialect`). A new auth scheme is a new layer here and a line in [`stack`].
 
 mod challenge;
 mod dpop;
+mod limit;
 mod redirect;
 mod token;
 
 pub(crate) use challenge::challenge_of;
+pub(crate) use limit::{LimitedTransport, Limiter};
 pub use challenge::parse_challenge;
 pub(crate) use redirect::{origin, resolve};
 

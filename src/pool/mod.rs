@@ -33,7 +33,7 @@ pub use tools::{AllTools, Collision, QualifiedTool};
 
 use crate::config::{validate_server_name, validate_url};
 use crate::error::Error;
-use crate::limit::{LimitedTransport, Limiter};
+use crate::policy::{LimitedTransport, Limiter};
 use crate::options::{PoolOptions, ServerOptions};
 use crate::runtime::Runtime;
 use crate::session::{NotificationHandler, ServerLink, Session, SessionConfig};

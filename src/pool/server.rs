@@ -9,7 +9,7 @@ use super::breaker::Breaker;
 use super::catalog::CatalogSlot;
 use super::lease::Lease;
 use crate::error::Error;
-use crate::limit::Limiter;
+use crate::policy::Limiter;
 use crate::runtime::Runtime;
 use crate::session::{ServerLink, Session, SessionConfig};
 

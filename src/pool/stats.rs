@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::breaker::CircuitState;
 use super::server::{Counters, Server};
 use super::PoolState;
-use crate::limit::Limiter;
+use crate::policy::Limiter;
 
 /// Counters of one server. A snapshot: it does not change after it was taken.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
