@@ -227,7 +227,7 @@ impl SseParser {
         }
 
         while !input.is_empty() {
-            let Some(pos) = input.iter().position(|&b| b == b'\n' || b == b'\r') else {
+            let Some(pos) = memchr::memchr2(b'\n', b'\r', input) else {
                 self.check_size(input.len())?;
                 self.line.extend_from_slice(input);
                 break;
@@ -302,10 +302,10 @@ impl SseParser {
         match name {
             b"event" => {
                 self.event.clear();
-                self.event.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.event, value);
             }
             b"data" => {
-                self.data.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.data, value);
                 self.data.push('\n');
                 if self.data.len() > self.max_event_bytes {
                     return Err(self.too_large());
@@ -360,4 +360,14 @@ fn parse_decimal(digits: &[u8]) -> u64 {
         acc.saturating_mul(10)
             .saturating_add(u64::from(d.wrapping_sub(b'0')))
     })
+}
+
+/// Appends `bytes` to `out` as UTF-8, each invalid sequence as U+FFFD (as the SSE spec decodes).
+/// Valid text (nearly always) takes `from_utf8`'s fast path; `from_utf8_lossy` walks the bytes in
+/// `Utf8Chunks`, which was a fifth of the time of reading a 1 MB event (perf, native O3).
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
+    }
 }
