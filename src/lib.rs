@@ -48,9 +48,9 @@ mod transport;
 pub use error::{Error, SizeUnit};
 pub use futures_util::future::LocalBoxFuture;
 pub use options::{
-    AuthChallenge, ClientHandlers, DpopProof, DpopRequest, EraPolicy, PoolOptions, ServerOptions,
-    ServerRequestHandler, TokenProvider, TransportMode, MAX_COUNT, MAX_RESPONSE_BYTES,
-    MAX_TIMEOUT_MS, MIN_HEALTH_INTERVAL_MS,
+    AuthChallenge, ClientHandlers, DpopProof, DpopRequest, EraPolicy, IdentityHook,
+    IdentityOptions, PoolOptions, ServerOptions, ServerRequestHandler, TokenProvider,
+    TransportMode, MAX_COUNT, MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS, MIN_HEALTH_INTERVAL_MS,
 };
 pub use policy::parse_challenge;
 pub use pool::{

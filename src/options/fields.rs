@@ -103,7 +103,7 @@ mod tests {
             ts_keys("ServerOptions"),
             rust_keys(
                 fields_of::<ServerOptions>(),
-                &["handlers", "tokenProvider", "dpop"]
+                &["handlers", "tokenProvider", "dpop", "identityHeaders"]
             )
         );
     }

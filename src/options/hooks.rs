@@ -68,3 +68,34 @@ pub struct DpopRequest {
 /// Makes the DPoP proof JWT of one request (the app holds the key). A new proof per call: each
 /// needs its own `jti`. Errors are reported to the caller as an HTTP 401.
 pub type DpopProof = Rc<dyn Fn(DpopRequest) -> LocalBoxFuture<'static, Result<String, String>>>;
+
+/// What the sessions of one identity of a server are opened with (see
+/// [`ServerOptions::identity`](crate::ServerOptions::identity)): each field replaces or extends
+/// the server's own.
+#[derive(Clone, Default)]
+pub struct IdentityOptions {
+    /// Headers for this identity's requests, after the server's (a name the server also sets
+    /// is replaced). Checked as the server's `headers` are.
+    pub headers: Vec<(String, String)>,
+    /// This identity's token provider, instead of the server's.
+    pub token_provider: Option<TokenProvider>,
+    /// This identity's answers to the server's requests (an elicitation must reach its user),
+    /// instead of the server's.
+    pub handlers: Option<ClientHandlers>,
+}
+
+impl fmt::Debug for IdentityOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("IdentityOptions")
+            .field("header_names", &names)
+            .field("token_provider", &self.token_provider.is_some())
+            .field("handlers", &self.handlers)
+            .finish()
+    }
+}
+
+/// Makes the options of one identity's sessions, given the identity. Called when the identity's
+/// first session opens (again after it was forgotten: an identity with no session, open or
+/// waiting, is not kept). An `Err` fails that open with `INVALID_CONFIG` and the message.
+pub type IdentityHook = Rc<dyn Fn(&str) -> Result<IdentityOptions, String>>;

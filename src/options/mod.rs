@@ -22,7 +22,11 @@ pub use choices::{EraPolicy, TransportMode};
 #[cfg(target_arch = "wasm32")]
 pub(crate) use fields::fields_of;
 pub use hooks::{
-    AuthChallenge, ClientHandlers, DpopProof, DpopRequest, ServerRequestHandler, TokenProvider,
+    AuthChallenge, ClientHandlers, DpopProof, DpopRequest, IdentityHook, IdentityOptions,
+    ServerRequestHandler, TokenProvider,
 };
 pub use pool::PoolOptions;
+pub(crate) use server::check_headers;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use server::header_map;
 pub use server::ServerOptions;

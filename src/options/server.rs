@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::checks::{check_count, check_delay};
 use super::choices::{EraPolicy, TransportMode};
-use super::hooks::{ClientHandlers, DpopProof, TokenProvider};
+use super::hooks::{ClientHandlers, DpopProof, IdentityHook, TokenProvider};
 use crate::error::Error;
 
 /// The longest header value accepted: 16 KiB.
@@ -25,6 +25,10 @@ pub struct ServerOptions {
     pub max_connections: Option<usize>,
     /// Overrides [`PoolOptions::max_leases_per_connection`](crate::PoolOptions::max_leases_per_connection).
     pub max_leases_per_connection: Option<usize>,
+    /// Most sessions (open or opening) one identity may have with this server (see
+    /// [`crate::GetOptions::identity`]); `maxConnections` stays the total. Default: none beyond
+    /// the total.
+    pub max_connections_per_identity: Option<usize>,
     /// Overrides [`PoolOptions::request_timeout_ms`](crate::PoolOptions::request_timeout_ms).
     pub request_timeout_ms: Option<u64>,
     /// Overrides [`PoolOptions::acquire_timeout_ms`](crate::PoolOptions::acquire_timeout_ms).
@@ -44,6 +48,11 @@ pub struct ServerOptions {
     /// server; the token is then sent as `Authorization: DPoP <token>`. Default: none (bearer).
     #[serde(skip)]
     pub dpop: Option<DpopProof>,
+    /// The credentials and answers of one identity's sessions (headers, token provider,
+    /// handlers), asked when the identity's first session opens. Without it, the sessions of an
+    /// identity are still its own, opened with the server's options. Default: none.
+    #[serde(skip)]
+    pub identity: Option<IdentityHook>,
     /// Open the optional standalone `GET` stream of each session, on which a server sends
     /// requests and notifications that belong to no request of ours (e.g. an elicitation it
     /// starts itself, `notifications/tools/list_changed`). Default (`None`): open it when
@@ -66,6 +75,11 @@ impl fmt::Debug for ServerOptions {
             .field("header_names", &names)
             .field("max_connections", &self.max_connections)
             .field("max_leases_per_connection", &self.max_leases_per_connection)
+            .field(
+                "max_connections_per_identity",
+                &self.max_connections_per_identity,
+            )
+            .field("identity", &self.identity.is_some())
             .field("request_timeout_ms", &self.request_timeout_ms)
             .field("acquire_timeout_ms", &self.acquire_timeout_ms)
             .field(
@@ -109,61 +123,15 @@ impl ServerOptions {
     /// # Errors
     /// [`Error::InvalidConfig`] naming the first invalid option (never a header's value).
     pub fn validate(&self) -> Result<(), Error> {
-        for (name, value) in &self.headers {
-            let token = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-            if !token {
-                return Err(Error::invalid_config(
-                    "headers",
-                    format!(
-                        "'{}' is not a valid header name",
-                        crate::error::snippet(name, 64)
-                    ),
-                ));
-            }
-            if RESERVED_HEADERS
-                .iter()
-                .any(|r| name.eq_ignore_ascii_case(r))
-            {
-                return Err(Error::invalid_config(
-                    "headers",
-                    format!("'{name}' is set by the pool itself"),
-                ));
-            }
-            if FRAMING_HEADERS.iter().any(|r| name.eq_ignore_ascii_case(r)) {
-                return Err(Error::invalid_config(
-                    "headers",
-                    format!("'{name}' frames the HTTP message; the HTTP client sets it"),
-                ));
-            }
-            // RFC 9110 field-value: visible ASCII, space, tab, and obs-text (what `fetch`'s
-            // ByteString and the Node client accept alike); anything else no runtime would send.
-            if value.len() > MAX_HEADER_VALUE {
-                return Err(Error::invalid_config(
-                    "headers",
-                    format!("the value of '{name}' is longer than 16 KiB"),
-                ));
-            }
-            if value
-                .chars()
-                .any(|c| (c < ' ' && c != '\t') || c == '\u{7f}' || c > '\u{ff}')
-            {
-                return Err(Error::invalid_config(
-                    "headers",
-                    format!(
-                        "the value of '{name}' contains a control character (such as a line break) \
-                         or a character above U+00FF"
-                    ),
-                ));
-            }
-        }
+        check_headers(&self.headers)?;
         if let Some(n) = self.max_connections {
             check_count("maxConnections", n)?;
         }
         if let Some(n) = self.max_leases_per_connection {
             check_count("maxLeasesPerConnection", n)?;
+        }
+        if let Some(n) = self.max_connections_per_identity {
+            check_count("maxConnectionsPerIdentity", n)?;
         }
         if let Some(ms) = self.request_timeout_ms {
             check_delay("requestTimeoutMs", ms, 1)?;
@@ -175,8 +143,66 @@ impl ServerOptions {
     }
 }
 
+/// Checks header names and values (of a server, or of an identity).
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for `headers`, naming the header (never its value).
+pub(crate) fn check_headers(headers: &[(String, String)]) -> Result<(), Error> {
+    for (name, value) in headers {
+        let token = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !token {
+            return Err(Error::invalid_config(
+                "headers",
+                format!(
+                    "'{}' is not a valid header name",
+                    crate::error::snippet(name, 64)
+                ),
+            ));
+        }
+        if RESERVED_HEADERS
+            .iter()
+            .any(|r| name.eq_ignore_ascii_case(r))
+        {
+            return Err(Error::invalid_config(
+                "headers",
+                format!("'{name}' is set by the pool itself"),
+            ));
+        }
+        if FRAMING_HEADERS.iter().any(|r| name.eq_ignore_ascii_case(r)) {
+            return Err(Error::invalid_config(
+                "headers",
+                format!("'{name}' frames the HTTP message; the HTTP client sets it"),
+            ));
+        }
+        // RFC 9110 field-value: visible ASCII, space, tab, and obs-text (what `fetch`'s
+        // ByteString and the Node client accept alike); anything else no runtime would send.
+        if value.len() > MAX_HEADER_VALUE {
+            return Err(Error::invalid_config(
+                "headers",
+                format!("the value of '{name}' is longer than 16 KiB"),
+            ));
+        }
+        if value
+            .chars()
+            .any(|c| (c < ' ' && c != '\t') || c == '\u{7f}' || c > '\u{ff}')
+        {
+            return Err(Error::invalid_config(
+                "headers",
+                format!(
+                    "the value of '{name}' contains a control character (such as a line break) \
+                         or a character above U+00FF"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Reads `headers`: a map of header names to string values, kept in order.
-fn header_map<'de, D: Deserializer<'de>>(
+pub(crate) fn header_map<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Vec<(String, String)>, D::Error> {
     struct Headers;

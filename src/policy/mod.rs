@@ -21,8 +21,8 @@ mod redirect;
 mod token;
 
 pub(crate) use challenge::challenge_of;
-pub(crate) use limit::{LimitedTransport, Limiter};
 pub use challenge::parse_challenge;
+pub(crate) use limit::{LimitedTransport, Limiter};
 pub(crate) use redirect::{origin, resolve};
 
 use std::cell::{Cell, RefCell};

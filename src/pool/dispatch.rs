@@ -6,6 +6,7 @@ use std::rc::Rc;
 use futures_util::future;
 
 use super::breaker::Allow;
+use super::identity::Identity;
 use super::server::{Grant, Opener, Pick, Server};
 use super::{Enqueued, Lease, PoolInner, PoolState};
 use crate::error::Error;
@@ -15,7 +16,11 @@ use crate::session::{NotificationHandler, Session};
 impl PoolInner {
     /// Serves a getter at once when nobody is queued and a session is available; otherwise
     /// queues it and lets [`PoolInner::dispatch`] decide (which may open a session for it).
-    pub(super) fn enqueue(self: &Rc<Self>, name: &str) -> Result<Enqueued, Error> {
+    pub(super) fn enqueue(
+        self: &Rc<Self>,
+        name: &str,
+        identity: Identity,
+    ) -> Result<Enqueued, Error> {
         let now = self.rt.clock.now_ms();
         let mut expired = CloseLater {
             pool: self,
@@ -44,14 +49,16 @@ impl PoolInner {
                     });
                 }
             }
-            if server.waiters.is_empty() {
-                if let Pick::Idle(i) | Pick::Share(i) = server.pick() {
+            // Nobody of its identity queued before it: an idle or shareable session of its own
+            // is its at once.
+            if !server.waiters.iter().any(|w| w.identity == identity) {
+                if let Pick::Idle(i) | Pick::Share(i) = server.pick(&identity) {
                     if let Some(lease) = self.lease_on(server, i, now) {
                         return Ok(Enqueued::Ready(lease));
                     }
                 }
             }
-            Self::new_waiter(&mut state, name)
+            Self::new_waiter(&mut state, name, identity)
         };
         let Some((rx, server_id, waiter_id, timeout_ms)) = queued else {
             return Err(Error::UnknownServer {
@@ -83,12 +90,17 @@ impl PoolInner {
         })
     }
 
-    /// Serves queued getters in FIFO order for as long as something can be handed out, and
-    /// starts session opens for waiters while the server is under its maximum.
+    /// Serves queued getters in FIFO order (per identity; the first in line gets a free slot)
+    /// for as long as something can be handed out, and starts session opens for waiters while
+    /// the server is under its maximum.
     pub(super) fn dispatch(self: &Rc<Self>, server_id: u64) {
         let now = self.rt.clock.now_ms();
         let mut grants = Vec::new();
         let mut opens = Vec::new();
+        let mut evicted = CloseLater {
+            pool: self,
+            sessions: Vec::new(),
+        };
         {
             let mut state = self.state.borrow_mut();
             if state.closed {
@@ -98,45 +110,60 @@ impl PoolInner {
                 return;
             };
             server.reap_stale_opens(now);
-            loop {
-                match server.pick() {
+            // One pass over the queue in arrival order: each waiter takes what its identity can
+            // have now. What is handed out only shrinks what is left, so a waiter passed over
+            // stays passed over until the next dispatch.
+            let mut at = 0;
+            while let Some(waiter) = server.waiters.get(at) {
+                let identity = waiter.identity.clone();
+                let open_pending = waiter.open_pending;
+                match server.pick(&identity) {
                     Pick::Idle(i) => {
-                        let Some(waiter) = server.pop_waiter() else {
-                            break;
-                        };
-                        match self.lease_on(server, i, now) {
-                            Some(lease) => grants.push((waiter.tx, Grant::Lease(lease))),
-                            None => break,
-                        }
-                    }
-                    Pick::Share(i) => {
-                        // A waiter whose own session is opening waits for it: sessions fill up
-                        // to the cap before they are shared.
-                        let Some(at) = server.waiters.iter().position(|w| !w.open_pending) else {
-                            break;
-                        };
                         let waiter = server.waiters.remove(at);
-                        match self.lease_on(server, i, now) {
-                            Some(lease) => grants.push((waiter.tx, Grant::Lease(lease))),
-                            None => break,
+                        if waiter.open_pending {
+                            server.hand_over_open(waiter.id);
+                        }
+                        if let Some(lease) = self.lease_on(server, i, now) {
+                            grants.push((waiter.tx, Grant::Lease(lease)));
                         }
                     }
-                    Pick::Open => {
-                        let Some(waiter) = server.waiters.iter_mut().find(|w| !w.open_pending)
-                        else {
-                            break;
-                        };
+                    // A waiter whose own session is opening waits for it: sessions fill up to
+                    // the cap before they are shared.
+                    Pick::Share(i) if !open_pending => {
+                        let waiter = server.waiters.remove(at);
+                        if let Some(lease) = self.lease_on(server, i, now) {
+                            grants.push((waiter.tx, Grant::Lease(lease)));
+                        }
+                    }
+                    pick @ (Pick::Open | Pick::Evict(_)) if !open_pending => {
                         if let Allow::No(_) = server.breaker.allow(now) {
                             break;
                         }
-                        waiter.open_pending = true;
-                        let waiter_id = waiter.id;
-                        let open_id = server.start_open(waiter_id, now);
-                        opens.push((open_id, server.opener()));
+                        if let Pick::Evict(i) = pick {
+                            if i < server.conns.len() {
+                                evicted.sessions.push(server.conns.remove(i).session);
+                            }
+                        }
+                        match server.opener_for(&identity) {
+                            Ok(opener) => {
+                                let waiter_id = server.waiters.get(at).map_or(0, |w| w.id);
+                                if let Some(waiter) = server.waiters.get_mut(at) {
+                                    waiter.open_pending = true;
+                                }
+                                let open_id = server.start_open(waiter_id, identity, now);
+                                opens.push((open_id, opener));
+                                at += 1;
+                            }
+                            Err(e) => {
+                                let waiter = server.waiters.remove(at);
+                                grants.push((waiter.tx, Grant::Fail(e)));
+                            }
+                        }
                     }
-                    Pick::Wait => break,
+                    _ => at += 1,
                 }
             }
+            server.prune_partitions();
             if server.is_empty() {
                 if let Some(retry_in_ms) = server.breaker.blocks(now) {
                     let error = Error::CircuitOpen {
@@ -199,11 +226,13 @@ impl PoolInner {
                 Some(server) => {
                     // The waiter the open is for now (it may have been handed over); none when
                     // it was presumed dead and reaped: its session is welcome all the same.
-                    let waiter_id = server.end_open(open_id).map_or(0, |o| o.waiter_id);
+                    let (waiter_id, identity) = server
+                        .end_open(open_id)
+                        .map_or((0, None), |o| (o.waiter_id, o.identity));
                     match result {
                         Ok(session) if closed => orphan = Some(session),
                         Ok(session) => {
-                            server.push_idle(conn_id, session, now);
+                            server.push_idle(conn_id, session, identity, now);
                             server.counters.total_connections += 1;
                             server.breaker.success();
                             if let Some(waiter) =

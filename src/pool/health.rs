@@ -99,7 +99,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
                 && server.breaker.state() == CircuitState::Open
                 && server.breaker.allow(now) == Allow::Probe
             {
-                let open_id = server.start_open(0, now);
+                let open_id = server.start_open(0, None, now);
                 probes.push((server.id, open_id, server.opener()));
             }
             evicted.extend(server.take_expired(now, idle_timeout));

@@ -9,6 +9,7 @@ mod breaker;
 mod catalog;
 mod dispatch;
 mod health;
+mod identity;
 mod lease;
 mod naming;
 mod server;
@@ -33,8 +34,8 @@ pub use tools::{AllTools, Collision, QualifiedTool};
 
 use crate::config::{validate_server_name, validate_url};
 use crate::error::Error;
-use crate::policy::{LimitedTransport, Limiter};
 use crate::options::{PoolOptions, ServerOptions};
+use crate::policy::{LimitedTransport, Limiter};
 use crate::runtime::Runtime;
 use crate::session::{NotificationHandler, ServerLink, Session, SessionConfig};
 use server::{Counters, Grant, Limits, Server, Waiter};
@@ -50,6 +51,10 @@ pub struct GetOptions {
     pub timeout_ms: Option<u64>,
     /// Completes when the caller aborts: the getter leaves the queue with [`Error::Aborted`].
     pub cancel: Option<LocalBoxFuture<'static, ()>>,
+    /// Who the session is for (a user, a tenant): sessions opened for one identity never serve
+    /// another, and they are opened with the identity's credentials (see
+    /// [`ServerOptions::identity`]). `None`: the server's shared sessions.
+    pub identity: Option<String>,
 }
 
 impl fmt::Debug for GetOptions {
@@ -57,6 +62,7 @@ impl fmt::Debug for GetOptions {
         f.debug_struct("GetOptions")
             .field("timeout_ms", &self.timeout_ms)
             .field("cancel", &self.cancel.is_some())
+            .field("identity", &self.identity.is_some())
             .finish()
     }
 }
@@ -157,7 +163,9 @@ impl Pool {
             acquire_timeout_ms: options
                 .acquire_timeout_ms
                 .unwrap_or(pool.acquire_timeout_ms),
+            max_per_identity: options.max_connections_per_identity,
         };
+        let identity_hook = options.identity;
         let config = SessionConfig {
             server: name.to_owned(),
             url,
@@ -194,7 +202,8 @@ impl Pool {
             // Per server first: a request waiting for its server's permit holds no pool-wide one.
             vec![limiter.clone(), self.inner.limiter.clone()],
         );
-        let link = ServerLink::new(&config, Rc::new(transport));
+        let transport: Rc<dyn crate::transport::HttpTransport> = Rc::new(transport);
+        let link = ServerLink::new(&config, transport.clone());
         let server = Server {
             id,
             name: Rc::from(name),
@@ -210,6 +219,7 @@ impl Pool {
             counters: Counters::default(),
             breaker: Default::default(),
             catalog: Default::default(),
+            partitions: identity::Partitions::new(identity_hook, transport),
         };
         state.servers.insert(name.to_owned(), server);
         if let Some(pending) = state.pending_restore.remove(name) {
@@ -290,7 +300,11 @@ impl Pool {
     /// when the session opened for this getter failed.
     pub async fn get_with(&self, name: &str, options: GetOptions) -> Result<Lease, Error> {
         self.inner.ensure_health_loop();
-        let (rx, waiter) = match self.inner.enqueue(name)? {
+        if let Some(identity) = &options.identity {
+            identity::check_identity(identity)?;
+        }
+        let identity = options.identity.as_deref().map(Rc::from);
+        let (rx, waiter) = match self.inner.enqueue(name, identity)? {
             Enqueued::Ready(lease) => return Ok(lease),
             Enqueued::Waiting {
                 rx,
@@ -476,6 +490,7 @@ impl PoolInner {
     fn new_waiter(
         state: &mut PoolState,
         server_name: &str,
+        identity: identity::Identity,
     ) -> Option<(oneshot::Receiver<Grant>, u64, u64, u64)> {
         let waiter_id = state.next_id();
         let server = state.servers.get_mut(server_name)?;
@@ -484,6 +499,7 @@ impl PoolInner {
             id: waiter_id,
             tx,
             open_pending: false,
+            identity,
         });
         Some((rx, server.id, waiter_id, server.limits.acquire_timeout_ms))
     }

@@ -7,6 +7,7 @@ use futures_channel::oneshot;
 
 use super::breaker::Breaker;
 use super::catalog::CatalogSlot;
+use super::identity::{Identity, Partitions};
 use super::lease::Lease;
 use crate::error::Error;
 use crate::policy::Limiter;
@@ -27,12 +28,16 @@ pub(super) struct Waiter {
     pub(super) tx: oneshot::Sender<Grant>,
     /// A session is being opened on this waiter's behalf.
     pub(super) open_pending: bool,
+    /// Who the session is for.
+    pub(super) identity: Identity,
 }
 
 /// One session of the server and its use.
 pub(super) struct Conn {
     pub(super) id: u64,
     pub(super) session: Session,
+    /// Who the session is for: it serves no one else.
+    pub(super) identity: Identity,
     pub(super) leases: usize,
     /// When `leases` last dropped to zero (or the session opened).
     pub(super) idle_since_ms: u64,
@@ -45,12 +50,14 @@ pub(super) struct Conn {
 }
 
 /// A session open under way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Opening {
     pub(super) id: u64,
     /// The waiter it was started for (0: a health probe).
     pub(super) waiter_id: u64,
     pub(super) started_ms: u64,
+    /// Who the session is for.
+    pub(super) identity: Identity,
 }
 
 /// How long past its own timeout an open may stay unanswered before it is presumed dead: in
@@ -83,6 +90,8 @@ pub(super) struct Limits {
     pub(super) max_connections: usize,
     pub(super) max_leases: Option<usize>,
     pub(super) acquire_timeout_ms: u64,
+    /// Most sessions (open or opening) of one identity.
+    pub(super) max_per_identity: Option<usize>,
 }
 
 /// A registered server.
@@ -108,6 +117,8 @@ pub(super) struct Server {
     pub(super) counters: Counters,
     pub(super) breaker: Breaker,
     pub(super) catalog: CatalogSlot,
+    /// The partitions of the identities that have sessions.
+    pub(super) partitions: Partitions,
 }
 
 /// What opening one session of a server takes.
@@ -118,13 +129,46 @@ pub(super) struct Opener {
 }
 
 impl Server {
-    /// What [`super::PoolInner::spawn_open`] needs to open a session of this server.
+    /// What [`super::PoolInner::spawn_open`] needs to open a session of this server (for no
+    /// identity).
     pub(super) fn opener(&self) -> Opener {
         Opener {
             config: self.config.clone(),
             link: self.link.clone(),
             rt: self.rt.clone(),
         }
+    }
+
+    /// What opening a session for `identity` needs: its partition's configuration and stack.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when the server's identity hook gave invalid headers.
+    pub(super) fn opener_for(&mut self, identity: &Identity) -> Result<Opener, Error> {
+        let Some(identity) = identity else {
+            return Ok(self.opener());
+        };
+        let partition = self
+            .partitions
+            .get_or_make(identity, &self.config, &self.link)?;
+        Ok(Opener {
+            config: partition.config.clone(),
+            link: partition.link.clone(),
+            rt: self.rt.clone(),
+        })
+    }
+
+    /// Forgets the partitions of identities with no session, open, opening or waited for.
+    pub(super) fn prune_partitions(&mut self) {
+        if self.partitions.len() == 0 {
+            return;
+        }
+        let (conns, opening, waiters) = (&self.conns, &self.opening, &self.waiters);
+        let mine = |i: &Identity, id: &Rc<str>| i.as_deref() == Some(&**id);
+        self.partitions.retain(|id| {
+            conns.iter().any(|c| mine(&c.identity, id))
+                || opening.iter().any(|o| mine(&o.identity, id))
+                || waiters.iter().any(|w| mine(&w.identity, id))
+        });
     }
 }
 
@@ -135,6 +179,9 @@ pub(super) enum Pick {
     Idle(usize),
     /// Open a new session: fewer than the maximum exist or are opening.
     Open,
+    /// Close the idle session at this index (another identity's, the least recently used) and
+    /// open one in its place: the server is at its maximum.
+    Evict(usize),
     /// Share the session at this index (fewest leases, room under the per-session cap).
     Share(usize),
     /// Nothing now: wait.
@@ -142,19 +189,34 @@ pub(super) enum Pick {
 }
 
 impl Server {
-    /// Decides what the next getter gets. Pure: reads the state, changes nothing.
-    pub(super) fn pick(&self) -> Pick {
+    /// Decides what the next getter for `identity` gets. Pure: reads the state, changes
+    /// nothing.
+    pub(super) fn pick(&self, identity: &Identity) -> Pick {
         let usable = |c: &&Conn| !c.broken && !c.session.is_closed();
         let idle = self
             .conns
             .iter()
             .enumerate()
-            .filter(|(_, c)| usable(c) && c.leases == 0)
+            .filter(|(_, c)| c.identity == *identity && usable(c) && c.leases == 0)
             .max_by_key(|(_, c)| c.last_used_ms);
         if let Some((i, _)) = idle {
             return Pick::Idle(i);
         }
-        if self.conns.len() + self.opening.len() < self.limits.max_connections {
+        let total = self.conns.len() + self.opening.len();
+        let own = || {
+            self.conns
+                .iter()
+                .filter(|c| c.identity == *identity)
+                .count()
+                + self
+                    .opening
+                    .iter()
+                    .filter(|o| o.identity == *identity)
+                    .count()
+        };
+        let under_own_cap =
+            identity.is_none() || self.limits.max_per_identity.map_or(true, |max| own() < max);
+        if under_own_cap && total < self.limits.max_connections {
             return Pick::Open;
         }
         let room = |c: &Conn| self.limits.max_leases.map_or(true, |max| c.leases < max);
@@ -162,12 +224,24 @@ impl Server {
             .conns
             .iter()
             .enumerate()
-            .filter(|(_, c)| usable(c) && room(c))
+            .filter(|(_, c)| c.identity == *identity && usable(c) && room(c))
             .min_by_key(|(_, c)| c.leases);
-        match shared {
-            Some((i, _)) => Pick::Share(i),
-            None => Pick::Wait,
+        if let Some((i, _)) = shared {
+            return Pick::Share(i);
         }
+        // At the maximum with nothing of its own: another identity's idle session makes room.
+        if under_own_cap {
+            let spare = self
+                .conns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.identity != *identity && c.leases == 0 && !c.checking)
+                .min_by_key(|(_, c)| c.last_used_ms);
+            if let Some((i, _)) = spare {
+                return Pick::Evict(i);
+            }
+        }
+        Pick::Wait
     }
 
     /// The index of the session with this id.
@@ -191,10 +265,11 @@ impl Server {
     }
 
     /// Adds an idle session (just opened, or resumed from a snapshot).
-    pub(super) fn push_idle(&mut self, id: u64, session: Session, now: u64) {
+    pub(super) fn push_idle(&mut self, id: u64, session: Session, identity: Identity, now: u64) {
         self.conns.push(Conn {
             id,
             session,
+            identity,
             leases: 0,
             idle_since_ms: now,
             last_used_ms: now,
@@ -209,13 +284,14 @@ impl Server {
     }
 
     /// Records an open started for `waiter_id`; returns its id.
-    pub(super) fn start_open(&mut self, waiter_id: u64, now: u64) -> u64 {
+    pub(super) fn start_open(&mut self, waiter_id: u64, identity: Identity, now: u64) -> u64 {
         self.next_open_id += 1;
         let id = self.next_open_id;
         self.opening.push(Opening {
             id,
             waiter_id,
             started_ms: now,
+            identity,
         });
         id
     }
@@ -229,14 +305,14 @@ impl Server {
     /// A waiter that leaves the queue (served by another session, timed out, aborted) hands the
     /// open started for it to the next waiter that has none, so that no waiter starts an open
     /// while one is already coming for nobody.
-    fn hand_over_open(&mut self, from_waiter: u64) {
+    pub(super) fn hand_over_open(&mut self, from_waiter: u64) {
         let Some(open) = self.opening.iter_mut().find(|o| o.waiter_id == from_waiter) else {
             return;
         };
         match self
             .waiters
             .iter_mut()
-            .find(|w| !w.open_pending && w.id != from_waiter)
+            .find(|w| !w.open_pending && w.id != from_waiter && w.identity == open.identity)
         {
             Some(next) => {
                 next.open_pending = true;
@@ -246,18 +322,6 @@ impl Server {
         }
     }
 
-    /// Takes the waiter at the head of the queue.
-    pub(super) fn pop_waiter(&mut self) -> Option<Waiter> {
-        if self.waiters.is_empty() {
-            return None;
-        }
-        let waiter = self.waiters.remove(0);
-        if waiter.open_pending {
-            self.hand_over_open(waiter.id);
-        }
-        Some(waiter)
-    }
-
     /// Drops opens that outlived their timeout by [`OPEN_GRACE_MS`] (their task died with the
     /// request that ran it), so their capacity comes back; their waiters may open again.
     pub(super) fn reap_stale_opens(&mut self, now: u64) {
@@ -265,8 +329,8 @@ impl Server {
         let stale: Vec<Opening> = self
             .opening
             .iter()
-            .copied()
             .filter(|o| crate::time::expired(now, o.started_ms, limit))
+            .cloned()
             .collect();
         for open in stale {
             let _ = self.end_open(open.id);

@@ -71,7 +71,11 @@ impl Pool {
                     .conns
                     .iter()
                     .filter(|c| !c.broken)
-                    .filter_map(|c| c.session.export())
+                    .filter_map(|c| {
+                        let mut session = c.session.export()?;
+                        session.identity = c.identity.as_deref().map(str::to_owned);
+                        Some(session)
+                    })
                     .collect();
                 let tools = server.catalog.cached.as_ref().and_then(|c| {
                     let result = crate::json::raw(c.tools.to_string()).ok()?;
@@ -166,17 +170,23 @@ impl PoolInner {
             if server.conns.len() + server.opening.len() >= server.limits.max_connections {
                 break;
             }
-            let config = (*server.config).clone();
-            let Ok(session) = Session::resume_via(
-                config,
-                server.link.clone(),
+            let identity: super::identity::Identity = match &session.identity {
+                Some(identity) if super::identity::check_identity(identity).is_err() => continue,
+                identity => identity.as_deref().map(Rc::from),
+            };
+            let Ok(opener) = server.opener_for(&identity) else {
+                continue;
+            };
+            let Ok(resumed_session) = Session::resume_via(
+                (*opener.config).clone(),
+                opener.link,
                 server.rt.clone(),
                 Some(handler.clone()),
                 session,
             ) else {
                 continue;
             };
-            server.push_idle(id, session, now);
+            server.push_idle(id, resumed_session, identity, now);
             server.counters.restored_connections += 1;
             resumed += 1;
         }

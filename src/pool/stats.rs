@@ -23,6 +23,9 @@ pub struct ServerStats {
     pub leases: usize,
     /// Getters waiting in the queue.
     pub waiting: usize,
+    /// Identities with a session of this server (open, opening or waited for); never the
+    /// identities themselves.
+    pub partitions: usize,
     /// Sessions ever opened.
     pub total_connections: u64,
     /// Failed session opens.
@@ -86,6 +89,7 @@ fn server_stats(server: &Server) -> ServerStats {
         opening_connections: server.opening.len(),
         leases: server.conns.iter().map(|c| c.leases).sum(),
         waiting: server.waiters.len(),
+        partitions: server.partitions.len(),
         total_connections: server.counters.total_connections,
         connection_errors: server.counters.connection_errors,
         health_checks_passed: server.counters.health_checks_passed,

@@ -33,6 +33,20 @@ impl ServerLink {
         })
     }
 
+    /// The link of another partition of the same server (another identity's credentials):
+    /// its own HTTP stack over `transport`, the same memory of the server's era.
+    pub(crate) fn beside(
+        &self,
+        config: &SessionConfig,
+        transport: Rc<dyn HttpTransport>,
+    ) -> Rc<ServerLink> {
+        let link = ServerLink::new(config, transport);
+        Rc::new(ServerLink {
+            http: link.http.clone(),
+            era: self.era.clone(),
+        })
+    }
+
     /// What is known of the server's era.
     pub fn era(&self) -> &EraSlot {
         &self.era

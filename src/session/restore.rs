@@ -27,12 +27,17 @@ pub struct SessionSnapshot {
     /// The server's `initialize` result, as it sent it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initialize_result: Option<RawValue>,
+    /// Who the session was opened for (a pool's identity partition), if anyone: a restored
+    /// session goes back to its identity only. The app's own key; never a credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
 }
 
 impl PartialEq for SessionSnapshot {
     fn eq(&self, other: &Self) -> bool {
         self.session_id == other.session_id
             && self.protocol_version == other.protocol_version
+            && self.identity == other.identity
             && self.initialize_result.as_ref().map(|r| r.get())
                 == other.initialize_result.as_ref().map(|r| r.get())
     }
@@ -53,6 +58,7 @@ impl Session {
             session_id: state.session_id.clone(),
             protocol_version,
             initialize_result,
+            identity: None,
         })
     }
 

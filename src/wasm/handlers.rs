@@ -38,7 +38,12 @@ struct JsHandlers {
 }
 
 /// Reads `{ elicitation?, sampling?, roots? }`, each a function `(params) => result | Promise`.
-pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Failed> {
+/// The JS handlers of `value`; each is called with the request's params and `context` (the
+/// `{ identity }` of an identity's sessions, or `undefined`).
+pub(crate) fn client_handlers(
+    value: &JsValue,
+    context: &JsValue,
+) -> Result<ClientHandlers, Failed> {
     let given: JsHandlers = read(value, "handlers", &[])?;
     let one = |key: &str, f: JsValue| -> Result<Option<ServerRequestHandler>, Failed> {
         if f.is_undefined() {
@@ -47,7 +52,7 @@ pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Failed>
         let f: Function = f
             .dyn_into()
             .map_err(|_| Error::invalid_config(&format!("handlers.{key}"), "must be a function"))?;
-        Ok(Some(js_handler(f)))
+        Ok(Some(js_handler(f, context.clone())))
     };
     Ok(ClientHandlers {
         elicitation: one("elicitation", given.elicitation)?,
@@ -58,9 +63,10 @@ pub(crate) fn client_handlers(value: &JsValue) -> Result<ClientHandlers, Failed>
 
 /// Calls `f(params)`, awaits it if it returned a promise, and sends back its JSON; a throw or
 /// rejection becomes a JSON-RPC error (`-32603`, or the thrown object's numeric `code`).
-fn js_handler(f: Function) -> ServerRequestHandler {
+fn js_handler(f: Function, context: JsValue) -> ServerRequestHandler {
     Rc::new(move |params: Option<RawValue>| {
         let f = f.clone();
+        let context = context.clone();
         Box::pin(async move {
             let arg = match &params {
                 None => JsValue::UNDEFINED,
@@ -70,7 +76,9 @@ fn js_handler(f: Function) -> ServerRequestHandler {
                     data: None,
                 })?,
             };
-            let value = call_settled(&f, &arg).await.map_err(|e| error_object(&e))?;
+            let value = call_settled(&f, &arg, &context)
+                .await
+                .map_err(|e| error_object(&e))?;
             to_json(&value, "handler result").map_err(|e| ErrorObject {
                 code: codes::INTERNAL_ERROR,
                 message: e.to_string(),
@@ -100,7 +108,12 @@ fn error_object(thrown: &JsValue) -> ErrorObject {
 /// Reads `tokenProvider`: `(challenge?) => token | Promise<token>`, where `challenge` is
 /// `{ error?, scope?, resourceMetadata? }` from the server's `WWW-Authenticate` on a `401` (or a
 /// `403 insufficient_scope`). Without a challenge it may return `null`/`undefined`: no token yet.
-pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, Failed> {
+/// The JS token provider of `value`, called with the challenge (if any) and `context` (see
+/// [`client_handlers`]).
+pub(crate) fn token_provider(
+    value: &JsValue,
+    context: &JsValue,
+) -> Result<Option<TokenProvider>, Failed> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
@@ -108,6 +121,7 @@ pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, F
         .clone()
         .dyn_into()
         .map_err(|_| Error::invalid_config("tokenProvider", "must be a function"))?;
+    let context = context.clone();
     Ok(Some(Rc::new(move |challenge: Option<AuthChallenge>| {
         let arg = match challenge {
             None => JsValue::UNDEFINED,
@@ -121,6 +135,7 @@ pub(crate) fn token_provider(value: &JsValue) -> Result<Option<TokenProvider>, F
         Box::pin(call_for_string(
             f.clone(),
             arg,
+            context.clone(),
             true,
             "the token provider did not return a string",
         ))
@@ -158,6 +173,7 @@ pub(crate) fn dpop(value: &JsValue) -> Result<Option<DpopProof>, Failed> {
         Box::pin(call_for_string(
             f.clone(),
             arg,
+            JsValue::UNDEFINED,
             false,
             "the DPoP proof maker did not return a string",
         ))
@@ -175,10 +191,14 @@ fn strings_object<const N: usize>(fields: [(&str, Option<String>); N]) -> JsValu
     o.into()
 }
 
-/// Calls `f(arg)` and awaits its result if it is a promise; `Err` is what it threw or rejected
-/// with.
-async fn call_settled(f: &Function, arg: &JsValue) -> Result<JsValue, JsValue> {
-    let returned = f.call1(&JsValue::UNDEFINED, arg)?;
+/// Calls `f(arg)`, or `f(arg, context)` when there is a context, and awaits its result if it is
+/// a promise; `Err` is what it threw or rejected with.
+async fn call_settled(f: &Function, arg: &JsValue, context: &JsValue) -> Result<JsValue, JsValue> {
+    let returned = if context.is_undefined() {
+        f.call1(&JsValue::UNDEFINED, arg)?
+    } else {
+        f.call2(&JsValue::UNDEFINED, arg, context)?
+    };
     match returned.dyn_into::<Promise>() {
         Ok(promise) => JsFuture::from(promise).await,
         Err(plain) => Ok(plain),
@@ -190,10 +210,11 @@ async fn call_settled(f: &Function, arg: &JsValue) -> Result<JsValue, JsValue> {
 async fn call_for_string(
     f: Function,
     arg: JsValue,
+    context: JsValue,
     optional: bool,
     not_string: &'static str,
 ) -> Result<String, String> {
-    let value = call_settled(&f, &arg)
+    let value = call_settled(&f, &arg, &context)
         .await
         .map_err(|e| error_object(&e).message)?;
     if optional && (value.is_null() || value.is_undefined()) {

@@ -11,7 +11,10 @@ use web_sys::AbortSignal;
 use super::errors::Failed;
 use super::read::read;
 use crate::error::Error;
-use crate::options::{check_delay, fields_of, PoolOptions, ServerOptions};
+use crate::options::{
+    check_delay, fields_of, IdentityHook, IdentityOptions, PoolOptions, ServerOptions,
+};
+use std::rc::Rc;
 
 /// The options of `new McpPool(options)` that only the wasm face has.
 #[derive(Deserialize, Default)]
@@ -94,17 +97,82 @@ struct ServerHooks {
         deserialize_with = "serde_wasm_bindgen::preserve::deserialize"
     )]
     dpop: JsValue,
+    /// `(identity) => headers`: the headers of one identity's sessions.
+    #[serde(
+        default,
+        deserialize_with = "serde_wasm_bindgen::preserve::deserialize"
+    )]
+    identity_headers: JsValue,
 }
+
+/// Headers as `identityHeaders` returns them: an object of names to strings.
+#[derive(Deserialize)]
+struct HeaderMap(#[serde(deserialize_with = "crate::options::header_map")] Vec<(String, String)>);
 
 /// Reads the options of `registerHttp(name, url, options)`.
 pub(crate) fn server_options(value: &JsValue) -> Result<ServerOptions, Failed> {
     let mut out: ServerOptions = read(value, "options", fields_of::<ServerHooks>())?;
     out.validate()?;
     let hooks: ServerHooks = read(value, "options", fields_of::<ServerOptions>())?;
-    out.handlers = super::handlers::client_handlers(&hooks.handlers)?;
-    out.token_provider = super::handlers::token_provider(&hooks.token_provider)?;
+    let none = JsValue::UNDEFINED;
+    out.handlers = super::handlers::client_handlers(&hooks.handlers, &none)?;
+    out.token_provider = super::handlers::token_provider(&hooks.token_provider, &none)?;
     out.dpop = super::handlers::dpop(&hooks.dpop)?;
+    out.identity = identity_hook(hooks)?;
     Ok(out)
+}
+
+/// The identity hook of a server whose JS hooks may take an identity: its token provider and
+/// handlers are called with a second argument `{ identity }` for an identity's sessions, and
+/// `identityHeaders(identity)` gives their extra headers. `None` when there is nothing to make
+/// per identity (an identity's sessions are then opened with the server's options as they are).
+fn identity_hook(hooks: ServerHooks) -> Result<Option<IdentityHook>, Failed> {
+    let headers = match hooks.identity_headers {
+        v if v.is_undefined() || v.is_null() => None,
+        v => Some(
+            v.dyn_into::<js_sys::Function>()
+                .map_err(|_| Error::invalid_config("identityHeaders", "must be a function"))?,
+        ),
+    };
+    let given = |v: &JsValue| !v.is_undefined() && !v.is_null();
+    if headers.is_none() && !given(&hooks.handlers) && !given(&hooks.token_provider) {
+        return Ok(None);
+    }
+    let (handlers, token_provider) = (hooks.handlers, hooks.token_provider);
+    Ok(Some(Rc::new(move |identity: &str| {
+        let context = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(
+            &context,
+            &JsValue::from_str("identity"),
+            &JsValue::from_str(identity),
+        );
+        let context = JsValue::from(context);
+        let message = |e: Failed| e.to_string();
+        let handlers = if given(&handlers) {
+            Some(super::handlers::client_handlers(&handlers, &context).map_err(message)?)
+        } else {
+            None
+        };
+        let token_provider =
+            super::handlers::token_provider(&token_provider, &context).map_err(message)?;
+        let headers = match &headers {
+            None => Vec::new(),
+            Some(f) => {
+                let value = f
+                    .call1(&JsValue::UNDEFINED, &JsValue::from_str(identity))
+                    .map_err(|_| "identityHeaders threw".to_owned())?;
+                let HeaderMap(headers) = serde_wasm_bindgen::from_value(value).map_err(|e| {
+                    format!("identityHeaders must return an object of header strings: {e}")
+                })?;
+                headers
+            }
+        };
+        Ok(IdentityOptions {
+            headers,
+            token_provider,
+            handlers,
+        })
+    })))
 }
 
 /// The options of `get` and of every request.
@@ -125,6 +193,8 @@ pub(crate) struct CallOptions {
     pub(crate) reset_timeout_on_progress: bool,
     /// Requests only: the hard cap when the timeout resets, in ms (at least 1).
     pub(crate) max_total_timeout_ms: Option<u64>,
+    /// `get` only: who the session is for (see `GetOptions::identity`).
+    pub(crate) identity: Option<String>,
 }
 
 impl CallOptions {

@@ -86,6 +86,7 @@ impl JsPool {
             let get = GetOptions {
                 timeout_ms: options.timeout_ms,
                 cancel: options.signal().as_ref().map(on_abort),
+                identity: options.identity,
             };
             let lease = Rc::new(pool.get_with(&name, get).await?);
             let id = next_lease.get() + 1;

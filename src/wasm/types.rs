@@ -78,6 +78,10 @@ export interface ServerOptions {
   headers?: Record<string, string>;
   maxConnections?: number;
   maxLeasesPerConnection?: number;
+  /** Most sessions (open or opening) of one identity (see GetOptions.identity); maxConnections stays the total. Default: no cap beyond the total. */
+  maxConnectionsPerIdentity?: number;
+  /** `(identity) => headers`: headers added to the requests of one identity's sessions (after the server's headers). */
+  identityHeaders?: (identity: string) => Record<string, string>;
   requestTimeoutMs?: number;
   acquireTimeoutMs?: number;
   /** Follow 307/308 redirects to another origin (sending it these headers). Default false: same origin only. */
@@ -85,9 +89,10 @@ export interface ServerOptions {
   /**
    * Gives the bearer token: called first with no argument, then with the 401's (or 403 insufficient_scope's)
    * challenge; concurrent challenges share one call. `null` (or undefined): no token yet, allowed before the
-   * first challenge only (after one it is AUTH_FAILED).
+   * first challenge only (after one it is AUTH_FAILED). For an identity's sessions (GetOptions.identity) it gets
+   * `{ identity }` as a second argument, and its tokens are that identity's alone.
    */
-  tokenProvider?: (challenge?: { error?: string; scope?: string; resourceMetadata?: string }) => string | null | undefined | Promise<string | null | undefined>;
+  tokenProvider?: (challenge?: { error?: string; scope?: string; resourceMetadata?: string }, context?: { identity: string }) => string | null | undefined | Promise<string | null | undefined>;
   /**
    * DPoP (RFC 9449): `proof` makes a fresh proof JWT (new jti) for each HTTP request to this server, sent in the
    * DPoP header; the token then goes out as `Authorization: DPoP <token>`. `nonce` is the server's last DPoP-Nonce;
@@ -116,11 +121,11 @@ export interface ServerOptions {
   /** Answers to this server's own requests; only these capabilities are declared. Others get -32601. */
   handlers?: {
     /** `elicitation/create` (also an input request of the stateless era). A throw answers a JSON-RPC error. */
-    elicitation?: (params: ElicitRequestParams) => ElicitResult | Promise<ElicitResult>;
+    elicitation?: (params: ElicitRequestParams, context?: { identity: string }) => ElicitResult | Promise<ElicitResult>;
     /** `sampling/createMessage`. */
-    sampling?: (params: CreateMessageRequestParams) => CreateMessageResult | Promise<CreateMessageResult>;
+    sampling?: (params: CreateMessageRequestParams, context?: { identity: string }) => CreateMessageResult | Promise<CreateMessageResult>;
     /** `roots/list` (its params, if the server sent any). */
-    roots?: (params: ListRootsRequestParams | undefined) => ListRootsResult | Promise<ListRootsResult>;
+    roots?: (params: ListRootsRequestParams | undefined, context?: { identity: string }) => ListRootsResult | Promise<ListRootsResult>;
   };
 }
 
@@ -130,6 +135,12 @@ export interface GetOptions {
   signal?: AbortSignal;
   /** Overrides the acquire timeout (acquireTimeoutMs), in ms. */
   timeoutMs?: number;
+  /**
+   * Who the session is for (a user, a tenant; 1 to 1024 bytes): sessions opened for one identity never
+   * serve another, and are opened with its credentials (tokenProvider and handlers get `{ identity }`,
+   * identityHeaders(identity) adds headers). Default: the server's shared sessions.
+   */
+  identity?: string;
 }
 
 /** Options of every request of a client (and of `pool.callTool`). */
@@ -155,6 +166,8 @@ export interface ServerStats {
   openingConnections: number;
   leases: number;
   waiting: number;
+  /** Identities with a session of this server (open, opening or waited for); never the identities. */
+  partitions: number;
   totalConnections: number;
   connectionErrors: number;
   healthChecksPassed: number;
@@ -195,7 +208,7 @@ export interface PoolSnapshot {
   takenAtMs: number;
   servers: Record<string, {
     url: string;
-    sessions: { sessionId?: string; protocolVersion: string; initializeResult?: unknown }[];
+    sessions: { sessionId?: string; protocolVersion: string; initializeResult?: unknown; identity?: string }[];
     tools?: { result: unknown; ageMs: number };
   }>;
 }

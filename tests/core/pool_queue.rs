@@ -103,6 +103,7 @@ fn an_aborted_waiter_leaves_the_queue_with_aborted() {
             GetOptions {
                 timeout_ms: None,
                 cancel: Some(cancel),
+                identity: None,
             },
         )
         .await

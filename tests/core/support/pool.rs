@@ -51,6 +51,7 @@ pub fn spawn_get_timeout(
         let options = GetOptions {
             timeout_ms: Some(timeout_ms),
             cancel: None,
+            identity: None,
         };
         pool.get_with(NAME, options).await
     })
