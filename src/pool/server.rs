@@ -261,6 +261,9 @@ impl Server {
                             && crate::time::expired(now, c.idle_since_ms, idle_timeout_ms)))
             });
         self.conns = kept;
+        if !gone.is_empty() {
+            self.prune_partitions();
+        }
         gone.into_iter().map(|c| c.session).collect()
     }
 

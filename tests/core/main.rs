@@ -17,6 +17,7 @@ mod pool_close;
 mod pool_era;
 mod pool_get;
 mod pool_health;
+mod pool_identity;
 mod pool_inflight;
 mod pool_queue;
 mod pool_register;
