@@ -43,10 +43,14 @@ const fresh = () => ({
   initialize: 0, deleted: 0, posts: 0, cancelled: 0, aborted: 0, toolCalls: {},
   // --sse-legacy: GET streams opened, POSTs to /messages, versions offered in initialize.
   sseStreams: 0, ssePosts: 0, offeredVersions: [], negotiated: [],
+  // Credentials (the Authorization header): which opened each session, and requests that came
+  // to a session with another credential than the one that opened it.
+  openedBy: {}, callsBy: {}, crossings: 0,
 });
 let stats = fresh();
 const transports = new Map(); // session id -> transport
 const legacy = new Map(); // --sse-legacy: session id -> SSEServerTransport
+const owners = new Map(); // session id -> the Authorization header of its initialize
 
 const text = (t) => ({ content: [{ type: 'text', text: String(t) }] });
 const sleep = (ms, signal) =>
@@ -174,6 +178,13 @@ async function handleMcp(req, res) {
 
   let transport = sid ? transports.get(sid) : undefined;
   if (sid && !transport) return rpcError(res, 404, -32001, 'Session not found');
+  const credential = req.headers.authorization ?? '';
+  if (sid && req.method === 'POST') {
+    if (owners.get(sid) !== credential) stats.crossings++;
+    for (const m of [parsed].flat()) {
+      if (m?.method === 'tools/call') stats.callsBy[credential] = (stats.callsBy[credential] ?? 0) + 1;
+    }
+  }
   if (!transport) {
     const isInit = [parsed].flat().some((m) => m?.method === 'initialize');
     if (req.method !== 'POST' || !isInit) {
@@ -183,7 +194,11 @@ async function handleMcp(req, res) {
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: json,
       ...(resumable ? { eventStore: new InMemoryEventStore(), retryInterval: retryMs } : {}),
-      onsessioninitialized: (id) => transports.set(id, transport),
+      onsessioninitialized: (id) => {
+        transports.set(id, transport);
+        owners.set(id, credential);
+        stats.openedBy[credential] = (stats.openedBy[credential] ?? 0) + 1;
+      },
       onsessionclosed: (id) => transports.delete(id),
     });
     transport.onclose = () => transport.sessionId && transports.delete(transport.sessionId);
