@@ -50,7 +50,7 @@ pub use futures_util::future::LocalBoxFuture;
 pub use options::{
     AuthChallenge, ClientHandlers, DpopProof, DpopRequest, EraPolicy, PoolOptions, ServerOptions,
     ServerRequestHandler, TokenProvider, TransportMode, MAX_COUNT, MAX_RESPONSE_BYTES,
-    MAX_TIMEOUT_MS, MIN_HEALTH_INTERVAL_MS,
+    MAX_TIMEOUT_MS, MIN_HEALTH_INTERVAL_MS, MIN_SESSION_LIFETIME_MS,
 };
 pub use policy::parse_challenge;
 pub use pool::{

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use futures_util::future;
 
 use super::breaker::Allow;
-use super::server::{Grant, Opener, Pick, Server};
+use super::server::{Grant, Opener, Pick, Server, Taken};
 use super::{Enqueued, Lease, PoolInner, PoolState};
 use crate::error::Error;
 use crate::runtime::Runtime;
@@ -45,9 +45,9 @@ impl PoolInner {
                 }
             }
             if server.waiters.is_empty() {
-                if let Pick::Idle(i) | Pick::Share(i) = server.pick() {
-                    if let Some(lease) = self.lease_on(server, i, now) {
-                        return Ok(Enqueued::Ready(lease));
+                if let Pick::Idle(i) | Pick::Share(i) = server.pick(now) {
+                    if let Some((lease, taken)) = self.lease_on(server, i, now) {
+                        return Ok(Enqueued::Ready(lease, taken));
                     }
                 }
             }
@@ -67,12 +67,25 @@ impl PoolInner {
         })
     }
 
-    /// Takes one lease on the session at `index`.
-    fn lease_on(self: &Rc<Self>, server: &mut Server, index: usize, now: u64) -> Option<Lease> {
+    /// Takes one lease on the session at `index`, and says how (see [`Taken`]).
+    fn lease_on(
+        self: &Rc<Self>,
+        server: &mut Server,
+        index: usize,
+        now: u64,
+    ) -> Option<(Lease, Taken)> {
+        let probe_after = server.limits.probe_idle_after_ms;
         let conn = server.conns.get_mut(index)?;
+        let taken = Taken {
+            first: !conn.used,
+            probe: conn.leases == 0
+                && probe_after > 0
+                && crate::time::expired(now, conn.session.last_ok_ms(), probe_after),
+        };
+        conn.used = true;
         conn.leases += 1;
         conn.last_used_ms = now;
-        Some(Lease {
+        let lease = Lease {
             pool: Rc::downgrade(self),
             pool_id: self.id,
             server: server.name.clone(),
@@ -80,7 +93,8 @@ impl PoolInner {
             conn_id: conn.id,
             session: conn.session.clone(),
             released: std::cell::Cell::new(false),
-        })
+        };
+        Some((lease, taken))
     }
 
     /// Serves queued getters in FIFO order for as long as something can be handed out, and
@@ -99,13 +113,15 @@ impl PoolInner {
             };
             server.reap_stale_opens(now);
             loop {
-                match server.pick() {
+                match server.pick(now) {
                     Pick::Idle(i) => {
                         let Some(waiter) = server.pop_waiter() else {
                             break;
                         };
                         match self.lease_on(server, i, now) {
-                            Some(lease) => grants.push((waiter.tx, Grant::Lease(lease))),
+                            Some((lease, taken)) => {
+                                grants.push((waiter.tx, Grant::Lease(lease, taken)))
+                            }
                             None => break,
                         }
                     }
@@ -117,7 +133,9 @@ impl PoolInner {
                         };
                         let waiter = server.waiters.remove(at);
                         match self.lease_on(server, i, now) {
-                            Some(lease) => grants.push((waiter.tx, Grant::Lease(lease))),
+                            Some((lease, taken)) => {
+                                grants.push((waiter.tx, Grant::Lease(lease, taken)))
+                            }
                             None => break,
                         }
                     }
@@ -234,7 +252,8 @@ impl PoolInner {
         self.dispatch(server_id);
     }
 
-    /// Takes one lease back; a broken session whose last lease returns is closed.
+    /// Takes one lease back; a broken session, or one past the session lifetime, whose last lease
+    /// returns is closed.
     pub(super) fn release_conn(self: &Rc<Self>, server_id: u64, conn_id: u64) {
         let now = self.rt.clock.now_ms();
         let mut to_close = None;
@@ -250,10 +269,19 @@ impl PoolInner {
                 conn.leases = conn.leases.saturating_sub(1);
                 if conn.leases == 0 {
                     conn.idle_since_ms = now;
-                    if conn.broken {
-                        to_close = Some(server.conns.remove(index).session);
-                    }
                 }
+            }
+            // Past its lifetime, it took no new lease since: it goes with its last one.
+            let close = server
+                .conns
+                .get(index)
+                .is_some_and(|c| c.leases == 0 && (c.broken || server.aged(c, now)));
+            if close {
+                let conn = server.conns.remove(index);
+                if !conn.broken {
+                    server.counters.retired_connections += 1;
+                }
+                to_close = Some(conn.session);
             }
         }
         if let Some(session) = to_close {
