@@ -76,11 +76,15 @@ impl PoolInner {
     ) -> Option<(Lease, Taken)> {
         let probe_after = server.limits.probe_idle_after_ms;
         let conn = server.conns.get_mut(index)?;
+        // Quiet since its last successful exchange, or since it joined the pool: a session
+        // resumed from a snapshot is taken as alive at its restore (no request before its first
+        // use, as a restore promises; a forgotten one re-initializes on its `404` as before).
+        let quiet_since = conn.session.last_ok_ms().max(conn.opened_ms);
         let taken = Taken {
             first: !conn.used,
             probe: conn.leases == 0
                 && probe_after > 0
-                && crate::time::expired(now, conn.session.last_ok_ms(), probe_after),
+                && crate::time::expired(now, quiet_since, probe_after),
         };
         conn.used = true;
         conn.leases += 1;

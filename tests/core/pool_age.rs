@@ -373,6 +373,39 @@ fn by_default_the_probe_threshold_is_the_health_interval() {
     assert_eq!(h.server.count("ping"), 0);
 }
 
+#[test]
+fn a_restored_session_is_taken_as_alive_at_its_restore() {
+    let mut h = Harness::new();
+    let old = pool(&h, quiet(0, Some(10_000)));
+    drop(get_now(&mut h, &old));
+    let snapshot = old.snapshot();
+    h.advance(3_600_000); // an hour-old snapshot, restored in a new isolate
+    let fresh = Pool::new(quiet(0, Some(10_000)), h.runtime()).expect("pool");
+    assert_eq!(fresh.restore(snapshot).expect("restore"), 0, "pending");
+    fresh
+        .register_http(NAME, URL, legacy())
+        .expect("registered");
+    let posts = h.server.log().len();
+    drop(get_now(&mut h, &fresh));
+    assert_eq!(
+        h.server.log().len(),
+        posts,
+        "no request before its first use"
+    );
+    h.advance(10_000);
+    drop(get_now(&mut h, &fresh));
+    assert_eq!(
+        h.server.count("ping"),
+        1,
+        "quiet 10 s after the restore: probed"
+    );
+    assert_eq!(
+        h.server.count("initialize"),
+        1,
+        "no handshake in the new pool"
+    );
+}
+
 fn pool_off(h: &Harness) -> Pool {
     pool(h, quiet(0, None))
 }
