@@ -51,6 +51,7 @@ pub use options::{
     AuthChallenge, ClientHandlers, DpopProof, DpopRequest, EraPolicy, IdentityHook,
     IdentityOptions, PoolOptions, ServerOptions, ServerRequestHandler, TokenProvider,
     TransportMode, MAX_COUNT, MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS, MIN_HEALTH_INTERVAL_MS,
+    MIN_SESSION_LIFETIME_MS,
 };
 pub use policy::parse_challenge;
 pub use pool::{

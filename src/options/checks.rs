@@ -16,6 +16,10 @@ pub const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
 /// The health loop's floor: a shorter interval would turn health checks into load.
 pub const MIN_HEALTH_INTERVAL_MS: u64 = 100;
 
+/// The shortest `maxSessionLifetimeMs` (when not 0): a shorter one would turn sessions into a
+/// handshake per call.
+pub const MIN_SESSION_LIFETIME_MS: u64 = 1_000;
+
 /// Most sessions per server or leases per session one may configure.
 pub const MAX_COUNT: usize = 10_000;
 
@@ -36,6 +40,20 @@ pub(crate) fn check_delay(field: &str, ms: u64, min: u64) -> Result<(), Error> {
         return Err(Error::invalid_config(
             field,
             format!("must be between {min} and {MAX_TIMEOUT_MS} ms"),
+        ));
+    }
+    Ok(())
+}
+
+/// `maxSessionLifetimeMs`: 0 (no limit) or from [`MIN_SESSION_LIFETIME_MS`] to
+/// [`MAX_TIMEOUT_MS`].
+pub(crate) fn check_lifetime(field: &str, ms: u64) -> Result<(), Error> {
+    if ms != 0 && !(MIN_SESSION_LIFETIME_MS..=MAX_TIMEOUT_MS).contains(&ms) {
+        return Err(Error::invalid_config(
+            field,
+            format!(
+                "must be 0 (no limit) or between {MIN_SESSION_LIFETIME_MS} and {MAX_TIMEOUT_MS} ms"
+            ),
         ));
     }
     Ok(())

@@ -17,7 +17,9 @@ mod server;
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) use checks::check_delay;
-pub use checks::{MAX_COUNT, MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS, MIN_HEALTH_INTERVAL_MS};
+pub use checks::{
+    MAX_COUNT, MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS, MIN_HEALTH_INTERVAL_MS, MIN_SESSION_LIFETIME_MS,
+};
 pub use choices::{EraPolicy, TransportMode};
 #[cfg(target_arch = "wasm32")]
 pub(crate) use fields::fields_of;

@@ -2,7 +2,9 @@
 
 use serde::{de, Deserialize, Deserializer};
 
-use super::checks::{check_count, check_delay, MAX_RESPONSE_BYTES, MIN_HEALTH_INTERVAL_MS};
+use super::checks::{
+    check_count, check_delay, check_lifetime, MAX_RESPONSE_BYTES, MIN_HEALTH_INTERVAL_MS,
+};
 use crate::error::Error;
 use crate::protocol::Implementation;
 
@@ -18,6 +20,21 @@ pub struct PoolOptions {
     pub health_check_interval_ms: u64,
     /// Idle sessions older than this are closed, in ms; 0 disables idle eviction. Default: 300 000.
     pub idle_timeout_ms: u64,
+    /// The longest a session lives, in ms from its open: past it, it takes no new lease and is
+    /// closed (`DELETE`) when its last lease returns, so that a long-lived process picks up
+    /// server-side changes (a new deployment's `initialize` answer, a rebalanced replica, a
+    /// session bound to rotated credentials). 0 is no limit; else at least
+    /// [`MIN_SESSION_LIFETIME_MS`](crate::MIN_SESSION_LIFETIME_MS). Default: 0. A session resumed
+    /// from a snapshot counts its age from the resume.
+    pub max_session_lifetime_ms: u64,
+    /// An idle session with no successful exchange for this long, in ms, is probed (`ping`, or
+    /// `server/discover` in the stateless era, as the health loop probes) before `get` hands it
+    /// out; a failed probe evicts it and the getter gets another session. Where timers die
+    /// between requests (Workers) the health loop cannot keep idle sessions checked, and this
+    /// keeps a stale one from failing a caller's first request. 0 disables it. Default (`None`):
+    /// [`health_check_interval_ms`](Self::health_check_interval_ms), the staleness at which the
+    /// loop would ping the session itself (so off when the loop is off).
+    pub probe_idle_after_ms: Option<u64>,
     /// How long `get` may take, waiting in the queue included, in ms (at least 1).
     /// Default: 10 000.
     pub acquire_timeout_ms: u64,
@@ -55,6 +72,8 @@ impl Default for PoolOptions {
             max_leases_per_connection: None,
             health_check_interval_ms: 30_000,
             idle_timeout_ms: 300_000,
+            max_session_lifetime_ms: 0,
+            probe_idle_after_ms: None,
             acquire_timeout_ms: 10_000,
             request_timeout_ms: 60_000,
             max_response_bytes: 16 * 1024 * 1024,
@@ -69,6 +88,13 @@ impl Default for PoolOptions {
 }
 
 impl PoolOptions {
+    /// The probe threshold in force: [`PoolOptions::probe_idle_after_ms`], else the health
+    /// interval (0: no probe on acquire).
+    pub fn effective_probe_idle_after_ms(&self) -> u64 {
+        self.probe_idle_after_ms
+            .unwrap_or(self.health_check_interval_ms)
+    }
+
     /// Checks every value.
     ///
     /// # Errors
@@ -88,6 +114,10 @@ impl PoolOptions {
             ));
         }
         check_delay("idleTimeoutMs", self.idle_timeout_ms, 0)?;
+        check_lifetime("maxSessionLifetimeMs", self.max_session_lifetime_ms)?;
+        if let Some(ms) = self.probe_idle_after_ms {
+            check_delay("probeIdleAfterMs", ms, 0)?;
+        }
         check_delay("acquireTimeoutMs", self.acquire_timeout_ms, 1)?;
         check_delay("requestTimeoutMs", self.request_timeout_ms, 1)?;
         if !(1024..=MAX_RESPONSE_BYTES).contains(&self.max_response_bytes) {
@@ -155,7 +185,54 @@ mod tests {
             (o.acquire_timeout_ms, o.request_timeout_ms),
             (10_000, 60_000)
         );
+        assert_eq!(
+            (o.max_session_lifetime_ms, o.probe_idle_after_ms),
+            (0, None)
+        );
+        assert_eq!(o.effective_probe_idle_after_ms(), 30_000);
         assert_eq!(o.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_probe_threshold_follows_the_health_interval_unless_set() {
+        let o = PoolOptions {
+            health_check_interval_ms: 0,
+            ..PoolOptions::default()
+        };
+        assert_eq!(o.effective_probe_idle_after_ms(), 0, "no loop: no probe");
+        let o = PoolOptions {
+            health_check_interval_ms: 0,
+            probe_idle_after_ms: Some(5_000),
+            ..PoolOptions::default()
+        };
+        assert_eq!(o.effective_probe_idle_after_ms(), 5_000);
+        let o = PoolOptions {
+            probe_idle_after_ms: Some(0),
+            ..PoolOptions::default()
+        };
+        assert_eq!(o.effective_probe_idle_after_ms(), 0, "0 disables it");
+    }
+
+    #[test]
+    fn lifetime_and_probe_values_are_checked() {
+        let with = |lifetime: u64, probe: Option<u64>| PoolOptions {
+            max_session_lifetime_ms: lifetime,
+            probe_idle_after_ms: probe,
+            ..PoolOptions::default()
+        };
+        assert_eq!(with(0, Some(0)).validate(), Ok(()));
+        assert_eq!(with(1_000, Some(1)).validate(), Ok(()));
+        assert_eq!(with(3_600_000, None).validate(), Ok(()));
+        for (o, field) in [
+            (with(999, None), "maxSessionLifetimeMs"),
+            (with(1, None), "maxSessionLifetimeMs"),
+            (with(1 << 31, None), "maxSessionLifetimeMs"),
+            (with(0, Some(1 << 31)), "probeIdleAfterMs"),
+        ] {
+            let err = o.validate().expect_err(field);
+            assert_eq!(err.code(), "INVALID_CONFIG");
+            assert!(err.to_string().contains(field), "{err}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use super::checks::{check_count, check_delay};
+use super::checks::{check_count, check_delay, check_lifetime};
 use super::choices::{EraPolicy, TransportMode};
 use super::hooks::{ClientHandlers, DpopProof, IdentityHook, TokenProvider};
 use crate::error::Error;
@@ -33,6 +33,12 @@ pub struct ServerOptions {
     pub request_timeout_ms: Option<u64>,
     /// Overrides [`PoolOptions::acquire_timeout_ms`](crate::PoolOptions::acquire_timeout_ms).
     pub acquire_timeout_ms: Option<u64>,
+    /// Overrides [`PoolOptions::max_session_lifetime_ms`](crate::PoolOptions::max_session_lifetime_ms)
+    /// (0: no limit for this server).
+    pub max_session_lifetime_ms: Option<u64>,
+    /// Overrides [`PoolOptions::probe_idle_after_ms`](crate::PoolOptions::probe_idle_after_ms)
+    /// (0: no probe on acquire for this server).
+    pub probe_idle_after_ms: Option<u64>,
     /// Follow `307`/`308` redirects to another origin, sending it this server's headers.
     /// Default: false (same-origin redirects only).
     pub allow_cross_origin_redirects: bool,
@@ -82,6 +88,8 @@ impl fmt::Debug for ServerOptions {
             .field("identity", &self.identity.is_some())
             .field("request_timeout_ms", &self.request_timeout_ms)
             .field("acquire_timeout_ms", &self.acquire_timeout_ms)
+            .field("max_session_lifetime_ms", &self.max_session_lifetime_ms)
+            .field("probe_idle_after_ms", &self.probe_idle_after_ms)
             .field(
                 "allow_cross_origin_redirects",
                 &self.allow_cross_origin_redirects,
@@ -138,6 +146,12 @@ impl ServerOptions {
         }
         if let Some(ms) = self.acquire_timeout_ms {
             check_delay("acquireTimeoutMs", ms, 1)?;
+        }
+        if let Some(ms) = self.max_session_lifetime_ms {
+            check_lifetime("maxSessionLifetimeMs", ms)?;
+        }
+        if let Some(ms) = self.probe_idle_after_ms {
+            check_delay("probeIdleAfterMs", ms, 0)?;
         }
         Ok(())
     }
@@ -232,6 +246,29 @@ mod tests {
     }
 
     #[test]
+    fn lifetime_and_probe_overrides_are_checked() {
+        let o = ServerOptions {
+            max_session_lifetime_ms: Some(0),
+            probe_idle_after_ms: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(o.validate(), Ok(()), "0 turns either off for this server");
+        let o = ServerOptions {
+            max_session_lifetime_ms: Some(500),
+            ..Default::default()
+        };
+        let err = o.validate().expect_err("below the floor");
+        assert_eq!(err.code(), "INVALID_CONFIG");
+        assert!(err.to_string().contains("maxSessionLifetimeMs"), "{err}");
+        let o = ServerOptions {
+            probe_idle_after_ms: Some(u64::MAX),
+            ..Default::default()
+        };
+        let err = o.validate().expect_err("beyond a timer");
+        assert!(err.to_string().contains("probeIdleAfterMs"), "{err}");
+    }
+
+    #[test]
     fn server_options_debug_hides_header_values() {
         let o = ServerOptions {
             headers: vec![("Authorization".into(), "Bearer s3cret".into())],
@@ -259,6 +296,13 @@ mod tests {
         );
         assert_eq!(o.max_connections, Some(3));
         assert!(serde_json::from_str::<ServerOptions>(r#"{"unknown": true}"#).is_err());
+        let o: ServerOptions =
+            serde_json::from_str(r#"{"maxSessionLifetimeMs": 60000, "probeIdleAfterMs": 0}"#)
+                .unwrap();
+        assert_eq!(
+            (o.max_session_lifetime_ms, o.probe_idle_after_ms),
+            (Some(60_000), Some(0))
+        );
         assert!(serde_json::from_str::<ServerOptions>(r#"{"tokenProvider": "x"}"#).is_err());
     }
 }

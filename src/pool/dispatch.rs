@@ -7,7 +7,7 @@ use futures_util::future;
 
 use super::breaker::Allow;
 use super::identity::Identity;
-use super::server::{Grant, Opener, Pick, Server};
+use super::server::{Grant, Opener, Pick, Server, Taken};
 use super::{Enqueued, Lease, PoolInner, PoolState};
 use crate::error::Error;
 use crate::runtime::Runtime;
@@ -52,9 +52,9 @@ impl PoolInner {
             // Nobody of its identity queued before it: an idle or shareable session of its own
             // is its at once.
             if !server.waiters.iter().any(|w| w.identity == identity) {
-                if let Pick::Idle(i) | Pick::Share(i) = server.pick(&identity) {
-                    if let Some(lease) = self.lease_on(server, i, now) {
-                        return Ok(Enqueued::Ready(lease));
+                if let Pick::Idle(i) | Pick::Share(i) = server.pick(&identity, now) {
+                    if let Some((lease, taken)) = self.lease_on(server, i, now) {
+                        return Ok(Enqueued::Ready(lease, taken));
                     }
                 }
             }
@@ -74,12 +74,29 @@ impl PoolInner {
         })
     }
 
-    /// Takes one lease on the session at `index`.
-    fn lease_on(self: &Rc<Self>, server: &mut Server, index: usize, now: u64) -> Option<Lease> {
+    /// Takes one lease on the session at `index`, and says how (see [`Taken`]).
+    fn lease_on(
+        self: &Rc<Self>,
+        server: &mut Server,
+        index: usize,
+        now: u64,
+    ) -> Option<(Lease, Taken)> {
+        let probe_after = server.limits.probe_idle_after_ms;
         let conn = server.conns.get_mut(index)?;
+        // Quiet since its last successful exchange, or since it joined the pool: a session
+        // resumed from a snapshot is taken as alive at its restore (no request before its first
+        // use, as a restore promises; a forgotten one re-initializes on its `404` as before).
+        let quiet_since = conn.session.last_ok_ms().max(conn.opened_ms);
+        let taken = Taken {
+            first: !conn.used,
+            probe: conn.leases == 0
+                && probe_after > 0
+                && crate::time::expired(now, quiet_since, probe_after),
+        };
+        conn.used = true;
         conn.leases += 1;
         conn.last_used_ms = now;
-        Some(Lease {
+        let lease = Lease {
             pool: Rc::downgrade(self),
             pool_id: self.id,
             server: server.name.clone(),
@@ -87,7 +104,8 @@ impl PoolInner {
             conn_id: conn.id,
             session: conn.session.clone(),
             released: std::cell::Cell::new(false),
-        })
+        };
+        Some((lease, taken))
     }
 
     /// Serves queued getters in FIFO order (per identity; the first in line gets a free slot)
@@ -117,22 +135,22 @@ impl PoolInner {
             while let Some(waiter) = server.waiters.get(at) {
                 let identity = waiter.identity.clone();
                 let open_pending = waiter.open_pending;
-                match server.pick(&identity) {
+                match server.pick(&identity, now) {
                     Pick::Idle(i) => {
                         let waiter = server.waiters.remove(at);
                         if waiter.open_pending {
                             server.hand_over_open(waiter.id);
                         }
-                        if let Some(lease) = self.lease_on(server, i, now) {
-                            grants.push((waiter.tx, Grant::Lease(lease)));
+                        if let Some((lease, taken)) = self.lease_on(server, i, now) {
+                            grants.push((waiter.tx, Grant::Lease(lease, taken)));
                         }
                     }
                     // A waiter whose own session is opening waits for it: sessions fill up to
                     // the cap before they are shared.
                     Pick::Share(i) if !open_pending => {
                         let waiter = server.waiters.remove(at);
-                        if let Some(lease) = self.lease_on(server, i, now) {
-                            grants.push((waiter.tx, Grant::Lease(lease)));
+                        if let Some((lease, taken)) = self.lease_on(server, i, now) {
+                            grants.push((waiter.tx, Grant::Lease(lease, taken)));
                         }
                     }
                     pick @ (Pick::Open | Pick::Evict(_)) if !open_pending => {
@@ -263,7 +281,8 @@ impl PoolInner {
         self.dispatch(server_id);
     }
 
-    /// Takes one lease back; a broken session whose last lease returns is closed.
+    /// Takes one lease back; a broken session, or one past the session lifetime, whose last lease
+    /// returns is closed.
     pub(super) fn release_conn(self: &Rc<Self>, server_id: u64, conn_id: u64) {
         let now = self.rt.clock.now_ms();
         let mut to_close = None;
@@ -279,10 +298,19 @@ impl PoolInner {
                 conn.leases = conn.leases.saturating_sub(1);
                 if conn.leases == 0 {
                     conn.idle_since_ms = now;
-                    if conn.broken {
-                        to_close = Some(server.conns.remove(index).session);
-                    }
                 }
+            }
+            // Past its lifetime, it took no new lease since: it goes with its last one.
+            let close = server
+                .conns
+                .get(index)
+                .is_some_and(|c| c.leases == 0 && (c.broken || server.aged(c, now)));
+            if close {
+                let conn = server.conns.remove(index);
+                if !conn.broken {
+                    server.counters.retired_connections += 1;
+                }
+                to_close = Some(conn.session);
             }
         }
         if let Some(session) = to_close {

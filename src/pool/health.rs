@@ -139,7 +139,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     });
     let pings = checks.into_iter().map(|check| {
         Box::pin(async move {
-            let ok = check.session.ping(Some(ping_timeout)).await.is_ok();
+            let ok = probe(check.session.clone(), ping_timeout).await;
             Some((check, ok))
         }) as LocalBoxFuture<'_, _>
     });
@@ -186,4 +186,10 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
     for server_id in touched {
         pool.dispatch(server_id);
     }
+}
+
+/// Asks whether a session is alive: `ping` (in the stateless era the session answers it with a
+/// `server/discover`), within `timeout_ms`. What the health loop and the probe on acquire send.
+pub(super) async fn probe(session: Session, timeout_ms: u64) -> bool {
+    session.ping(Some(timeout_ms)).await.is_ok()
 }

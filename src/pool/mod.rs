@@ -5,6 +5,7 @@
 //! (a grant's receiver, a notification handler) runs: every operation computes what to do under
 //! the borrow, releases it, then acts.
 
+mod acquire;
 mod breaker;
 mod catalog;
 mod dispatch;
@@ -23,7 +24,7 @@ use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_channel::oneshot;
-use futures_util::future::{self, AbortHandle, Either, FutureExt, LocalBoxFuture};
+use futures_util::future::{self, AbortHandle, LocalBoxFuture};
 
 pub use breaker::CircuitState;
 pub use lease::Lease;
@@ -38,7 +39,7 @@ use crate::options::{PoolOptions, ServerOptions};
 use crate::policy::{LimitedTransport, Limiter};
 use crate::runtime::Runtime;
 use crate::session::{NotificationHandler, ServerLink, Session, SessionConfig};
-use server::{Counters, Grant, Limits, Server, Waiter};
+use server::{Counters, Grant, Limits, Server, Taken, Waiter};
 use std::collections::BTreeMap;
 
 /// Distinguishes pools, so a lease from another pool is recognised.
@@ -164,6 +165,12 @@ impl Pool {
                 .acquire_timeout_ms
                 .unwrap_or(pool.acquire_timeout_ms),
             max_per_identity: options.max_connections_per_identity,
+            max_lifetime_ms: options
+                .max_session_lifetime_ms
+                .unwrap_or(pool.max_session_lifetime_ms),
+            probe_idle_after_ms: options
+                .probe_idle_after_ms
+                .unwrap_or_else(|| pool.effective_probe_idle_after_ms()),
         };
         let identity_hook = options.identity;
         let config = SessionConfig {
@@ -292,52 +299,17 @@ impl Pool {
 
     /// A lease on a live session to `name`: an idle session first (the most recently used),
     /// else a new one if fewer than the maximum exist or are opening, else a shared one with
-    /// room, else a place in a FIFO queue until one frees up.
+    /// room, else a place in a FIFO queue until one frees up. An idle session with no successful
+    /// exchange within the probe threshold ([`PoolOptions::probe_idle_after_ms`]) is probed
+    /// first; if the probe fails it is evicted and the getter gets another session, all within
+    /// the acquire timeout.
     ///
     /// # Errors
     /// [`Error::PoolClosed`], [`Error::UnknownServer`], [`Error::AcquireTimeout`],
-    /// [`Error::Aborted`], [`Error::ConnectFailed`] or [`Error::UnsupportedProtocolVersion`]
-    /// when the session opened for this getter failed.
+    /// [`Error::Aborted`], [`Error::CircuitOpen`], [`Error::ConnectFailed`] or
+    /// [`Error::UnsupportedProtocolVersion`] when the session opened for this getter failed.
     pub async fn get_with(&self, name: &str, options: GetOptions) -> Result<Lease, Error> {
-        self.inner.ensure_health_loop();
-        if let Some(identity) = &options.identity {
-            identity::check_identity(identity)?;
-        }
-        let identity = options.identity.as_deref().map(Rc::from);
-        let (rx, waiter) = match self.inner.enqueue(name, identity)? {
-            Enqueued::Ready(lease) => return Ok(lease),
-            Enqueued::Waiting {
-                rx,
-                server_id,
-                waiter_id,
-                timeout_ms,
-            } => (
-                rx,
-                WaiterGuard {
-                    pool: Rc::downgrade(&self.inner),
-                    server_id,
-                    waiter_id,
-                    timeout_ms,
-                },
-            ),
-        };
-        let timeout_ms = options.timeout_ms.unwrap_or(waiter.timeout_ms);
-        let timer = self.inner.rt.clock.sleep(timeout_ms);
-        let cancel = options
-            .cancel
-            .unwrap_or_else(|| future::pending().boxed_local());
-        let outcome = match future::select(rx, future::select(timer, cancel)).await {
-            Either::Left((Ok(Grant::Lease(lease)), _)) => Ok(lease),
-            Either::Left((Ok(Grant::Fail(e)), _)) => Err(e),
-            Either::Left((Err(oneshot::Canceled), _)) => Err(Error::PoolClosed),
-            Either::Right((Either::Left(_), _)) => Err(Error::AcquireTimeout {
-                server: name.to_owned(),
-                timeout_ms,
-            }),
-            Either::Right((Either::Right(_), _)) => Err(Error::Aborted),
-        };
-        drop(waiter);
-        outcome
+        acquire::acquire(&self.inner, name, options).await
     }
 
     /// Gives a lease back, checking that it belongs to this pool and server.
@@ -453,7 +425,7 @@ async fn close_all(sessions: Vec<(Session, u64)>, rt: &Runtime) {
 /// What [`PoolInner::enqueue`] did with a getter.
 enum Enqueued {
     /// Served at once.
-    Ready(Lease),
+    Ready(Lease, Taken),
     /// Queued; the grant will come through `rx`.
     Waiting {
         rx: oneshot::Receiver<Grant>,
@@ -469,7 +441,6 @@ struct WaiterGuard {
     pool: Weak<PoolInner>,
     server_id: u64,
     waiter_id: u64,
-    timeout_ms: u64,
 }
 
 impl Drop for WaiterGuard {

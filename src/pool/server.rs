@@ -16,8 +16,8 @@ use crate::session::{ServerLink, Session, SessionConfig};
 
 /// What a queued getter is finally handed.
 pub(super) enum Grant {
-    /// A lease on a session (released again if the getter is gone).
-    Lease(Lease),
+    /// A lease on a session (released again if the getter is gone), and how it was taken.
+    Lease(Lease, Taken),
     /// The session opened on this getter's behalf failed to open.
     Fail(Error),
 }
@@ -32,6 +32,16 @@ pub(super) struct Waiter {
     pub(super) identity: Identity,
 }
 
+/// How a lease was taken from its session, recorded when it is taken: what the getter's stats
+/// and its probe on acquire go by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Taken {
+    /// The session's first lease: it was opened for a getter (or by a health probe).
+    pub(super) first: bool,
+    /// The session was idle and quiet past the probe threshold: probe it before handing it out.
+    pub(super) probe: bool,
+}
+
 /// One session of the server and its use.
 pub(super) struct Conn {
     pub(super) id: u64,
@@ -39,6 +49,10 @@ pub(super) struct Conn {
     /// Who the session is for: it serves no one else.
     pub(super) identity: Identity,
     pub(super) leases: usize,
+    /// When it joined the pool (opened, or resumed from a snapshot): its age counts from here.
+    pub(super) opened_ms: u64,
+    /// It was leased at least once.
+    pub(super) used: bool,
     /// When `leases` last dropped to zero (or the session opened).
     pub(super) idle_since_ms: u64,
     /// When a lease was last taken.
@@ -72,6 +86,16 @@ pub(super) struct Counters {
     pub(super) health_checks_passed: u64,
     pub(super) health_checks_failed: u64,
     pub(super) restored_connections: u64,
+    /// Sessions closed because they outlived the session lifetime.
+    pub(super) retired_connections: u64,
+    /// Getters served at once by an existing session (idle, or shared).
+    pub(super) hits: u64,
+    /// Getters served by a session opened for them (they waited for its handshake).
+    pub(super) misses: u64,
+    /// Getters that queued and were served by an existing session another lease gave back.
+    pub(super) waits: u64,
+    /// The time the `waits` spent before they were served, in ms, summed.
+    pub(super) wait_ms: u64,
 }
 
 impl Counters {
@@ -81,6 +105,11 @@ impl Counters {
         self.health_checks_passed += other.health_checks_passed;
         self.health_checks_failed += other.health_checks_failed;
         self.restored_connections += other.restored_connections;
+        self.retired_connections += other.retired_connections;
+        self.hits += other.hits;
+        self.misses += other.misses;
+        self.waits += other.waits;
+        self.wait_ms = self.wait_ms.saturating_add(other.wait_ms);
     }
 }
 
@@ -92,6 +121,10 @@ pub(super) struct Limits {
     pub(super) acquire_timeout_ms: u64,
     /// Most sessions (open or opening) of one identity.
     pub(super) max_per_identity: Option<usize>,
+    /// Sessions older than this take no new lease (0: no limit).
+    pub(super) max_lifetime_ms: u64,
+    /// Idle sessions quiet for this long are probed before they are handed out (0: never).
+    pub(super) probe_idle_after_ms: u64,
 }
 
 /// A registered server.
@@ -189,10 +222,17 @@ pub(super) enum Pick {
 }
 
 impl Server {
-    /// Decides what the next getter for `identity` gets. Pure: reads the state, changes
-    /// nothing.
-    pub(super) fn pick(&self, identity: &Identity) -> Pick {
-        let usable = |c: &&Conn| !c.broken && !c.session.is_closed();
+    /// True when the session outlived the server's session lifetime at `now`: it takes no new
+    /// lease, and is closed once idle.
+    pub(super) fn aged(&self, conn: &Conn, now: u64) -> bool {
+        let limit = self.limits.max_lifetime_ms;
+        limit > 0 && crate::time::expired(now, conn.opened_ms, limit)
+    }
+
+    /// Decides what the next getter for `identity` gets at `now`. Pure: reads the state,
+    /// changes nothing.
+    pub(super) fn pick(&self, identity: &Identity, now: u64) -> Pick {
+        let usable = |c: &&Conn| !c.broken && !c.session.is_closed() && !self.aged(c, now);
         let idle = self
             .conns
             .iter()
@@ -249,18 +289,25 @@ impl Server {
         self.conns.iter().position(|c| c.id == conn_id)
     }
 
-    /// Removes the idle sessions that are broken, closed, or idle past `idle_timeout_ms` (0:
-    /// never), and returns them to be closed. Pure bookkeeping: no I/O.
+    /// Removes the idle sessions that are broken, closed, idle past `idle_timeout_ms` (0:
+    /// never) or past the session lifetime, and returns them to be closed. Pure bookkeeping: no
+    /// I/O.
     pub(super) fn take_expired(&mut self, now: u64, idle_timeout_ms: u64) -> Vec<Session> {
         let (gone, kept): (Vec<Conn>, Vec<Conn>) =
             std::mem::take(&mut self.conns).into_iter().partition(|c| {
                 c.leases == 0
                     && (c.broken
                         || c.session.is_closed()
+                        || self.aged(c, now)
                         || (idle_timeout_ms > 0
                             && crate::time::expired(now, c.idle_since_ms, idle_timeout_ms)))
             });
         self.conns = kept;
+        let retired = gone
+            .iter()
+            .filter(|c| !c.broken && !c.session.is_closed() && self.aged(c, now))
+            .count();
+        self.counters.retired_connections += retired as u64;
         if !gone.is_empty() {
             self.prune_partitions();
         }
@@ -274,6 +321,8 @@ impl Server {
             session,
             identity,
             leases: 0,
+            opened_ms: now,
+            used: false,
             idle_since_ms: now,
             last_used_ms: now,
             broken: false,

@@ -46,6 +46,16 @@ pub struct ServerStats {
     pub circuit: CircuitState,
     /// How many times the circuit opened.
     pub circuit_opens: u64,
+    /// Sessions closed because they outlived the session lifetime (`max_session_lifetime_ms`).
+    pub retired_connections: u64,
+    /// Getters served at once by an existing session (idle, or shared under the lease cap).
+    pub hits: u64,
+    /// Getters served by a session opened for them (they waited for its handshake).
+    pub misses: u64,
+    /// Getters that queued for a session another lease gave back.
+    pub waits: u64,
+    /// The time those `waits` spent in `get`, in ms, summed (`wait_time_ms / waits` is the mean).
+    pub wait_time_ms: u64,
 }
 
 /// The pool's statistics: the seed's six counters plus idle, waiting, and the same per server.
@@ -77,6 +87,17 @@ pub struct Stats {
     pub in_flight_requests: usize,
     /// HTTP requests waiting for a concurrency permit, all servers.
     pub queued_requests: usize,
+    /// Sessions closed for their lifetime (unregistered servers included).
+    pub retired_connections: u64,
+    /// Getters served at once by an existing session (unregistered servers included).
+    pub hits: u64,
+    /// Getters served by a session opened for them (unregistered servers included).
+    pub misses: u64,
+    /// Getters that queued for a session another lease gave back (unregistered servers
+    /// included).
+    pub waits: u64,
+    /// The time those `waits` spent in `get`, in ms, summed.
+    pub wait_time_ms: u64,
     /// Per server, by name.
     pub servers: BTreeMap<String, ServerStats>,
 }
@@ -100,6 +121,11 @@ fn server_stats(server: &Server) -> ServerStats {
         queued_requests: server.limiter.waiting(),
         circuit: server.breaker.state(),
         circuit_opens: server.breaker.opened,
+        retired_connections: server.counters.retired_connections,
+        hits: server.counters.hits,
+        misses: server.counters.misses,
+        waits: server.counters.waits,
+        wait_time_ms: server.counters.wait_ms,
     }
 }
 
@@ -125,5 +151,10 @@ pub(super) fn collect(state: &PoolState, limiter: &Limiter) -> Stats {
     stats.connection_errors = counters.connection_errors;
     stats.health_checks_passed = counters.health_checks_passed;
     stats.health_checks_failed = counters.health_checks_failed;
+    stats.retired_connections = counters.retired_connections;
+    stats.hits = counters.hits;
+    stats.misses = counters.misses;
+    stats.waits = counters.waits;
+    stats.wait_time_ms = counters.wait_ms;
     stats
 }

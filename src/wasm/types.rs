@@ -42,6 +42,18 @@ export interface McpPoolOptions {
   healthCheckIntervalMs?: number;
   /** Idle sessions older than this are closed, in ms; 0 disables. Default 300000. */
   idleTimeoutMs?: number;
+  /**
+   * The longest a session lives, in ms from its open: past it, it takes no new lease and is closed
+   * (DELETE) when its last lease returns, so long-lived processes pick up server-side changes.
+   * 0 = no limit (default); else at least 1000. A session restored from a snapshot counts from the restore.
+   */
+  maxSessionLifetimeMs?: number;
+  /**
+   * An idle session with no successful exchange for this long, in ms, is probed (ping, or server/discover
+   * in the stateless era) before get() hands it out; a failed probe evicts it and get() takes another.
+   * 0 disables. Default: healthCheckIntervalMs (so off when the health loop is off).
+   */
+  probeIdleAfterMs?: number;
   /** How long get() may wait, in ms. Default 10000. */
   acquireTimeoutMs?: number;
   /** Default timeout of one request, in ms. Default 60000. */
@@ -84,6 +96,10 @@ export interface ServerOptions {
   identityHeaders?: (identity: string) => Record<string, string>;
   requestTimeoutMs?: number;
   acquireTimeoutMs?: number;
+  /** Overrides the pool's maxSessionLifetimeMs for this server (0: no limit). */
+  maxSessionLifetimeMs?: number;
+  /** Overrides the pool's probeIdleAfterMs for this server (0: no probe on acquire). */
+  probeIdleAfterMs?: number;
   /** Follow 307/308 redirects to another origin (sending it these headers). Default false: same origin only. */
   allowCrossOriginRedirects?: boolean;
   /**
@@ -180,6 +196,16 @@ export interface ServerStats {
   /** The circuit breaker: "open" means the server failed repeatedly and getters fail fast. */
   circuit: "closed" | "open" | "half-open";
   circuitOpens: number;
+  /** Sessions closed because they outlived maxSessionLifetimeMs. */
+  retiredConnections: number;
+  /** get() served at once by an existing session (idle, or shared under maxLeasesPerConnection). */
+  hits: number;
+  /** get() served by a session opened for it (it waited for the handshake). */
+  misses: number;
+  /** get() that queued for a session another lease gave back. */
+  waits: number;
+  /** The time those waits spent in get(), in ms, summed (waitTimeMs / waits is the mean). */
+  waitTimeMs: number;
 }
 
 /** `pool.stats()`: totals and per server. */
@@ -199,6 +225,13 @@ export interface PoolStats {
   /** HTTP requests in flight and waiting for a permit (maxConcurrentRequests), all servers. */
   inFlightRequests: number;
   queuedRequests: number;
+  /** Acquisitions, lifetime counters as above: served at once (hits), by a new session (misses), after
+   *  queueing for a released one (waits, and their summed waitTimeMs); sessions retired for their age. */
+  retiredConnections: number;
+  hits: number;
+  misses: number;
+  waits: number;
+  waitTimeMs: number;
   servers: Record<string, ServerStats>;
 }
 

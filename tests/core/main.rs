@@ -10,6 +10,7 @@
 
 mod support;
 
+mod pool_age;
 mod pool_all_tools;
 mod pool_breaker;
 mod pool_catalog;

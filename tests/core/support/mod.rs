@@ -18,5 +18,5 @@ pub use fake_server::{FakeServer, Logged};
 pub use harness::{
     accepting_elicitation, params, plain, raw, tree, value, Harness, SeenNotification, URL,
 };
-pub use pool::{counts, get_now, limits, pool_with, spawn_get, spawn_get_timeout, NAME};
+pub use pool::{counts, get_now, legacy, limits, pool_with, spawn_get, spawn_get_timeout, NAME};
 pub use sse_server::{SseLogged, SseServer, ENDPOINT};
