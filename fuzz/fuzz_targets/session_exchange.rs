@@ -35,8 +35,8 @@ use mcp_edge_pool::json::FromJson;
 use mcp_edge_pool::jsonrpc::ErrorObject;
 use mcp_edge_pool::jsonrpc::Notification;
 use mcp_edge_pool::protocol::{self, CallToolResult, Implementation, ListToolsResult};
-use mcp_edge_pool::{ClientHandlers, EraPolicy, NotificationHandler, SessionConfig};
 use mcp_edge_pool::{BufferedBody, HttpMethod};
+use mcp_edge_pool::{ClientHandlers, EraPolicy, NotificationHandler, SessionConfig};
 use mcp_edge_pool::{
     Clock, HttpRequest, HttpResponse, HttpTransport, RequestOptions, Runtime, Session, Spawner,
     TransportError,
@@ -188,7 +188,12 @@ impl HttpTransport for Transport {
                         }
                     }
                     (Some("initialize"), Some(id)) => {
-                        if script.target == Target::Initialize && !script.fuzzed_first {
+                        if script.modern && script.target != Target::Initialize {
+                            // A stateless-only server refuses the handshake the era probe
+                            // tries first (as tests/servers/py_server.py --modern-only does);
+                            // the refusal sends the client to server/discover.
+                            reply(400, Some("application/json"), format!(r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":-32022,"message":"Unsupported protocol version: this server speaks 2026-07-28 only"}}}}"#).into_bytes(), 0)
+                        } else if script.target == Target::Initialize && !script.fuzzed_first {
                             let mut r = script.fuzzed_reply(&id);
                             r.headers
                                 .push(("Mcp-Session-Id".to_owned(), "fuzz-session".to_owned()));
