@@ -16,18 +16,21 @@ command -v esbuild >/dev/null || { echo "build-pkg: esbuild is missing; run 'mak
 esbuild pkg/mcp_edge_pool.js --minify --keep-names --format=esm --log-level=error \
   --outfile=pkg/mcp_edge_pool.js --allow-overwrite
 cp pkg.json pkg/package.json
-cp js/node_undici.mjs js/lifetimes.mjs js/load_wasm.mjs js/store.mjs js/store.d.ts js/web.d.ts js/mcp_types.d.ts pkg/
+cp js/node_undici.mjs js/lifetimes.mjs js/load_wasm.mjs js/store.mjs js/store.d.ts js/durable-object.d.ts js/web.d.ts js/mcp_types.d.ts pkg/
 # The entries' declarations: wasm-bindgen's, less its loader's (scripts/finish-dts.mjs); the MCP result
 # types they import are generated from the official schema (scripts/gen-mcp-types.mjs, js/mcp_types.d.ts).
 node scripts/finish-dts.mjs
 rm -f pkg/mcp_edge_pool_bg.wasm.d.ts # the wasm's raw exports, for no entry
 # The entries import the helper wasm-bindgen copied under snippets/ (its folder name has a hash): the
-# Node client's hook, and the McpPoolError class every entry exports.
+# Node client's hook, and the McpPoolError class every entry exports (durable-object.mjs: the class only,
+# for the calling Worker's rebuilt errors, without the wasm).
 host=$(cd pkg && find snippets -path '*/src/wasm/host.js' | head -n 1)
 [ -n "$host" ] || { echo "build-pkg: no snippets/*/src/wasm/host.js in pkg/" >&2; exit 1; }
-for entry in node workerd browser web; do
+for entry in node workerd browser web durable-object; do
   sed "s#__HOST_JS__#./$host#" "js/$entry.mjs" > "pkg/$entry.mjs"
 done
+# durable-object.mjs (not durable_object): a resolver without "exports" support (TypeScript's node10) finds
+# `mcp-edge-pool/durable-object` by its file name, as it finds `./store`.
 # The package's README is the npm-facing one (install, a quick start per runtime, options, error codes,
 # troubleshooting); the repository's README.md stays the contributors'. Its relative links point only at
 # files the tarball has (tests/pkg/readme.test.mjs). The licences ship with it.

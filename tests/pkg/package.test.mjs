@@ -31,7 +31,7 @@ test("undici is the one dependency, pinned, and only the Node client imports it"
   assert.match(manifest.dependencies.undici, /^\d+\.\d+\.\d+$/, "an exact version, no range");
   const imports = (file) => [...read(file).toString().matchAll(/\bimport\s*\(?\s*(?:[^"'()]*?from\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
   assert.deepEqual(imports("node_undici.mjs").filter((s) => !s.startsWith("node:")), ["undici"], "the Node client imports undici");
-  for (const file of ["node.mjs", "browser.mjs", "workerd.mjs", "mcp_edge_pool.js", "store.mjs"]) {
+  for (const file of ["node.mjs", "browser.mjs", "workerd.mjs", "mcp_edge_pool.js", "store.mjs", "durable-object.mjs"]) {
     assert.ok(!imports(file).includes("undici"), `${file} does not import undici`);
   }
   // Installed next to pkg/ by scripts/build-pkg.sh, so that pkg/ runs in place (demo, soak, bench).

@@ -1,7 +1,8 @@
 // The package as a TypeScript user meets it (issue #18): packs pkg/ (built by `make pkg`), installs the
 // tarball here (`npm install --no-save --offline`: its one dependency, undici, is pinned in this folder's
 // lock, so nothing is fetched), and compiles src/agent.ts and src/bare.ts against it with tsc --strict, no
-// skipLibCheck, for Node, a browser and a Worker; then @arethetypeswrong/cli and publint on the tarball.
+// skipLibCheck, for Node, a browser and a Worker (and src/durable_object.ts, the ./durable-object entry, for a
+// Worker); then @arethetypeswrong/cli and publint on the tarball.
 // Also: js/mcp_types.d.ts is what scripts/gen-mcp-types.mjs writes, and every protocol version's schema
 // definitions fit the merged types.
 import { test, before, after } from "node:test";
@@ -15,7 +16,7 @@ import { fileURLToPath } from "node:url";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = (name) => join(here, "node_modules", ".bin", name);
-const CONFIGS = ["node", "browser", "worker", "node.bare", "browser.bare", "worker.bare"];
+const CONFIGS = ["node", "browser", "worker", "node.bare", "browser.bare", "worker.bare", "worker.do"];
 
 let scratch;
 let tarball;
@@ -144,7 +145,7 @@ test("@arethetypeswrong/cli finds no problem in the tarball (ESM-only: CJS requi
   const r = run(process.execPath, [bin("attw"), tarball, "--no-definitely-typed", "--no-color", "--format", "json",
     "--ignore-rules", "cjs-resolves-to-esm", "--exclude-entrypoints", "./mcp_edge_pool_bg.wasm"]);
   const report = JSON.parse(r.out);
-  assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), ["./package.json", "./store", "./web", "."].sort());
+  assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), ["./package.json", "./store", "./web", "./durable-object", "."].sort());
   // The JSON report lists every finding, the ignored ones too: only CJS resolutions of a require may remain.
   const problems = Object.values(report.problems ?? {}).flat();
   assert.deepEqual(problems.filter((p) => p.kind !== "CJSResolvesToESM" || p.resolutionKind !== "node16-cjs"), []);

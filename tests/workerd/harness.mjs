@@ -41,6 +41,19 @@ export function start(cmd, args, options) {
   return { child, out };
 }
 
+/** Stops one child (SIGTERM, then SIGKILL after 2 s). */
+export function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const hard = setTimeout(() => child.kill("SIGKILL"), 2000);
+    child.once("exit", () => {
+      clearTimeout(hard);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
 /** Stops every child (SIGTERM, then SIGKILL after 2 s). */
 export async function stopAll() {
   await Promise.all(
@@ -134,11 +147,11 @@ export function buildWorker(port, args) {
   return JSON.parse(built.stdout.trim().split("\n").at(-1));
 }
 
-/** Starts workerd on a built worker and waits until `/stats` answers: { out, base, startupMs }. */
+/** Starts workerd on a built worker and waits until `/stats` answers: { child, out, base, startupMs }. */
 export async function startWorkerd(build, port) {
   assert.ok(WORKERD, "workerd binary not found under tests/js/node_modules");
   const t0 = performance.now();
-  const { out } = start(WORKERD, ["serve", path.basename(build.configPath), "--verbose"], {
+  const { child, out } = start(WORKERD, ["serve", path.basename(build.configPath), "--verbose"], {
     cwd: build.distDir,
     env: { ...process.env, PWD: build.distDir },
   });
@@ -157,5 +170,5 @@ export async function startWorkerd(build, port) {
     20000,
     out,
   );
-  return { out, base, startupMs: performance.now() - t0 };
+  return { child, out, base, startupMs: performance.now() - t0 };
 }

@@ -149,12 +149,12 @@ test("maintain() under ctx.waitUntil evicts an idle session after the response",
   assertCleanOutput(w);
 });
 
-test("the Durable Object example keeps one pool per object and persists its snapshot", { timeout: 120_000 }, async () => {
+test("the Durable Object example (mcp-edge-pool/durable-object) keeps one pool and persists its snapshot", { timeout: 120_000 }, async () => {
   const server = await tsServer();
   const port = await freePort();
   const built = build([
     "--port", String(port), "--mcp-url", server.url, "--scratch", "target/workerd-object",
-    "--worker", path.join(root, "examples/durable-object/worker.mjs"), "--durable-object", "McpPoolObject",
+    "--worker", path.join(root, "examples/durable-object/worker.mjs"), "--durable-object", "McpPools",
   ]);
   const base = `http://127.0.0.1:${port}`;
   const w = await startWorkerd(built, port);
@@ -163,6 +163,8 @@ test("the Durable Object example keeps one pool per object and persists its snap
   const stats = (await get(`${base}/stats`)).body;
   assert.ok(stats.totalConnections >= 1 && stats.totalConnections <= 4, JSON.stringify(stats));
   assert.equal((await server.stats()).initialize, stats.totalConnections, "every request used the object's one pool");
-  assert.equal((await get(`${base}/persist`)).body.ok, true, "alarm(): maintain + save the snapshot");
+  const persisted = (await get(`${base}/persist`)).body;
+  assert.equal(persisted.ok, true, "alarm()'s work: maintain + save the snapshot");
+  assert.equal(persisted.sessions, stats.totalConnections, "every session is in the stored snapshot");
   assertCleanOutput(w);
 });

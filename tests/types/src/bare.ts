@@ -3,6 +3,7 @@
 import { McpPool, McpPoolError, type McpPoolErrorCode, type ListToolsResult } from "mcp-edge-pool";
 import init, { initSync, McpPool as WebPool } from "mcp-edge-pool/web";
 import { kvStore, type SnapshotStore } from "mcp-edge-pool/store";
+import { mcpPoolClient, type DurableObjectNamespaceLike } from "mcp-edge-pool/durable-object";
 
 export async function bare(store: SnapshotStore): Promise<McpPoolErrorCode | number> {
   await init();
@@ -10,6 +11,7 @@ export async function bare(store: SnapshotStore): Promise<McpPoolErrorCode | num
   const pool: McpPool = McpPool.restore(await store.load("pool"));
   const again: WebPool = pool;
   void kvStore;
+  void ((ns: DurableObjectNamespaceLike) => mcpPoolClient(ns).callTool("docs", "search", { q: "x" }));
   try {
     const client = await again.get("docs");
     const listed: ListToolsResult = await client.listTools();
