@@ -27,10 +27,12 @@ export type Envelope<T> =
   | { error: { message: string; code: McpPoolErrorCode; server?: string; status?: number; rpcCode?: number; data?: unknown } };
 
 /** Call options that cross the hop: `signal` stays with the caller; `onProgress` is called back over RPC. */
-export type RemoteCallOptions = Omit<CallOptions, "signal">;
+export type RemoteCallOptions = Omit<CallOptions, "signal"> & { identity?: string };
 
 /** Server options the `register` RPC takes: plain data only (functions cannot be kept across calls). */
-export type RemoteServerOptions = Omit<ServerOptions, "tokenProvider" | "dpop" | "handlers">;
+export type RemoteServerOptions = Omit<ServerOptions, "tokenProvider" | "dpop" | "handlers" | "identityHeaders">;
+/** Call options of the client's direct calls: a request's, and whose session (`GetOptions.identity`). */
+export type ClientCallOptions = CallOptions & { identity?: string };
 
 /**
  * The Durable Object class that owns one pool: restored from its snapshot when it starts, maintained and
@@ -76,7 +78,7 @@ export interface McpPoolObjectConfig<Env = unknown> {
 export declare function mcpPoolObject<Env = unknown>(config?: McpPoolObjectConfig<Env>): typeof McpPoolObject<Env>;
 
 /** A shard function: one object per server (no `n`), or servers spread over `n` objects by a stable hash. */
-export declare function shardByServer(n?: number): (server: string, identity?: unknown) => string;
+export declare function shardByServer(n?: number): (server: string, identity?: string) => string;
 
 /** The parts of a Durable Object namespace binding the client uses. */
 export interface DurableObjectNamespaceLike {
@@ -88,10 +90,10 @@ export interface McpPoolClientOptions {
   /** The object's name; shards are named `${name}/${shard(...)}`. Default "mcp-edge-pool". */
   name?: string;
   /**
-   * Which object serves `server`. Without it one object serves every server. `identity` is undefined
-   * today: the hook for identity partitions (sessions per user or tenant), not built yet.
+   * Which object serves `server` for `identity` (the `identity` call option, or undefined). Without it
+   * one object serves every server. The object keys its sessions by identity too.
    */
-  shard?: (server: string, identity?: unknown) => string;
+  shard?: (server: string, identity?: string) => string;
   /** The server names, for `servers()`, `listAllTools()` and `stats()` of a sharded client. */
   servers?: string[];
   /** Servers registered through the `register` RPC on first use, and again after an object restarted. */
@@ -119,11 +121,11 @@ export interface RemoteServerClient {
 export declare class McpPoolClient {
   constructor(namespace: DurableObjectNamespaceLike, options?: McpPoolClientOptions);
   /** The object name that serves `server`. */
-  objectName(server: string, identity?: unknown): string;
+  objectName(server: string, identity?: string): string;
   /** Direct: one RPC, the object leases a session of `server`. */
-  callTool(server: string, tool: string, args?: Record<string, unknown> | null, options?: CallOptions | null): Promise<CallToolResult>;
+  callTool(server: string, tool: string, args?: Record<string, unknown> | null, options?: ClientCallOptions | null): Promise<CallToolResult>;
   /** A name from `listAllTools()`, routed to its server. */
-  callTool(qualifiedName: string, args?: Record<string, unknown> | null, options?: CallOptions | null): Promise<CallToolResult>;
+  callTool(qualifiedName: string, args?: Record<string, unknown> | null, options?: ClientCallOptions | null): Promise<CallToolResult>;
   get(server: string, options?: GetOptions | null): Promise<RemoteServerClient>;
   servers(): Promise<string[]>;
   listAllTools(): Promise<AllTools>;

@@ -61,8 +61,20 @@ function remoteOptions(options) {
   return rest;
 }
 
-/** The part of call options `pool.get` takes across the hop (its wait's timeout). */
-const getOptions = (options) => (options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : undefined);
+/** Call options for the lease's method: `identity` was the `get`'s. */
+function withoutIdentity(options) {
+  if (options === undefined || options === null || typeof options !== "object") return options;
+  const { identity: _identity, ...rest } = options;
+  return rest;
+}
+
+/** The part of call options `pool.get` takes across the hop: its wait's timeout, and whose session. */
+const getOptions = (options) => {
+  const out = {};
+  if (options?.timeoutMs !== undefined) out.timeoutMs = options.timeoutMs;
+  if (options?.identity !== undefined) out.identity = options.identity;
+  return out;
+};
 
 /**
  * The Durable Object class that owns one pool. Use it through {@link mcpPoolObject} (which gives
@@ -128,8 +140,8 @@ export class McpPoolObject extends DurableObject {
       if (!LEASE_METHODS.has(method)) {
         throw rebuild({ message: `no lease method ${JSON.stringify(method)}`, code: "INVALID_ARGUMENT" });
       }
-      const opts = remoteOptions(options);
-      const client = await this.pool.get(server, getOptions(opts));
+      const opts = withoutIdentity(remoteOptions(options));
+      const client = await this.pool.get(server, getOptions(options));
       try {
         return await client[method](...args, opts);
       } finally {
@@ -322,15 +334,17 @@ function abortable(promise, signal) {
 class RemoteServerClient {
   #pool;
   #server;
-  constructor(pool, server) {
+  #identity;
+  constructor(pool, server, identity) {
     this.#pool = pool;
     this.#server = server;
+    this.#identity = identity;
   }
   get server() {
     return this.#server;
   }
   #call(method, args, options) {
-    return this.#pool._call(this.#server, method, args, options);
+    return this.#pool._call(this.#server, method, args, this.#identity !== undefined ? { ...options, identity: this.#identity } : options);
   }
   callTool(name, args, options) {
     return this.#call("callTool", [name, args ?? null], options);
@@ -361,7 +375,8 @@ class RemoteServerClient {
   }
   /** `{ protocolVersion, serverInfo }` of a session of this server (one RPC). */
   describe(options) {
-    return this.#pool._unwrap(this.#pool._stub(this.#server).describe(this.#server, remoteOptions(options)), options?.signal);
+    const opts = { ...remoteOptions(options), ...(this.#identity !== undefined ? { identity: this.#identity } : {}) };
+    return this.#pool._unwrap(this.#pool._stub(this.#server, this.#identity).describe(this.#server, opts), options?.signal);
   }
   /** Nothing to release: no lease crosses the hop (each call took and released its own). */
   release() {}
@@ -372,9 +387,9 @@ class RemoteServerClient {
  * The pool of a Durable Object namespace, for the calling Worker: the local pool's methods, each
  * one RPC. `namespace` is the binding (`env.MCP_POOL`). Options:
  * - `name`: the object's name (default "mcp-edge-pool"); shards are named `${name}/${shard}`.
- * - `shard(server, identity)`: which object serves `server` (e.g. `shardByServer()`); without it,
- *   one object serves every server. `identity` is always undefined today: it is the hook for the
- *   identity partitions to come (one set of sessions per user or tenant token).
+ * - `shard(server, identity)`: which object serves `server` for `identity` (the `identity` call
+ *   option, or undefined; e.g. `shardByServer()`); without it, one object serves every server.
+ *   The object keys its sessions by identity too (the pool's identity partitions).
  * - `servers`: the server names, for the pool-wide calls of a sharded client (it cannot list objects).
  * - `registrations`: `{ name: { url, options } }` registered through the `register` RPC on first
  *   use and again whenever an object answers UNKNOWN_SERVER (it restarted: memory only).
@@ -403,7 +418,7 @@ export class McpPoolClient {
     this.#servers = servers ? [...servers] : null;
   }
 
-  /** The object name that serves `server` (identity: reserved for identity partitions). */
+  /** The object name that serves `server` for `identity`. */
   objectName(server, identity) {
     return this.#shard ? `${this.#name}/${this.#shard(server, identity)}` : this.#name;
   }
@@ -411,8 +426,8 @@ export class McpPoolClient {
   // A stub belongs to the Worker request that made it (workerd refuses its use from another request:
   // "Cannot perform I/O on behalf of a different request"), so one is made per call; ids are plain
   // values and are kept.
-  _stub(server) {
-    const objectName = this.objectName(server, undefined);
+  _stub(server, identity) {
+    const objectName = this.objectName(server, identity);
     let id = this.#ids.get(objectName);
     if (!id) {
       id = this.#ns.idFromName(objectName);
@@ -430,7 +445,7 @@ export class McpPoolClient {
   /** One lease call in the object; registers (again) a server the client holds a registration of. */
   async _call(server, method, args, options) {
     const signal = options?.signal;
-    const send = () => this._unwrap(this._stub(server).call(server, method, args, remoteOptions(options)), signal);
+    const send = () => this._unwrap(this._stub(server, options?.identity).call(server, method, args, remoteOptions(options)), signal);
     const reg = this.#registrations.get(server);
     if (!reg) return send();
     if (!reg.done) await this.register(server, reg.url, reg.options);
@@ -460,8 +475,8 @@ export class McpPoolClient {
   }
 
   /** A client for `server` with a lease's methods; each call is one RPC (see RemoteServerClient). */
-  async get(server, _options) {
-    return new RemoteServerClient(this, server);
+  async get(server, options) {
+    return new RemoteServerClient(this, server, options?.identity);
   }
 
   /** The server names: the `servers` option, or those the (one) object registered, plus ours. */

@@ -12,6 +12,7 @@
 //   /reset-object             the object aborts itself (a new instance starts on the next call)
 //   /error?case=              an error across the hop: { name, code, isMcpPoolError, server, rpcCode }
 //   /rpc-call?msg=            callTool on "viarpc", a server the client registers through RPC
+//   /as?user=&msg=[&get=1]    callTool("peruser", "echo") for identity `user` (direct, or through get())
 //   /list?sharded=1           listAllTools() through the client, and from a local pool, side by side
 //   /local?n=&c=, /remote?n=&c=  N echo calls at concurrency C: a local pool vs the object (the hop's cost)
 import { McpPool, McpPoolError } from "mcp-edge-pool";
@@ -24,6 +25,8 @@ export class TestPool extends mcpPoolObject({
     pool.registerHttp("fixture", env.MCP_URL, { headers, era: "legacy" });
     pool.registerHttp("fixture2", env.MCP_URL, { headers, era: "legacy" });
     if (env.DOWN_URL) pool.registerHttp("down", env.DOWN_URL, { era: "legacy", transport: "streamable-http" });
+    // Sessions per identity, each with its own token.
+    pool.registerHttp("peruser", env.MCP_URL, { era: "legacy", tokenProvider: (_challenge, ctx) => `user-${ctx?.identity ?? "none"}` });
   },
 }) {
   // Test-only RPC methods of the subclass.
@@ -106,6 +109,14 @@ export default {
           } finally {
             server.release();
           }
+        }
+        case "/as": {
+          const identity = q("user", "");
+          if (q("get", "") === "1") {
+            const server = await pool.get("peruser", { identity });
+            return Response.json({ text: text(await server.callTool("echo", { message: q("msg", "") })), isolate });
+          }
+          return Response.json({ text: text(await pool.callTool("peruser", "echo", { message: q("msg", "") }, { identity })), isolate });
         }
         case "/rpc-call":
           return Response.json({ text: text(await pool.callTool("viarpc", "echo", { message: q("msg", "") })), isolate });

@@ -196,3 +196,27 @@ test("the object restarted: sessions restored from its storage, zero initialize;
   }
   assert.deepEqual(badLines(main.out.text), []);
 });
+
+test("identities through the object: each its own sessions and token, from both isolates, never crossed", { timeout: 60_000 }, async () => {
+  const before = (await tsStats()).openedBy;
+  const calls = [];
+  for (let i = 0; i < 8; i++) {
+    calls.push(getJson(`${main.base}/as?user=alice&msg=a${i}`), getJson(`${second}/as?user=bob&msg=b${i}&get=1`));
+  }
+  const answers = await Promise.all(calls);
+  answers.forEach((r, i) => {
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.text, `${i % 2 ? "b" : "a"}${Math.floor(i / 2)}`);
+  });
+  const stats = await tsStats();
+  const opened = (credential) => (stats.openedBy[credential] ?? 0) - (before[credential] ?? 0);
+  for (const who of ["alice", "bob"]) {
+    const n = opened(`Bearer user-${who}`);
+    assert.ok(n >= 1 && n <= CAP, `${who}: ${n} sessions opened with her token (cap ${CAP})`);
+  }
+  assert.equal(opened("Bearer user-none"), 0, "no session without an identity");
+  assert.equal(stats.crossings, 0, "no request reached a session opened with another token");
+  const peruser = (await getJson(`${second}/stats`)).body.servers.peruser;
+  assert.equal(peruser.partitions, 2);
+  assert.deepEqual(badLines(main.out.text), []);
+});
