@@ -45,10 +45,14 @@ const GOAL_BYTES = 60 * 1024;
 // stream's and the Node client's defaults, the retry of a handshake whose session the server forgot,
 // and the typed results' unchecked_return_type strings: 279,412 (wasm 269,905 + glue 9,507), and the
 // budget went to that + 3 %. Reading each options object in one pass should win part of that back.
+// Then (tenth session) the per-server HTTP policy as layers, memchr in the SSE parser, identity
+// partitions (#20: sessions keyed by identity, an identity hook, eviction at the cap, per-identity
+// snapshots) and sessions that age well (#20: lifetime, probe on acquire, hit/miss/wait stats):
+// 288,739 (wasm 279,231 + glue 9,508), +9,327, and the budget went to that + 3 %.
 // Size is reported, never bought by hand-writing what a library does. It exists so that growth is a
 // deliberate decision: when a change legitimately adds code, raise it in the same commit and say
 // why; when a change shrinks the package, lower it.
-const REGRESSION_BUDGET_BYTES = 287_800;
+const REGRESSION_BUDGET_BYTES = 297_400;
 
 // Lower bound: a missing or truncated build must not pass as "small".
 const MIN_WASM_BYTES = 50 * 1024;
