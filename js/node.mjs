@@ -1,5 +1,5 @@
 // Node (>= 20.18.1) entry: loads the wasm synchronously from the package directory (no init call
-// needed) and gives the pool its Node HTTP client (./node_undici.mjs: undici's request API on a
+// needed) and gives the pool its Node HTTP client (./node_undici.mjs: undici's dispatch API on a
 // keep-alive dispatcher that honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY, made on the first request;
 // undici itself is imported with the package); `new McpPool({ httpClient: "fetch" })` uses the global fetch instead.
 // Deno takes this entry too. Bun does as well, but its `undici` is its own small layer over its

@@ -1,5 +1,5 @@
 //! [`HttpTransport`] over the global `fetch` (through `host.js`), one `AbortController` per
-//! request; or, in Node, over the package's Node client (`js/node_undici.mjs`: undici's `request`
+//! request; or, in Node, over the package's Node client (`js/node_undici.mjs`: undici's dispatch
 //! API, installed by the package's Node entry), which keeps the same contract without fetch's
 //! WHATWG layers.
 //!

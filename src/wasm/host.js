@@ -141,12 +141,12 @@ export function mcp_error(message, code, server, status, rpcCode, data) {
   return e;
 }
 
-// setTimeout(fire, ms), unref()'d when asked where the host has unref (Node); undefined where the
-// host refuses timers (a Worker's global scope). See src/wasm/timers.rs.
-export function mcp_timer(ms, unref, fire) {
+// setTimeout(() => fire(slot, stamp), ms), unref()'d when asked where the host has unref (Node);
+// undefined where the host refuses timers (a Worker's global scope). See src/wasm/timers.rs.
+export function mcp_timer(ms, unref, slot, stamp, fire) {
   let handle;
   try {
-    handle = setTimeout(fire, ms);
+    handle = setTimeout(() => fire(slot, stamp), ms);
   } catch (_) {
     return undefined;
   }

@@ -232,6 +232,11 @@ impl CallOptions {
 
 /// Reads `{ signal, timeoutMs, ... }` of `get` and of requests.
 pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, Failed> {
+    // No options (the usual call): the defaults, as serde would read an empty object, without a
+    // JS object, its keys and a serde-wasm-bindgen pass on every `get` and every request.
+    if value.is_undefined() || value.is_null() {
+        return Ok(CallOptions::default());
+    }
     let options: CallOptions = read(value, "options", &[])?;
     options.validate()?;
     Ok(options)

@@ -76,7 +76,7 @@ export interface McpPoolOptions {
   clientInfo?: { name: string; version: string };
   /**
    * How requests are sent. "auto" (default): in Node and Deno, the package's Node client (undici's
-   * request API on a keep-alive dispatcher, through the package's Node entry; it honours HTTP_PROXY,
+   * dispatch API on a keep-alive dispatcher, through the package's Node entry; it honours HTTP_PROXY,
    * HTTPS_PROXY and NO_PROXY), the global fetch elsewhere (Bun included). "fetch": always the global
    * fetch (e.g. to go through your own undici dispatcher or a fetch mock). "node": the Node client,
    * or an INVALID_CONFIG error where it is not available.
