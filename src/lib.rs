@@ -55,9 +55,9 @@ pub use options::{
 };
 pub use policy::parse_challenge;
 pub use pool::{
-    qualified_tool_name, AllTools, CircuitState, Collision, GetOptions, Lease, Pool, PoolSnapshot,
-    QualifiedTool, ServerSnapshot, ServerStats, Stats, ToolsSnapshot, MAX_TOOL_NAME,
-    SNAPSHOT_VERSION,
+    qualified_tool_name, AllTools, CircuitState, Collision, GetOptions, Lease, Pool,
+    PoolNotificationHandler, PoolSnapshot, QualifiedTool, ServerSnapshot, ServerStats, Stats,
+    ToolsSnapshot, MAX_TOOL_NAME, SNAPSHOT_VERSION,
 };
 pub use runtime::Runtime;
 pub use session::{

@@ -208,9 +208,14 @@ impl PoolInner {
     /// Workers the task belongs to the getter's request and may die with it: such an open is
     /// reaped after its timeout, see [`Server::reap_stale_opens`].)
     pub(super) fn spawn_open(self: &Rc<Self>, server_id: u64, open_id: u64, opener: Opener) {
-        let Opener { config, link, rt } = opener;
+        let Opener {
+            config,
+            link,
+            rt,
+            identity,
+        } = opener;
         let weak = Rc::downgrade(self);
-        let handler = self.forwarding_handler();
+        let handler = self.forwarding_handler(identity);
         let timeout_ms = config.request_timeout_ms;
         let mut config = (*config).clone();
         // By default the standalone stream opens when something would hear it: the server's
@@ -352,8 +357,9 @@ impl PoolInner {
         }));
     }
 
-    /// A notification handler for sessions that forwards to the pool's current handler.
-    pub(super) fn forwarding_handler(self: &Rc<Self>) -> NotificationHandler {
+    /// A notification handler for the sessions of `identity` that forwards to the pool's
+    /// current handler.
+    pub(super) fn forwarding_handler(self: &Rc<Self>, identity: Identity) -> NotificationHandler {
         let weak = Rc::downgrade(self);
         Rc::new(move |server, notification| {
             let Some(pool) = weak.upgrade() else { return };
@@ -362,7 +368,7 @@ impl PoolInner {
             }
             let handler = pool.on_notification.borrow().clone();
             if let Some(handler) = handler {
-                handler(server, notification);
+                handler(server, identity.as_deref(), notification);
             }
         })
     }

@@ -35,15 +35,21 @@ pub use tools::{AllTools, Collision, QualifiedTool};
 
 use crate::config::{validate_server_name, validate_url};
 use crate::error::Error;
+use crate::jsonrpc::Notification;
 use crate::options::{PoolOptions, ServerOptions};
 use crate::policy::{LimitedTransport, Limiter};
 use crate::runtime::Runtime;
-use crate::session::{NotificationHandler, ServerLink, Session, SessionConfig};
+use crate::session::{ServerLink, Session, SessionConfig};
 use server::{Counters, Grant, Limits, Server, Taken, Waiter};
 use std::collections::BTreeMap;
 
 /// Distinguishes pools, so a lease from another pool is recognised.
 static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Called for every notification a server sends on any session of the pool, with the server's
+/// name and the identity the session was opened for (`None`: the server's shared sessions). It
+/// must not call back into the pool synchronously.
+pub type PoolNotificationHandler = Rc<dyn Fn(&str, Option<&str>, &Notification)>;
 
 /// Options of one [`Pool::get_with`] call.
 #[derive(Default)]
@@ -84,7 +90,7 @@ pub(crate) struct PoolInner {
     /// Bounds the HTTP requests in flight across all servers.
     limiter: Rc<Limiter>,
     state: RefCell<PoolState>,
-    on_notification: RefCell<Option<NotificationHandler>>,
+    on_notification: RefCell<Option<PoolNotificationHandler>>,
     /// Qualified tool name → (server, tool), from the last `list_all_tools`.
     routes: RefCell<BTreeMap<String, (String, String)>>,
 }
@@ -284,8 +290,8 @@ impl Pool {
     }
 
     /// Sets the handler that receives every server notification (progress, logging, list
-    /// changes), with the server's name.
-    pub fn set_notification_handler(&self, handler: Option<NotificationHandler>) {
+    /// changes), with the server's name and the identity of the session it came on (if any).
+    pub fn set_notification_handler(&self, handler: Option<PoolNotificationHandler>) {
         *self.inner.on_notification.borrow_mut() = handler;
     }
 

@@ -159,6 +159,8 @@ pub(super) struct Opener {
     pub(super) config: Rc<SessionConfig>,
     pub(super) link: Rc<ServerLink>,
     pub(super) rt: Runtime,
+    /// Who the session is for.
+    pub(super) identity: Identity,
 }
 
 impl Server {
@@ -169,6 +171,7 @@ impl Server {
             config: self.config.clone(),
             link: self.link.clone(),
             rt: self.rt.clone(),
+            identity: None,
         }
     }
 
@@ -187,6 +190,7 @@ impl Server {
             config: partition.config.clone(),
             link: partition.link.clone(),
             rt: self.rt.clone(),
+            identity: Some(identity.clone()),
         })
     }
 

@@ -150,7 +150,6 @@ impl PoolInner {
         for _ in &snapshot.sessions {
             ids.push(state.next_id());
         }
-        let handler = self.forwarding_handler();
         let Some(server) = state.servers.get_mut(name) else {
             return 0;
         };
@@ -181,7 +180,7 @@ impl PoolInner {
                 (*opener.config).clone(),
                 opener.link,
                 server.rt.clone(),
-                Some(handler.clone()),
+                Some(self.forwarding_handler(identity.clone())),
                 session,
             ) else {
                 continue;

@@ -154,12 +154,14 @@ impl JsPool {
     }
 
     /// Calls `handler(server, { method, params })` for every notification a server sends
-    /// (logging, progress, list changes); `null` removes it. A handler that throws is ignored.
+    /// (logging, progress, list changes), with `{ identity }` as a third argument when it came on
+    /// a session of an identity (`get(name, { identity })`); `null` removes it. A handler that
+    /// throws is ignored.
     #[wasm_bindgen(js_name = onNotification)]
     pub fn on_notification(
         &self,
         #[wasm_bindgen(
-            unchecked_param_type = "((server: string, notification: { method: string; params?: unknown }) => void) | null"
+            unchecked_param_type = "((server: string, notification: { method: string; params?: unknown }, context?: { identity: string }) => void) | null"
         )]
         handler: JsValue,
     ) -> Result<(), JsValue> {
@@ -174,7 +176,7 @@ impl JsPool {
             )));
         };
         self.pool.set_notification_handler(Some(Rc::new(
-            move |server: &str, n: &crate::jsonrpc::Notification| {
+            move |server: &str, identity: Option<&str>, n: &crate::jsonrpc::Notification| {
                 let event = js_sys::Object::new();
                 let _ = Reflect::set(
                     &event,
@@ -188,7 +190,19 @@ impl JsPool {
                     };
                     let _ = Reflect::set(&event, &JsValue::from_str("params"), &params);
                 }
-                let _ = function.call2(&JsValue::UNDEFINED, &JsValue::from_str(server), &event);
+                let server = JsValue::from_str(server);
+                let _ = match identity {
+                    None => function.call2(&JsValue::UNDEFINED, &server, &event),
+                    Some(identity) => {
+                        let context = js_sys::Object::new();
+                        let _ = Reflect::set(
+                            &context,
+                            &JsValue::from_str("identity"),
+                            &JsValue::from_str(identity),
+                        );
+                        function.call3(&JsValue::UNDEFINED, &server, &event, &context)
+                    }
+                };
             },
         )));
         Ok(())

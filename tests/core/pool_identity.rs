@@ -272,3 +272,36 @@ fn an_identity_must_be_1_to_1024_bytes() {
     }
     assert_eq!(h.server.count("initialize"), 0);
 }
+
+#[test]
+fn a_notification_reaches_the_pool_handler_with_the_identity_of_its_session() {
+    let mut h = Harness::new();
+    h.server.answer_sse(true);
+    h.server.sse_preamble(vec![
+        r#"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"hi"}}"#
+            .into(),
+    ]);
+    let pool = pool_with(&h, options(5));
+    type Heard = Vec<(String, Option<String>)>;
+    let heard: Rc<RefCell<Heard>> = Rc::default();
+    let sink = heard.clone();
+    pool.set_notification_handler(Some(Rc::new(move |server: &str, identity, n: &_| {
+        let n: &mcp_edge_pool::jsonrpc::Notification = n;
+        if n.method == "notifications/message" {
+            sink.borrow_mut()
+                .push((server.to_owned(), identity.map(str::to_owned)));
+        }
+    })));
+    for who in [Some("alice"), None] {
+        let lease = get_as(&mut h, &pool, who).expect("lease");
+        let session = lease.session().expect("live").clone();
+        h.call_echo(&session).expect("call");
+        lease.release().expect("released");
+    }
+    let heard = heard.borrow().clone();
+    assert!(
+        heard.contains(&(NAME.to_owned(), Some("alice".to_owned()))),
+        "{heard:?}"
+    );
+    assert!(heard.contains(&(NAME.to_owned(), None)), "{heard:?}");
+}

@@ -140,7 +140,7 @@ fn a_pool_with_a_notification_handler_opens_the_stream_by_default() {
         let heard = Rc::new(RefCell::new(Vec::new()));
         if listening {
             let heard = heard.clone();
-            pool.set_notification_handler(Some(Rc::new(move |_server: &str, n: &_| {
+            pool.set_notification_handler(Some(Rc::new(move |_server: &str, _identity, n: &_| {
                 let n: &mcp_edge_pool::jsonrpc::Notification = n;
                 heard.borrow_mut().push(n.method.clone());
             })));

@@ -94,3 +94,22 @@ test('more identities than sessions: idle sessions of others are evicted to make
   assert.ok(s.activeConnections + s.idleConnections + s.openingConnections <= 6, JSON.stringify(s));
   assert.ok(stats.deleted > 0, 'evicted sessions were closed with DELETE');
 });
+
+test('the pool notification handler learns the identity of the session a notification came on', async (t) => {
+  const server = await startTsServer();
+  defer(t, () => server.stop());
+  const pool = poolFor(t, { maxConnectionsPerServer: 4 });
+  pool.registerHttp('s', server.url, { serverStream: false });
+  const heard = [];
+  pool.onNotification((name, n, context) => {
+    if (n.method === 'notifications/progress') heard.push([name, context?.identity ?? null]);
+  });
+  for (const identity of ['alice', undefined]) {
+    const client = await pool.get('s', identity ? { identity } : undefined);
+    const steps = [];
+    await client.callTool('progress', { steps: 2, ms: 1 }, { onProgress: (p) => steps.push(p.progress) });
+    assert.deepEqual(steps, [1, 2]);
+    client.release();
+  }
+  assert.deepEqual(heard, [['s', 'alice'], ['s', 'alice'], ['s', null], ['s', null]]);
+});
