@@ -10,7 +10,7 @@
 //   Answers are application/json, or text/event-stream (one `message` event) with --sse.
 //   Every request but initialize needs a known Mcp-Session-Id (400 without one, 404 if unknown).
 //   DELETE /mcp ends the session (200); GET /mcp -> 405 (no standalone stream).
-//   GET /__stats -> { initialize, deleted, posts, sessions }; POST /__reset zeroes the counters.
+//   GET /__stats -> { initialize, deleted, posts, preflights, sessions }; POST /__reset zeroes the counters.
 //   --delay-ms N: every POST is answered N ms after it arrived (a server N ms away, for the
 //   in-flight cap measurement in bench/cap.mjs).
 //   CORS (for a page on another origin, bench/run.mjs's browser-calls section): a request with an
@@ -64,7 +64,7 @@ const BIG_RESULT = (() => {
   return JSON.stringify({ content: [{ type: "text", text }] });
 })();
 
-let stats = { initialize: 0, deleted: 0, posts: 0 };
+let stats = { initialize: 0, deleted: 0, posts: 0, preflights: 0 };
 const sessions = new Set();
 
 function send(res, status, body, headers = {}) {
@@ -161,6 +161,7 @@ const server = http.createServer((req, res) => {
     res.setHeader("vary", "origin");
   }
   if (path === "/mcp" && req.method === "OPTIONS") {
+    stats.preflights++;
     res.writeHead(204, {
       "access-control-allow-methods": "POST, GET, DELETE",
       "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "content-type, accept, mcp-session-id, mcp-protocol-version, last-event-id",
@@ -200,7 +201,7 @@ const server = http.createServer((req, res) => {
     return send(res, 200, JSON.stringify({ ...stats, sessions: sessions.size }));
   }
   if (path === "/__reset" && req.method === "POST") {
-    stats = { initialize: 0, deleted: 0, posts: 0 };
+    stats = { initialize: 0, deleted: 0, posts: 0, preflights: 0 };
     return send(res, 200, '{"ok":true}');
   }
   send(res, 404, '{"error":"not found"}');
