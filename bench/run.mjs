@@ -11,12 +11,16 @@
 //          `get` -> call -> `release` for every call (the pooled pattern)
 //   sdk    the official TS SDK Client + StreamableHTTPClientTransport, connected once, shared
 //   nopool each agent connects its own SDK client, calls, terminates its session and closes
+//   rawUndici  the raw client on undici.request with a keep-alive Agent (Node's fastest raw client:
+//          issue #19's anchor in Node)
+// Issue #19 in the other runtimes (sections workerd-calls and browser-calls): bench/workerd_calls_worker.mjs's
+// handler in local workerd and in a headless Chromium page, pool ÷ raw fetch of that runtime.
 // Diagnostics: the pool on fetch (`httpClient: "fetch"`; in Node the pool sends through undici's
 // request API by default), the pool with one lease held, and the raw floor over node:http.
 // Servers: bench/fast_server.mjs (JSON and --sse) and tests/servers/ts_server.mjs (SDK; --json and SSE).
 //
 // Usage: node --no-warnings --expose-gc bench/run.mjs [--runs N] [--quick] [--out FILE] [--tarball PATH]
-//        [--skip native,workerd,memory,profile,...] [--budget-s 480]
+//        [--skip native,workerd,workerd-calls,browser-calls,memory,profile,...] [--budget-s 480]
 //        node bench/run.mjs --render target/bench-results/results.json   (re-render BENCHMARKS.md only)
 // Internal: --child <cold-pool|cold-sdk|memory|profile> runs one isolated measurement in a fresh
 // process and prints one JSON line.
