@@ -1255,14 +1255,17 @@ async function sectionWorkerd(srv) {
 // pool (default options, get -> callTool -> release per call) or through raw `fetch` (the same
 // JSON-RPC with the session headers), timed around one handler call; pool and raw alternate in a
 // rotating order, and the ratio is taken inside each run.
-const CALLS_N = () => (QUICK ? 200 : 400);
+// Calls per timed handler call: 400 in workerd (~0.1–0.4 ms each: a run is cheap, --quick keeps it, its ratios are
+// noisy enough already), 200 in Chromium (milliseconds per request there, so 200 is already seconds per row).
+const WORKERD_CALLS_N = 400;
+const BROWSER_CALLS_N = 200;
 
 const WD_VERSION = () => (WORKERD ? spawnSync(WORKERD, ["--version"], { encoding: "utf8" }).stdout?.trim() : null);
 
 async function sectionWorkerdCalls() {
   if (!WORKERD) throw new Error("no workerd binary in tests/js/node_modules");
   const { measureWorkerdCalls } = await import("./workerd-calls.mjs");
-  const n = CALLS_N();
+  const n = WORKERD_CALLS_N;
   const rows = await measureWorkerdCalls({ runs: RUNS, n, pkg: poolPackageDir(), scratchPrefix: "target/bench-workerd-calls-run", log });
   results.workerdCalls = { n, rows };
 }
@@ -1286,7 +1289,7 @@ async function sectionBrowserCalls() {
   if (!CHROMIUM) throw new Error("no Chromium (set CHROMIUM_BIN)");
   const { chromium } = requireJs("playwright-core");
   const pkgDir = poolPackageDir();
-  const n = CALLS_N();
+  const n = BROWSER_CALLS_N;
   const fast = path.join(here, "fast_server.mjs");
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-chromium-"));
   const started = [];
