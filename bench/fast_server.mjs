@@ -10,13 +10,23 @@
 //   Answers are application/json, or text/event-stream (one `message` event) with --sse.
 //   Every request but initialize needs a known Mcp-Session-Id (400 without one, 404 if unknown).
 //   DELETE /mcp ends the session (200); GET /mcp -> 405 (no standalone stream).
-//   GET /__stats -> { initialize, deleted, posts, sessions }; POST /__reset zeroes the counters.
+//   GET /__stats -> { initialize, deleted, posts, preflights, sessions }; POST /__reset zeroes the counters.
 //   --delay-ms N: every POST is answered N ms after it arrived (a server N ms away, for the
 //   in-flight cap measurement in bench/cap.mjs).
-// Usage: node bench/fast_server.mjs [--port 0] [--sse] [--big-bytes N] [--delay-ms N]
+//   CORS (for a page on another origin, bench/run.mjs's browser-calls section): a request with an
+//   Origin header gets Access-Control-Allow-Origin (that origin) and Access-Control-Expose-Headers:
+//   Mcp-Session-Id; OPTIONS /mcp (a preflight) -> 204 allowing POST, GET, DELETE and the MCP headers,
+//   cached 600 s. Requests without Origin (Node clients) get none of these headers.
+//   --www PKGDIR: also serves a benchmark page from this origin (so that it calls /mcp same-origin):
+//   GET /pkg/<file> from PKGDIR (the built package), GET /bench/<file> from bench/ (.mjs only),
+//   GET /page.html: a page whose import map points `mcp-edge-pool` at /pkg/browser.mjs.
+// Usage: node bench/fast_server.mjs [--port 0] [--sse] [--big-bytes N] [--delay-ms N] [--www PKGDIR]
 // Binds 127.0.0.1 only; prints exactly one line "LISTENING <port>" on stdout when ready.
 import http from "node:http";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import nodePath from "node:path";
+import { fileURLToPath } from "node:url";
 
 const args = process.argv.slice(2);
 const arg = (name, dflt) => {
@@ -27,6 +37,8 @@ const port = Number(arg("--port", 0)) || 0;
 const sse = args.includes("--sse");
 const bigBytes = Math.max(1, Number(arg("--big-bytes", 1024 * 1024)) || 1024 * 1024);
 const delayMs = Math.max(0, Number(arg("--delay-ms", 0)) || 0);
+const wwwPkg = arg("--www", null);
+const benchDir = nodePath.dirname(fileURLToPath(import.meta.url));
 
 const VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 const TOOLS = JSON.stringify({
@@ -52,7 +64,7 @@ const BIG_RESULT = (() => {
   return JSON.stringify({ content: [{ type: "text", text }] });
 })();
 
-let stats = { initialize: 0, deleted: 0, posts: 0 };
+let stats = { initialize: 0, deleted: 0, posts: 0, preflights: 0 };
 const sessions = new Set();
 
 function send(res, status, body, headers = {}) {
@@ -123,8 +135,48 @@ function handlePost(req, res, text) {
   }
 }
 
+const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title>
+<script type="importmap">{"imports":{"mcp-edge-pool":"/pkg/browser.mjs"}}</script>
+<script type="module">window.benchReady = import("/bench/workerd_calls_worker.mjs").then((m) => (window.benchWorker = m.default), (e) => { window.benchError = String(e?.stack ?? e); });</script>
+`;
+const MIME = { ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html; charset=utf-8" };
+
+/** The page and its modules (--www): a file directly under `dir` or its snippets/, never outside. */
+function serveStatic(res, dir, rel) {
+  if (!/^[A-Za-z0-9_.\/-]+$/.test(rel) || rel.split("/").some((seg) => seg === ".." || seg === "")) return send(res, 404, '{"error":"not found"}');
+  const file = nodePath.join(dir, rel);
+  fs.readFile(file, (err, body) => {
+    if (err) return send(res, 404, '{"error":"not found"}');
+    res.writeHead(200, { "content-type": MIME[nodePath.extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    res.end(body);
+  });
+}
+
 const server = http.createServer((req, res) => {
   const path = req.url.split("?")[0];
+  const origin = req.headers.origin;
+  if (origin) {
+    res.setHeader("access-control-allow-origin", origin);
+    res.setHeader("access-control-expose-headers", "mcp-session-id");
+    res.setHeader("vary", "origin");
+  }
+  if (path === "/mcp" && req.method === "OPTIONS") {
+    stats.preflights++;
+    res.writeHead(204, {
+      "access-control-allow-methods": "POST, GET, DELETE",
+      "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "content-type, accept, mcp-session-id, mcp-protocol-version, last-event-id",
+      "access-control-max-age": "600",
+    });
+    return res.end();
+  }
+  if (wwwPkg && req.method === "GET") {
+    if (path === "/page.html") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+      return res.end(PAGE);
+    }
+    if (path.startsWith("/pkg/")) return serveStatic(res, wwwPkg, path.slice(5));
+    if (path.startsWith("/bench/") && path.endsWith(".mjs") && !path.slice(7).includes("/")) return serveStatic(res, benchDir, path.slice(7));
+  }
   if (path === "/mcp") {
     if (req.method === "POST") {
       const chunks = [];
@@ -149,7 +201,7 @@ const server = http.createServer((req, res) => {
     return send(res, 200, JSON.stringify({ ...stats, sessions: sessions.size }));
   }
   if (path === "/__reset" && req.method === "POST") {
-    stats = { initialize: 0, deleted: 0, posts: 0 };
+    stats = { initialize: 0, deleted: 0, posts: 0, preflights: 0 };
     return send(res, 200, '{"ok":true}');
   }
   send(res, 404, '{"error":"not found"}');

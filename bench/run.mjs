@@ -11,12 +11,16 @@
 //          `get` -> call -> `release` for every call (the pooled pattern)
 //   sdk    the official TS SDK Client + StreamableHTTPClientTransport, connected once, shared
 //   nopool each agent connects its own SDK client, calls, terminates its session and closes
+//   rawUndici  the raw client on undici.request with a keep-alive Agent (Node's fastest raw client:
+//          issue #19's anchor in Node)
+// Issue #19 in the other runtimes (sections workerd-calls and browser-calls): bench/workerd_calls_worker.mjs's
+// handler in local workerd and in a headless Chromium page, pool ÷ raw fetch of that runtime.
 // Diagnostics: the pool on fetch (`httpClient: "fetch"`; in Node the pool sends through undici's
 // request API by default), the pool with one lease held, and the raw floor over node:http.
 // Servers: bench/fast_server.mjs (JSON and --sse) and tests/servers/ts_server.mjs (SDK; --json and SSE).
 //
 // Usage: node --no-warnings --expose-gc bench/run.mjs [--runs N] [--quick] [--out FILE] [--tarball PATH]
-//        [--skip native,workerd,memory,profile,...] [--budget-s 480]
+//        [--skip native,workerd,workerd-calls,browser-calls,memory,profile,...] [--budget-s 720]
 //        node bench/run.mjs --render target/bench-results/results.json   (re-render BENCHMARKS.md only)
 // Internal: --child <cold-pool|cold-sdk|memory|profile> runs one isolated measurement in a fresh
 // process and prints one JSON line.
@@ -50,7 +54,7 @@ const OUT = path.resolve(root, opt("--out", "BENCHMARKS.md"));
 const TARBALL = opt("--tarball", null);
 const SKIP = new Set(String(opt("--skip", "")).split(",").filter(Boolean));
 const STARTED = performance.now();
-const BUDGET_MS = Number(opt("--budget-s", 480)) * 1000; // the whole run: ~8 minutes
+const BUDGET_MS = Number(opt("--budget-s", 720)) * 1000; // the whole run: ~12 minutes (the last full run took 363 s before the #19 sections)
 
 const POOL_OPTIONS = { maxConcurrentRequests: 64 }; // default 6 (Workers-safe) would cap concurrency 32
 const MAX_SESSIONS = 5; // maxConnectionsPerServer default
@@ -337,6 +341,44 @@ class RawHttpClient extends RawClient {
   }
 }
 
+/** undici, as the package under test resolves it (its pinned dependency): the Node baseline of issue #19. */
+function loadUndici() {
+  const req = createRequire(path.join(poolPackageDir(), "package.json"));
+  const undici = req("undici");
+  const version = JSON.parse(fs.readFileSync(path.join(path.dirname(req.resolve("undici/package.json")), "package.json"), "utf8")).version;
+  return { undici, version };
+}
+
+/** The floor on `undici.request` with a keep-alive Agent (Node's fastest raw client: issue #19's Node anchor). */
+class RawUndiciClient extends RawClient {
+  async connect() {
+    await super.connect();
+    const { undici } = loadUndici();
+    this.undici = undici;
+    this.agent = new undici.Agent({ keepAliveTimeout: 60_000, connections: 64 });
+    return this;
+  }
+  async rpc(method, params) {
+    const id = ++this.id;
+    const res = await this.undici.request(this.url, {
+      method: "POST",
+      headers: this.headers,
+      body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+      dispatcher: this.agent,
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`raw undici: HTTP ${res.statusCode}`);
+    const type = res.headers["content-type"] || "";
+    const msg = type.startsWith("text/event-stream") ? RawClient.fromSse(text, id) : JSON.parse(text);
+    if (msg.error) throw new Error(`raw undici: ${msg.error.message}`);
+    return msg.result;
+  }
+  async close() {
+    await super.close();
+    await this.agent?.close();
+  }
+}
+
 function makeClients(P, S) {
   /** This package: `await pool.get()` → call → `release()` around every call. */
   async function pooled(url, options) {
@@ -362,6 +404,10 @@ function makeClients(P, S) {
   return {
     async raw(url) {
       return new RawClient(url).connect();
+    },
+    // The floor on undici.request with a keep-alive Agent (issue #19's Node anchor).
+    async rawUndici(url) {
+      return new RawUndiciClient(url).connect();
     },
     // Diagnostic: the same floor over node:http.
     async rawHttp(url) {
@@ -758,9 +804,10 @@ async function sectionParse(bigBodyBytes, bigBody) {
 // --- latency, CPU per call -----------------------------------------------------------------------
 const OPS = ["ping", "echo"];
 const CONCS = [1, 32];
-const LAT_CLIENTS = ["raw", "pool", "sdk", "poolHeld", "poolFetch", "rawHttp"];
+const LAT_CLIENTS = ["raw", "rawUndici", "pool", "sdk", "poolHeld", "poolFetch", "rawHttp"];
 const CLIENT_LABEL = {
   raw: "raw",
+  rawUndici: "raw on undici.request",
   pool: "pool",
   sdk: "sdk",
   poolHeld: "pool, lease held (diagnostic)",
@@ -1203,6 +1250,117 @@ async function sectionWorkerd(srv) {
   results.workerd = { pool, empty, version, bundleBytes: fs.statSync(path.join(poolDir, "worker.js")).size };
 }
 
+// --- issue #19: the pooled call ÷ the runtime's own raw fetch, in workerd and in headless Chromium --
+// Both run bench/workerd_calls_worker.mjs's handler: N tools/call echo at concurrency C through the
+// pool (default options, get -> callTool -> release per call) or through raw `fetch` (the same
+// JSON-RPC with the session headers), timed around one handler call; pool and raw alternate in a
+// rotating order, and the ratio is taken inside each run.
+// Calls per timed handler call: 400 in workerd (~0.1–0.4 ms each: a run is cheap, --quick keeps it, its ratios are
+// noisy enough already), 200 in Chromium (milliseconds per request there, so 200 is already seconds per row).
+const WORKERD_CALLS_N = 400;
+const BROWSER_CALLS_N = 200;
+
+const WD_VERSION = () => (WORKERD ? spawnSync(WORKERD, ["--version"], { encoding: "utf8" }).stdout?.trim() : null);
+
+async function sectionWorkerdCalls() {
+  if (!WORKERD) throw new Error("no workerd binary in tests/js/node_modules");
+  const { measureWorkerdCalls } = await import("./workerd-calls.mjs");
+  const n = WORKERD_CALLS_N;
+  const rows = await measureWorkerdCalls({ runs: RUNS, n, pkg: poolPackageDir(), scratchPrefix: "target/bench-workerd-calls-run", log });
+  results.workerdCalls = { n, rows };
+}
+
+const CHROMIUM = [process.env.CHROMIUM_BIN, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && fs.existsSync(p));
+const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+/** Rejects after `ms` (page.evaluate has no timeout of its own). */
+function bounded(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms / 1000} s`)), ms))),
+  ]);
+}
+
+async function sectionBrowserCalls() {
+  if (!CHROMIUM) throw new Error("no Chromium (set CHROMIUM_BIN)");
+  const { chromium } = requireJs("playwright-core");
+  const pkgDir = poolPackageDir();
+  const n = BROWSER_CALLS_N;
+  const fast = path.join(here, "fast_server.mjs");
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-chromium-"));
+  const started = [];
+  let context;
+  const rows = [];
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
+    // The page's other origin (cross-origin rows): another fast server, serving the page only.
+    const other = await startServer("browser-page", fast, ["--www", pkgDir]);
+    started.push(other);
+    const otherBase = other.url.replace(/\/mcp$/, "");
+    for (const [label, flags] of [["JSON", []], ["SSE", ["--sse"]]]) {
+      const mcp = await startServer(`browser-${label}`, fast, [...flags, "--www", pkgDir]);
+      started.push(mcp);
+      const mcpBase = mcp.url.replace(/\/mcp$/, "");
+      for (const [where, pageBase] of [["same origin", mcpBase], ["cross-origin", otherBase]]) {
+        const page = await context.newPage();
+        const pageErrors = [];
+        page.on("pageerror", (e) => pageErrors.push(String(e?.message ?? e)));
+        try {
+          await page.goto(`${pageBase}/page.html`, { timeout: 30000 });
+          await page.waitForFunction(() => window.benchWorker || window.benchError, null, { timeout: 30000 });
+          const loadError = await page.evaluate(() => window.benchError ?? null);
+          if (loadError) throw new Error(`page: ${loadError}`);
+          const go = (which, c, count) =>
+            bounded(
+              page.evaluate(async ({ which, c, count, url }) => {
+                const t = performance.now();
+                const r = await window.benchWorker.fetch(new Request(`http://bench.invalid/${which}?n=${count}&c=${c}`), { MCP_URL: url });
+                const body = await r.text();
+                if (!r.ok) throw new Error(`${which}: ${r.status} ${body}`);
+                return performance.now() - t;
+              }, { which, c, count, url: mcp.url }),
+              120000,
+              `browser ${which}`,
+            );
+          for (const c of [1, 32]) {
+            await go("raw", c, 50); // warm-up: sessions open, code optimised
+            await go("pool", c, 50);
+            const before = await mcp.stats();
+            const row = { label, where, c, rawMs: [], poolMs: [], ratios: [] };
+            for (let run = 0; run < RUNS; run++) {
+              const order = run % 2 ? ["pool", "raw"] : ["raw", "pool"];
+              const t = {};
+              for (const which of order) t[which] = await go(which, c, n);
+              row.rawMs.push(t.raw);
+              row.poolMs.push(t.pool);
+              row.ratios.push(t.pool / t.raw);
+            }
+            const after = await mcp.stats();
+            // What the server saw over the timed runs: POSTs (2 × RUNS × n calls) and CORS preflights.
+            row.posts = after.posts - before.posts;
+            row.preflights = after.preflights - before.preflights;
+            row.initializes = after.initialize - before.initialize;
+            log(`browser-calls ${label} ${where} c${c}: pool ÷ raw median ${median(row.ratios).toFixed(2)} (preflights ${row.preflights}, initializes ${row.initializes})`);
+            rows.push(row);
+          }
+        } finally {
+          if (pageErrors.length) results.notes.push(`browser-calls page errors (${label}, ${where}): ${pageErrors.slice(0, 3).join("; ")}`);
+          await page.close().catch(() => {});
+        }
+      }
+    }
+    results.browserCalls = { n, rows, chromium: context.browser()?.version() ?? (spawnSync(CHROMIUM, ["--version"], { encoding: "utf8" }).stdout || "").trim() };
+  } finally {
+    await context?.close().catch(() => {});
+    for (const s of started) await s.stop();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
 // --- memory growth (fresh process) ----------------------------------------------------------------
 async function childMemory(url, allocPkg) {
   // The packed package, or with `allocPkg` the instrumented build of bench/alloc/ (allocStats()).
@@ -1403,7 +1561,7 @@ function report(meta) {
     ["CPU", `${m.model}, nproc ${m.nproc}`],
     ["memory, kernel", `${m.mem}, Linux ${m.kernel}`],
     ["node", m.node],
-    ["load average at start / end", `${m.load} / ${meta.loadEnd}`],
+    ["load average (1 / 5 / 15 min, os.loadavg()) at start / end", `${m.load} / ${meta.loadEnd} (nproc ${m.nproc})`],
     ["other busy processes at start", m.busy.length ? m.busy.map((b) => `\`${b}\``).join(", ") : "none ≥ 20 % CPU"],
     ["package under test", meta.poolSource + (TARBALL ? ` — ${path.basename(TARBALL)}` : "")],
     ["SDK", `@modelcontextprotocol/sdk ${meta.sdkVersion} (tests/js/node_modules)`],
@@ -1415,12 +1573,51 @@ function report(meta) {
   p("Clients: **raw** = `fetch` POSTing the same JSON-RPC with the session headers (one session, the floor); **pool** =");
   p("this package, `await pool.get()` → call → `release()` around every call, sending through undici's `request` API (its Node client, the default `httpClient` in Node); **sdk** = official `Client` +");
   p("`StreamableHTTPClientTransport`, connected once and shared; **no pool** = each agent connects its own SDK client,");
-  p("calls, terminates its session (`DELETE`) and closes. Diagnostics: **pool on fetch** = the pool with `httpClient: \"fetch\"` (Node's global fetch, the client it uses in browsers and Workers); **raw over node:http** = the raw client on `node:http` with a keep-alive agent.");
+  p(`calls, terminates its session (\`DELETE\`) and closes; **raw on undici.request** = the raw client on \`undici.request\` with a keep-alive \`Agent\`, the undici the package depends on (${meta.undiciVersion ?? "?"}): Node's fastest raw client, issue #19's anchor. Diagnostics: **pool on fetch** = the pool with \`httpClient: "fetch"\` (Node's global fetch, the client it uses in browsers and Workers); **raw over node:http** = the raw client on \`node:http\` with a keep-alive agent.`);
   p();
+
+  // ---- issue #19: workerd and Chromium, each against its own raw fetch
+  const WC = results.workerdCalls;
+  const BC = results.browserCalls;
+  if (WC || BC) {
+    p("## Pooled call ÷ the runtime's raw fetch: workerd and headless Chromium");
+    p();
+    p("One handler, `bench/workerd_calls_worker.mjs`, runs in both: N `tools/call` echo at concurrency C, through the pool");
+    p("(`new McpPool()`, default options; `get` → `callTool` → `release` per call) or through raw `fetch` POSTing the same");
+    p("JSON-RPC with the session headers and parsing the answer (the floor); pool and raw alternate, the ratio is taken inside each run.");
+    p("µs per call = the handler's wall time ÷ N (median over runs).");
+    p();
+  }
+  if (WC) {
+    const version = WD_VERSION();
+    p(`### workerd (local${version ? `, ${version}` : ""}): ${WC.n} calls per Worker request, timed from Node around the request`);
+    p();
+    p(table(["server", "conc.", "raw fetch µs/call", "pool µs/call", "pool ÷ raw fetch"], WC.rows.map((r) => [
+      `fast ${r.label}`, String(r.c), fmt((1000 * median(r.rawMs)) / WC.n, 0), fmt((1000 * median(r.poolMs)) / WC.n, 0), fmtM(mmm(r.ratios), 2),
+    ])));
+    p();
+  }
+  if (BC) {
+    p(`### headless Chromium (${BC.chromium}, playwright-core): ${BC.n} calls per run, timed inside the page`);
+    p();
+    p("Same origin: the page is served by the MCP server itself (`fast_server.mjs --www`). Cross-origin: the page comes from");
+    p("another port (another origin), so every call is a CORS request (the preflight cached by `Access-Control-Max-Age`).");
+    p();
+    p(table(["server", "page", "conc.", "raw fetch µs/call", "pool µs/call", "pool ÷ raw fetch", "POSTs / preflights / initializes seen by the server"], BC.rows.map((r) => [
+      `fast ${r.label}`, r.where, String(r.c), fmt((1000 * median(r.rawMs)) / BC.n, 0), fmt((1000 * median(r.poolMs)) / BC.n, 0), fmtM(mmm(r.ratios), 2),
+      `${r.posts ?? "?"} / ${r.preflights ?? "?"} / ${r.initializes ?? "?"}`,
+    ])));
+    p();
+    p(`The timed runs make ${2 * BC.n} × runs calls per row (raw and pool). Chromium's own floor here is milliseconds per`);
+    p("request (a plain GET from the page costs about as much as a raw call): its network service is a separate process,");
+    p("and at concurrency 32 it opens at most 6 connections per origin (HTTP/1.1), for raw and pool alike.");
+    p();
+  }
 
   // ---- latency
   const LT = results.latency;
   const latencyGoalRows = [];
+  const undiciGoalRows = [];
   if (LT) {
     p("## Latency per call (ms)");
     p();
@@ -1436,6 +1633,7 @@ function report(meta) {
             const a = LT.lat[`${srv}|${op}|${conc}|${name}`];
             if (!a) continue;
             const raw = LT.lat[`${srv}|${op}|${conc}|raw`];
+            const rawU = LT.lat[`${srv}|${op}|${conc}|rawUndici`];
             const sdk = LT.lat[`${srv}|${op}|${conc}|sdk`];
             rows.push([
               op === "ping" ? "ping" : "tools/call echo",
@@ -1444,12 +1642,13 @@ function report(meta) {
               fmtM(mmm(a.map((x) => x.median)), 3),
               fmtM(mmm(a.map((x) => x.p99)), 3),
               name === "raw" ? "1" : fmtM(ratioRuns(a, raw), 2),
+              name === "rawUndici" ? "1" : fmtM(ratioRuns(a, rawU), 2),
               name === "sdk" ? "1" : fmtM(ratioRuns(a, sdk), 2),
             ]);
           }
         }
       }
-      p(table(["call", "conc.", "client", "median", "p99", "median ÷ raw", "median ÷ sdk"], rows));
+      p(table(["call", "conc.", "client", "median", "p99", "median ÷ raw", "median ÷ raw undici", "median ÷ sdk"], rows));
       const np = LT.nopool[srv];
       if (np) {
         p();
@@ -1462,6 +1661,11 @@ function report(meta) {
         const rawR = ratioRuns(pool, LT.lat[`${srv}|${op}|1|raw`]);
         const sdkR = ratioRuns(pool, LT.lat[`${srv}|${op}|1|sdk`]);
         latencyGoalRows.push({ srv, op, rawR, sdkR });
+      }
+      // Issue #19: the pooled call against Node's fastest raw client, undici.request on a keep-alive Agent.
+      for (const conc of CONCS) {
+        const r = ratioRuns(LT.lat[`${srv}|echo|${conc}|pool`], LT.lat[`${srv}|echo|${conc}|rawUndici`]);
+        undiciGoalRows.push({ srv, conc, r });
       }
     }
     // CPU per call at saturation
@@ -1785,6 +1989,18 @@ function report(meta) {
 
   // ---- goals
   const G = [];
+  // Issue #19 first: the pooled call ÷ the fastest raw client of each runtime, measured in the same run.
+  for (const r of results.workerdCalls?.rows ?? []) {
+    const m = mmm(r.ratios);
+    G.push([`#19 workerd: pooled tools/call ≤ 1.10 × raw fetch in the Worker (fast ${r.label}, conc. ${r.c})`, fmtM(m, 2), m ? verdict(m.med <= 1.1) : "not measured"]);
+  }
+  for (const r of results.browserCalls?.rows ?? []) {
+    const m = mmm(r.ratios);
+    G.push([`#19 Chromium: pooled tools/call ≤ 1.10 × raw fetch in the page (fast ${r.label}, ${r.where}, conc. ${r.c})`, fmtM(m, 2), m ? verdict(m.med <= 1.1) : "not measured"]);
+  }
+  for (const r of undiciGoalRows.filter((r) => r.srv.startsWith("fast"))) {
+    G.push([`#19 Node: pooled tools/call ≤ 1.10 × raw undici.request, keep-alive Agent (${SERVER_LABEL[r.srv]}, conc. ${r.conc})`, fmtM(r.r, 2), r.r ? verdict(r.r.med <= 1.1) : "not measured"]);
+  }
   for (const r of latencyGoalRows.filter((r) => r.srv.startsWith("fast"))) {
     const what = `${r.op === "ping" ? "ping" : "tools/call echo"}, ${SERVER_LABEL[r.srv]}`;
     G.push([`pooled latency, conc. 1 ≤ 1.10 × raw fetch (${what})`, fmtM(r.rawR, 2), r.rawR ? verdict(r.rawR.med <= 1.1) : "not measured"]);
@@ -2092,6 +2308,11 @@ async function main() {
   const S = loadSdk();
   meta.poolSource = P.source;
   meta.sdkVersion = S.version;
+  try {
+    meta.undiciVersion = loadUndici().version;
+  } catch (e) {
+    meta.undiciVersion = `not found: ${e.message}`;
+  }
   const clients = makeClients(P, S);
   log(`pool from ${P.source}; ${RUNS} runs`);
 
@@ -2128,6 +2349,8 @@ async function main() {
   await section("big", () => sectionBig(byKey["fast-sse"], clients));
   await section("cold", async () => sectionCold());
   await section("workerd", () => sectionWorkerd(byKey["fast-json"]));
+  await section("workerd-calls", sectionWorkerdCalls);
+  await section("browser-calls", sectionBrowserCalls);
   await section("memory", () => sectionMemory(byKey["fast-json"]));
   await section("profile", () => sectionProfile(byKey["fast-json"]));
 

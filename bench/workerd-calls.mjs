@@ -9,6 +9,7 @@
 // --pkg: another build of the package (e.g. an unpacked earlier tarball) instead of pkg/.
 // --baseline: also run an earlier build (an unpacked tarball) in a second Worker beside the first,
 // in the same runs (raw, pool, baseline pool in rotating order), and report pool ÷ baseline.
+// bench/run.mjs imports measureWorkerdCalls (its `workerd-calls` section).
 // Needs pkg/ (make pkg) and tests/js/node_modules (workerd, esbuild). Prints a Markdown table.
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -16,24 +17,22 @@ import { fileURLToPath } from "node:url";
 import { buildWorker, freePort, startWorkerd, stopAll } from "../tests/workerd/harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const arg = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
-};
-const RUNS = Math.min(15, Math.max(1, Number(arg("--runs", 7)) || 7));
-const N = Math.min(10_000, Math.max(10, Number(arg("--n", 400)) || 400));
-const PKG = arg("--pkg", null);
-const BASELINE = arg("--baseline", null);
 
 function startServer(flags) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(here, "fast_server.mjs"), "--port", "0", ...flags], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error("fast_server: not listening after 15 s"));
+    }, 15000);
     child.stdout.on("data", (d) => {
       out += d;
       const m = /LISTENING (\d+)/.exec(out);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}/mcp` });
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: `http://127.0.0.1:${m[1]}/mcp` });
+      }
     });
     child.on("exit", (code) => reject(new Error(`fast_server exited ${code}`)));
   });
@@ -41,67 +40,100 @@ function startServer(flags) {
 
 async function timed(url) {
   const t = performance.now();
-  const r = await fetch(url);
+  const r = await fetch(url, { signal: AbortSignal.timeout(120_000) });
   const body = await r.text();
   if (!r.ok) throw new Error(`${url}: ${r.status} ${body}`);
   return performance.now() - t;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rows = [];
-try {
-  for (const [label, flags] of [["JSON", []], ["SSE", ["--sse"]]]) {
-    const server = await startServer(flags);
-    const worker = async (pkg, name) => {
-      const port = await freePort();
-      const build = buildWorker(port, ["--mcp-url", server.url, "--worker", path.join(here, "workerd_calls_worker.mjs"), "--scratch", `target/bench-workerd-calls-${label}${name}`, ...(pkg ? ["--pkg", path.resolve(pkg)] : [])]);
-      return startWorkerd(build, port);
-    };
-    const workerd = await worker(PKG, "");
-    const base = BASELINE ? await worker(BASELINE, "-baseline") : null;
-    for (const c of [1, 32]) {
-      // Warm-up: every session open, the isolates' code optimised.
-      await timed(`${workerd.base}/raw?n=50&c=${c}`);
-      await timed(`${workerd.base}/pool?n=50&c=${c}`);
-      if (base) await timed(`${base.base}/pool?n=50&c=${c}`);
-      const rawMs = [];
-      const poolMs = [];
-      const ratios = [];
-      const vsBase = [];
-      const baseRatios = [];
-      for (let run = 0; run < RUNS; run++) {
-        // Rotating order, so that no client always runs first (or right after another).
-        const clients = [["raw", () => timed(`${workerd.base}/raw?n=${N}&c=${c}`)], ["pool", () => timed(`${workerd.base}/pool?n=${N}&c=${c}`)]];
-        if (base) clients.push(["base", () => timed(`${base.base}/pool?n=${N}&c=${c}`)]);
-        const t = {};
-        for (let k = 0; k < clients.length; k++) {
-          const [name, go] = clients[(run + k) % clients.length];
-          t[name] = await go();
+
+/**
+ * The measurement (also used by bench/run.mjs's `workerd-calls` section). For JSON and SSE answers
+ * and concurrency 1 and 32: `runs` runs of raw, pool (and baseline pool) in rotating order, each a
+ * Worker request making `n` tools/call echo. Returns one row per (server, concurrency) with the
+ * per-run arrays: rawMs, poolMs, ratios (pool ÷ raw), and with a baseline baseRatios, vsBase.
+ * `scratchPrefix`: where the Workers are built (under the repository root).
+ */
+export async function measureWorkerdCalls({ runs = 7, n = 400, pkg = null, baseline = null, scratchPrefix = "target/bench-workerd-calls", log = () => {} } = {}) {
+  const rows = [];
+  let server = null;
+  try {
+    for (const [label, flags] of [["JSON", []], ["SSE", ["--sse"]]]) {
+      server = await startServer(flags);
+      const worker = async (dir, name) => {
+        const port = await freePort();
+        const build = buildWorker(port, ["--mcp-url", server.url, "--worker", path.join(here, "workerd_calls_worker.mjs"), "--scratch", `${scratchPrefix}-${label}${name}`, ...(dir ? ["--pkg", path.resolve(dir)] : [])]);
+        return startWorkerd(build, port);
+      };
+      const workerd = await worker(pkg, "");
+      const base = baseline ? await worker(baseline, "-baseline") : null;
+      for (const c of [1, 32]) {
+        // Warm-up: every session open, the isolates' code optimised.
+        await timed(`${workerd.base}/raw?n=50&c=${c}`);
+        await timed(`${workerd.base}/pool?n=50&c=${c}`);
+        if (base) await timed(`${base.base}/pool?n=50&c=${c}`);
+        const row = { label, c, rawMs: [], poolMs: [], ratios: [], vsBase: [], baseRatios: [] };
+        for (let run = 0; run < runs; run++) {
+          // Rotating order, so that no client always runs first (or right after another).
+          const clients = [["raw", () => timed(`${workerd.base}/raw?n=${n}&c=${c}`)], ["pool", () => timed(`${workerd.base}/pool?n=${n}&c=${c}`)]];
+          if (base) clients.push(["base", () => timed(`${base.base}/pool?n=${n}&c=${c}`)]);
+          const t = {};
+          for (let k = 0; k < clients.length; k++) {
+            const [name, go] = clients[(run + k) % clients.length];
+            t[name] = await go();
+          }
+          row.rawMs.push(t.raw);
+          row.poolMs.push(t.pool);
+          row.ratios.push(t.pool / t.raw);
+          if (base) {
+            row.vsBase.push(t.pool / t.base);
+            row.baseRatios.push(t.base / t.raw);
+          }
         }
-        rawMs.push(t.raw);
-        poolMs.push(t.pool);
-        ratios.push(t.pool / t.raw);
-        if (base) {
-          vsBase.push(t.pool / t.base);
-          baseRatios.push(t.base / t.raw);
-        }
+        log(`workerd-calls ${label} c${c}: pool ÷ raw median ${median(row.ratios).toFixed(2)}`);
+        rows.push(row);
       }
-      rows.push({ label, c, raw: (1000 * median(rawMs)) / N, pool: (1000 * median(poolMs)) / N, ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), base: base ? median(baseRatios) : null, vsBase: base ? median(vsBase) : null, vsMin: base ? Math.min(...vsBase) : null, vsMax: base ? Math.max(...vsBase) : null });
+      server.child.kill();
+      server = null;
+      await stopAll();
     }
-    server.child.kill();
+  } finally {
+    server?.child.kill();
     await stopAll();
   }
-} finally {
-  await stopAll();
+  return rows;
 }
-console.log(`workerd: ${N} tools/call echo per Worker request, ${RUNS} runs (medians; ratio inside each run), Node ${process.version}\n`);
-if (BASELINE) {
-  console.log(`baseline: ${BASELINE}\n`);
-  console.log("| server | concurrency | raw fetch µs/call | pool µs/call | pool ÷ raw (min / median / max) | baseline ÷ raw | pool ÷ baseline (min / median / max) |");
-  console.log("|---|---|---|---|---|---|---|");
-  for (const r of rows) console.log(`| ${r.label} | ${r.c} | ${r.raw.toFixed(0)} | ${r.pool.toFixed(0)} | ${r.min.toFixed(2)} / **${r.ratio.toFixed(2)}** / ${r.max.toFixed(2)} | ${r.base.toFixed(2)} | ${r.vsMin.toFixed(2)} / **${r.vsBase.toFixed(2)}** / ${r.vsMax.toFixed(2)} |`);
-} else {
-  console.log("| server | concurrency | raw fetch µs/call | pool µs/call | pool ÷ raw (min / median / max) |");
-  console.log("|---|---|---|---|---|");
-  for (const r of rows) console.log(`| ${r.label} | ${r.c} | ${r.raw.toFixed(0)} | ${r.pool.toFixed(0)} | ${r.min.toFixed(2)} / **${r.ratio.toFixed(2)}** / ${r.max.toFixed(2)} |`);
+
+async function cli() {
+  const args = process.argv.slice(2);
+  const arg = (name, dflt) => {
+    const i = args.indexOf(name);
+    return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
+  };
+  const RUNS = Math.min(15, Math.max(1, Number(arg("--runs", 7)) || 7));
+  const N = Math.min(10_000, Math.max(10, Number(arg("--n", 400)) || 400));
+  const PKG = arg("--pkg", null);
+  const BASELINE = arg("--baseline", null);
+  const measured = await measureWorkerdCalls({ runs: RUNS, n: N, pkg: PKG, baseline: BASELINE });
+  const rows = measured.map((r) => ({
+    label: r.label, c: r.c,
+    raw: (1000 * median(r.rawMs)) / N, pool: (1000 * median(r.poolMs)) / N,
+    ratio: median(r.ratios), min: Math.min(...r.ratios), max: Math.max(...r.ratios),
+    base: BASELINE ? median(r.baseRatios) : null,
+    vsBase: BASELINE ? median(r.vsBase) : null, vsMin: BASELINE ? Math.min(...r.vsBase) : null, vsMax: BASELINE ? Math.max(...r.vsBase) : null,
+  }));
+  console.log(`workerd: ${N} tools/call echo per Worker request, ${RUNS} runs (medians; ratio inside each run), Node ${process.version}\n`);
+  if (BASELINE) {
+    console.log(`baseline: ${BASELINE}\n`);
+    console.log("| server | concurrency | raw fetch µs/call | pool µs/call | pool ÷ raw (min / median / max) | baseline ÷ raw | pool ÷ baseline (min / median / max) |");
+    console.log("|---|---|---|---|---|---|---|");
+    for (const r of rows) console.log(`| ${r.label} | ${r.c} | ${r.raw.toFixed(0)} | ${r.pool.toFixed(0)} | ${r.min.toFixed(2)} / **${r.ratio.toFixed(2)}** / ${r.max.toFixed(2)} | ${r.base.toFixed(2)} | ${r.vsMin.toFixed(2)} / **${r.vsBase.toFixed(2)}** / ${r.vsMax.toFixed(2)} |`);
+  } else {
+    console.log("| server | concurrency | raw fetch µs/call | pool µs/call | pool ÷ raw (min / median / max) |");
+    console.log("|---|---|---|---|---|");
+    for (const r of rows) console.log(`| ${r.label} | ${r.c} | ${r.raw.toFixed(0)} | ${r.pool.toFixed(0)} | ${r.min.toFixed(2)} / **${r.ratio.toFixed(2)}** / ${r.max.toFixed(2)} |`);
+  }
 }
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await cli();
