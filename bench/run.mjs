@@ -711,7 +711,7 @@ function buildAllocPkg() {
   fs.symlinkSync(path.join(root, "pkg/node_modules"), path.join(out, "node_modules"), "dir");
   const host = fs.readdirSync(path.join(out, "snippets")).map((d) => `snippets/${d}/src/wasm/host.js`).find((f) => fs.existsSync(path.join(out, f)));
   if (!host) throw new Error("bench/alloc: no snippets/*/src/wasm/host.js in its package");
-  fs.writeFileSync(path.join(out, "node.mjs"), fs.readFileSync(path.join(root, "js/node.mjs"), "utf8").replace("__HOST_JS__", `./${host}`));
+  fs.writeFileSync(path.join(out, "node.mjs"), fs.readFileSync(path.join(root, "js/node.mjs"), "utf8").replaceAll("__HOST_JS__", `./${host}`));
   return out;
 }
 
