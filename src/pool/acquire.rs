@@ -136,17 +136,7 @@ impl PoolInner {
             let Some(server) = state.server_by_id(lease.server_id) else {
                 return;
             };
-            if alive {
-                server.counters.health_checks_passed += 1;
-                server.breaker.success();
-            } else {
-                server.counters.health_checks_failed += 1;
-                server.breaker.failure(
-                    now,
-                    self.options.circuit_breaker_threshold,
-                    self.options.circuit_breaker_cooldown_ms,
-                );
-            }
+            server.record_check(alive, now, &self.options);
         }
         if !alive {
             self.mark_broken(lease.server_id, lease.conn_id);

@@ -151,17 +151,7 @@ pub(super) async fn pass(pool: &Rc<PoolInner>) {
             let Some(server) = state.server_by_id(check.server_id) else {
                 continue;
             };
-            if ok {
-                server.counters.health_checks_passed += 1;
-                server.breaker.success();
-            } else {
-                server.counters.health_checks_failed += 1;
-                server.breaker.failure(
-                    now,
-                    pool.options.circuit_breaker_threshold,
-                    pool.options.circuit_breaker_cooldown_ms,
-                );
-            }
+            server.record_check(ok, now, &pool.options);
             let Some(index) = server.conn_index(check.conn_id) else {
                 continue;
             };

@@ -10,6 +10,7 @@ use super::catalog::CatalogSlot;
 use super::identity::{Identity, Partitions};
 use super::lease::Lease;
 use crate::error::Error;
+use crate::options::PoolOptions;
 use crate::policy::Limiter;
 use crate::runtime::Runtime;
 use crate::session::{ServerLink, Session, SessionConfig};
@@ -192,6 +193,21 @@ impl Server {
             rt: self.rt.clone(),
             identity: Some(identity.clone()),
         })
+    }
+
+    /// Counts one health check (the loop's ping, or a probe on acquire) and tells the breaker.
+    pub(super) fn record_check(&mut self, ok: bool, now: u64, options: &PoolOptions) {
+        if ok {
+            self.counters.health_checks_passed += 1;
+            self.breaker.success();
+        } else {
+            self.counters.health_checks_failed += 1;
+            self.breaker.failure(
+                now,
+                options.circuit_breaker_threshold,
+                options.circuit_breaker_cooldown_ms,
+            );
+        }
     }
 
     /// Forgets the partitions of identities with no session, open, opening or waited for.
