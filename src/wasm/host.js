@@ -95,13 +95,28 @@ async function readUpTo(reader, max, head) {
 
 // JSON.stringify refusing what JSON would silently drop (functions, symbols); cycles and BigInt
 // throw as usual. Undefined when there is no JSON text (e.g. for undefined).
+// A flat plain object of strings, numbers, booleans and nulls (most tool arguments) cannot hold
+// either, and goes through V8's fast path, which a replacer turns off (4 of the pooled call's ~60 µs
+// of Node CPU in a profile, 2026-12-06); anything else goes through the replacer.
 export function mcp_to_json(value) {
-  return JSON.stringify(value, (_key, v) => {
-    if (typeof v === "function" || typeof v === "symbol") {
-      throw new TypeError("functions and symbols cannot be sent as JSON");
-    }
-    return v;
-  });
+  return flatObject(value) ? JSON.stringify(value) : JSON.stringify(value, refuseUnsendable);
+}
+
+function refuseUnsendable(_key, v) {
+  if (typeof v === "function" || typeof v === "symbol") {
+    throw new TypeError("functions and symbols cannot be sent as JSON");
+  }
+  return v;
+}
+
+function flatObject(value) {
+  if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) {
+    const v = value[key];
+    const t = typeof v;
+    if (t !== "string" && t !== "number" && t !== "boolean" && v !== null) return false;
+  }
+  return true;
 }
 
 // reader.cancel(), whose rejection (the stream already errored) nobody awaits: handled here, or

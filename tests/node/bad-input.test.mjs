@@ -88,6 +88,9 @@ const CASES = [
   ["callTool arguments with a cycle", (c) => c.callTool("echo", cyclic), "INVALID_ARGUMENT"],
   ["callTool arguments with a BigInt", (c) => c.callTool("echo", { message: 1n }), "INVALID_ARGUMENT"],
   ["callTool arguments with a function", (c) => c.callTool("echo", { message: "x", f() {} }), "INVALID_ARGUMENT"],
+  // Flat objects of primitives take JSON.stringify's fast path (src/wasm/host.js): the rest still checks.
+  ["callTool arguments with a symbol", (c) => c.callTool("echo", { message: "x", s: Symbol("s") }), "INVALID_ARGUMENT"],
+  ["callTool arguments with a nested function", (c) => c.callTool("echo", { message: "x", o: { f() {} } }), "INVALID_ARGUMENT"],
   ["callTool with timeoutMs 0", (c) => c.callTool("echo", { message: "x" }, { timeoutMs: 0 }), "INVALID_CONFIG"],
   ["request with method null", (c) => c.request(null), "INVALID_ARGUMENT"],
   ["request with params a number", (c) => c.request("tools/list", 3), "INVALID_ARGUMENT"],

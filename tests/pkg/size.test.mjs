@@ -50,10 +50,13 @@ const GOAL_BYTES = 60 * 1024;
 // snapshots) and sessions that age well (#20: lifetime, probe on acquire, hit/miss/wait stats):
 // 288,739 (wasm 279,231 + glue 9,508), +9,327, and the budget went to that + 3 %; the Node client on
 // undici's dispatch API, one waker table for the timers and the identity in notifications: 290,149.
+// Then (eleventh session) the release build went from opt-level "z" to 3 (Cargo.toml: the wasm core's
+// CPU per pooled call in Node 56 -> 37 µs, issue #17's perf gate met by it): 359,332 (wasm 349,787 +
+// glue 9,545), +69,183, a deliberate trade of bytes for speed, and the budget went to that + 3 %.
 // Size is reported, never bought by hand-writing what a library does. It exists so that growth is a
 // deliberate decision: when a change legitimately adds code, raise it in the same commit and say
 // why; when a change shrinks the package, lower it.
-const REGRESSION_BUDGET_BYTES = 297_400;
+const REGRESSION_BUDGET_BYTES = 370_200;
 
 // Lower bound: a missing or truncated build must not pass as "small".
 const MIN_WASM_BYTES = 50 * 1024;
