@@ -665,7 +665,7 @@ function sectionNativeBuild() {
   const builds = [
     ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib"],
     ["build", "--release", "--bin", "parse-bench"],
-    ["build", "--profile", "native-o3", "--bin", "parse-bench"],
+    ["build", "--profile", "native-z", "--bin", "parse-bench"],
   ];
   for (const args of builds) {
     const r = spawnSync("cargo", [...args, "--quiet"], { cwd: crate, env: cargoEnv(), encoding: "utf8", timeout: 300000 });
@@ -675,8 +675,8 @@ function sectionNativeBuild() {
   return {
     buildS: (now() - t0) / 1000,
     wasm: path.join(target, "wasm32-unknown-unknown/release/mcp_edge_pool_parse_bench.wasm"),
-    nativeZ: path.join(target, "release/parse-bench"),
-    nativeO3: path.join(target, "native-o3/parse-bench"),
+    nativeSame: path.join(target, "release/parse-bench"),
+    nativeZ: path.join(target, "native-z/parse-bench"),
   };
 }
 
@@ -789,7 +789,7 @@ async function sectionParse(bigBodyBytes, bigBody) {
   const w = parseWasm(built.wasm, samples);
   res.bodyBytes = w.bodyBytes;
   res.wasm = w.samplesMs.map((ms) => mbps(w.bodyBytes, ms));
-  for (const [k, bin] of [["nativeZ", built.nativeZ], ["nativeO3", built.nativeO3]]) {
+  for (const [k, bin] of [["nativeSame", built.nativeSame], ["nativeZ", built.nativeZ]]) {
     const r = spawnSync(bin, [String(PARSE_BYTES), String(PARSE_CHUNK), String(samples), "4000"], { encoding: "utf8", timeout: 60000 });
     if (r.status !== 0) throw new Error(`${bin} failed: ${r.stderr}`);
     const j = JSON.parse(r.stdout.trim());
@@ -1783,18 +1783,18 @@ function report(meta) {
         p(`Parse alone, no I/O: the crate's own read path (\`SseParser::push\` in ${PR.chunk / 1024} KiB chunks → \`jsonrpc::parse_messages\` →`);
         p("raw result), from `bench/native/` (a separate crate depending on this one by path, built in `target/bench-native/`");
         p("from the working tree's `src/` at run time, which may be newer than `pkg/`; the root Cargo.toml is untouched).");
-        p("The wasm build uses the shipped release profile (opt-level z, LTO) without");
+        p("The wasm build uses the shipped release profile (opt-level 3, LTO) without");
         p("wasm-opt and wasm-bindgen; it runs in this Node. MB/s of SSE body parsed.");
         p();
         const rows = [
-          ["wasm32 (opt-level z, as shipped), in Node", fmtM(mmm(PR.wasm), 0)],
-          ["native x86_64, opt-level z (same profile)", fmtM(mmm(PR.nativeZ), 0)],
-          ["native x86_64, opt-level 3", fmtM(mmm(PR.nativeO3), 0)],
+          ["wasm32 (opt-level 3, as shipped), in Node", fmtM(mmm(PR.wasm), 0)],
+          ["native x86_64, opt-level 3 (same profile)", fmtM(mmm(PR.nativeSame), 0)],
+          ["native x86_64, opt-level z (shipped until 2026-12-06)", fmtM(mmm(PR.nativeZ), 0)],
         ];
         if (PR.js) rows.push(["JS for reference: split lines + `JSON.parse` (what raw fetch does)", fmtM(mmm(PR.js), 0)]);
         p(table(["parser", "MB/s"], rows));
         p();
-        p(`wasm MB/s ÷ native MB/s (same profile), medians: ${fmt(median(PR.wasm) / median(PR.nativeZ), 2)}. Native allocates through the system`);
+        p(`wasm MB/s ÷ native MB/s (same profile), medians: ${fmt(median(PR.wasm) / median(PR.nativeSame), 2)}. Native allocates through the system`);
         p("allocator (fresh ~1 MB buffers per parse), wasm through its own dlmalloc in already-grown memory. The pooled call additionally copies each chunk into");
         p("wasm and hands the result text back to `JSON.parse`, which the end-to-end table includes." +
           (PR.buildS > 5 ? ` (Build of the bench crate this run: ${PR.buildS.toFixed(0)} s.)` : ""));
