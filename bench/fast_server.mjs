@@ -20,6 +20,9 @@
 //   --www PKGDIR: also serves a benchmark page from this origin (so that it calls /mcp same-origin):
 //   GET /pkg/<file> from PKGDIR (the built package), GET /bench/<file> from bench/ (.mjs only),
 //   GET /page.html: a page whose import map points `mcp-edge-pool` at /pkg/browser.mjs.
+//   --www-base PKGDIR: also a second build of the package (an earlier one, the baseline of a perf gate)
+//   under /base/, and the benchmark's Worker module again under /base-bench/, which the import map's
+//   scope points at /base/browser.mjs: the page has both as window.benchWorker and window.baseWorker.
 // Usage: node bench/fast_server.mjs [--port 0] [--sse] [--big-bytes N] [--delay-ms N] [--www PKGDIR]
 // Binds 127.0.0.1 only; prints exactly one line "LISTENING <port>" on stdout when ready.
 import http from "node:http";
@@ -135,9 +138,10 @@ function handlePost(req, res, text) {
   }
 }
 
+const wwwBase = arg("--www-base", null);
 const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title>
-<script type="importmap">{"imports":{"mcp-edge-pool":"/pkg/browser.mjs"}}</script>
-<script type="module">window.benchReady = import("/bench/workerd_calls_worker.mjs").then((m) => (window.benchWorker = m.default), (e) => { window.benchError = String(e?.stack ?? e); });</script>
+<script type="importmap">{"imports":{"mcp-edge-pool":"/pkg/browser.mjs"},"scopes":{"/base-bench/":{"mcp-edge-pool":"/base/browser.mjs"}}}</script>
+<script type="module">window.benchReady = Promise.all([import("/bench/workerd_calls_worker.mjs"), ${wwwBase ? 'import("/base-bench/workerd_calls_worker.mjs")' : "null"}]).then(([m, b]) => { window.baseWorker = b?.default ?? null; window.benchWorker = m.default; }, (e) => { window.benchError = String(e?.stack ?? e); });</script>
 `;
 const MIME = { ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html; charset=utf-8" };
 
@@ -175,6 +179,8 @@ const server = http.createServer((req, res) => {
       return res.end(PAGE);
     }
     if (path.startsWith("/pkg/")) return serveStatic(res, wwwPkg, path.slice(5));
+    if (wwwBase && path.startsWith("/base/")) return serveStatic(res, wwwBase, path.slice(6));
+    if (wwwBase && path.startsWith("/base-bench/") && path.endsWith(".mjs") && !path.slice(12).includes("/")) return serveStatic(res, benchDir, path.slice(12));
     if (path.startsWith("/bench/") && path.endsWith(".mjs") && !path.slice(7).includes("/")) return serveStatic(res, benchDir, path.slice(7));
   }
   if (path === "/mcp") {

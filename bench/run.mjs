@@ -21,6 +21,8 @@
 //
 // Usage: node --no-warnings --expose-gc bench/run.mjs [--runs N] [--quick] [--out FILE] [--tarball PATH]
 //        [--skip native,workerd,workerd-calls,browser-calls,memory,profile,...] [--budget-s 720]
+//        [--baseline DIR]   (an unpacked earlier package: workerd-calls and browser-calls also run it,
+//                            in the same runs, and report pool ÷ baseline: issue #17's perf gate)
 //        node bench/run.mjs --render target/bench-results/results.json   (re-render BENCHMARKS.md only)
 // Internal: --child <cold-pool|cold-sdk|memory|profile> runs one isolated measurement in a fresh
 // process and prints one JSON line.
@@ -52,6 +54,7 @@ const QUICK = flag("--quick");
 const RUNS = Math.max(1, Number(opt("--runs", QUICK ? 2 : 5)) || 5);
 const OUT = path.resolve(root, opt("--out", "BENCHMARKS.md"));
 const TARBALL = opt("--tarball", null);
+const BASELINE = opt("--baseline", null) && path.resolve(opt("--baseline", null));
 const SKIP = new Set(String(opt("--skip", "")).split(",").filter(Boolean));
 const STARTED = performance.now();
 const BUDGET_MS = Number(opt("--budget-s", 720)) * 1000; // the whole run: ~12 minutes (the last full run took 363 s before the #19 sections)
@@ -1266,7 +1269,7 @@ async function sectionWorkerdCalls() {
   if (!WORKERD) throw new Error("no workerd binary in tests/js/node_modules");
   const { measureWorkerdCalls } = await import("./workerd-calls.mjs");
   const n = WORKERD_CALLS_N;
-  const rows = await measureWorkerdCalls({ runs: RUNS, n, pkg: poolPackageDir(), scratchPrefix: "target/bench-workerd-calls-run", log });
+  const rows = await measureWorkerdCalls({ runs: RUNS, n, pkg: poolPackageDir(), baseline: BASELINE, scratchPrefix: "target/bench-workerd-calls-run", log });
   results.workerdCalls = { n, rows };
 }
 
@@ -1298,11 +1301,12 @@ async function sectionBrowserCalls() {
   try {
     context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
     // The page's other origin (cross-origin rows): another fast server, serving the page only.
-    const other = await startServer("browser-page", fast, ["--www", pkgDir]);
+    const www = ["--www", pkgDir, ...(BASELINE ? ["--www-base", BASELINE] : [])];
+    const other = await startServer("browser-page", fast, www);
     started.push(other);
     const otherBase = other.url.replace(/\/mcp$/, "");
     for (const [label, flags] of [["JSON", []], ["SSE", ["--sse"]]]) {
-      const mcp = await startServer(`browser-${label}`, fast, [...flags, "--www", pkgDir]);
+      const mcp = await startServer(`browser-${label}`, fast, [...flags, ...www]);
       started.push(mcp);
       const mcpBase = mcp.url.replace(/\/mcp$/, "");
       for (const [where, pageBase] of [["same origin", mcpBase], ["cross-origin", otherBase]]) {
@@ -1312,13 +1316,17 @@ async function sectionBrowserCalls() {
         try {
           await page.goto(`${pageBase}/page.html`, { timeout: 30000 });
           await page.waitForFunction(() => window.benchWorker || window.benchError, null, { timeout: 30000 });
+          if (BASELINE && !(await page.evaluate(() => window.baseWorker !== null))) throw new Error("page: the baseline package did not load");
           const loadError = await page.evaluate(() => window.benchError ?? null);
           if (loadError) throw new Error(`page: ${loadError}`);
           const go = (which, c, count) =>
             bounded(
               page.evaluate(async ({ which, c, count, url }) => {
                 const t = performance.now();
-                const r = await window.benchWorker.fetch(new Request(`http://bench.invalid/${which}?n=${count}&c=${c}`), { MCP_URL: url });
+                // "base": the baseline package's pool (--baseline), in its own copy of the handler.
+                const worker = which === "base" ? window.baseWorker : window.benchWorker;
+                const route = which === "base" ? "pool" : which;
+                const r = await worker.fetch(new Request(`http://bench.invalid/${route}?n=${count}&c=${c}`), { MCP_URL: url });
                 const body = await r.text();
                 if (!r.ok) throw new Error(`${which}: ${r.status} ${body}`);
                 return performance.now() - t;
@@ -1329,15 +1337,22 @@ async function sectionBrowserCalls() {
           for (const c of [1, 32]) {
             await go("raw", c, 50); // warm-up: sessions open, code optimised
             await go("pool", c, 50);
+            if (BASELINE) await go("base", c, 50);
             const before = await mcp.stats();
-            const row = { label, where, c, rawMs: [], poolMs: [], ratios: [] };
+            const row = { label, where, c, rawMs: [], poolMs: [], ratios: [], ...(BASELINE ? { baseMs: [], vsBase: [] } : {}) };
+            const clients = BASELINE ? ["raw", "pool", "base"] : ["raw", "pool"];
             for (let run = 0; run < RUNS; run++) {
-              const order = run % 2 ? ["pool", "raw"] : ["raw", "pool"];
+              // Rotating order: no client always first, or always right after another.
+              const order = clients.map((_, k) => clients[(run + k) % clients.length]);
               const t = {};
               for (const which of order) t[which] = await go(which, c, n);
               row.rawMs.push(t.raw);
               row.poolMs.push(t.pool);
               row.ratios.push(t.pool / t.raw);
+              if (BASELINE) {
+                row.baseMs.push(t.base);
+                row.vsBase.push(t.pool / t.base);
+              }
             }
             const after = await mcp.stats();
             // What the server saw over the timed runs: POSTs (2 × RUNS × n calls) and CORS preflights.
@@ -1564,6 +1579,7 @@ function report(meta) {
     ["load average (1 / 5 / 15 min, os.loadavg()) at start / end", `${m.load} / ${meta.loadEnd} (nproc ${m.nproc})`],
     ["other busy processes at start", m.busy.length ? m.busy.map((b) => `\`${b}\``).join(", ") : "none ≥ 20 % CPU"],
     ["package under test", meta.poolSource + (TARBALL ? ` — ${path.basename(TARBALL)}` : "")],
+    ...(meta.baseline ? [["baseline package (--baseline)", `\`${meta.baseline}\` (workerd-calls and browser-calls run it beside the package under test)`]] : []),
     ["SDK", `@modelcontextprotocol/sdk ${meta.sdkVersion} (tests/js/node_modules)`],
     ["pool options", `\`${JSON.stringify(POOL_OPTIONS)}\` (the default \`maxConcurrentRequests\` of 6 is meant for Workers; at concurrency 32 it would queue), all else default: \`maxConnectionsPerServer\` ${MAX_SESSIONS}`],
     ["servers", "`bench/fast_server.mjs` (node:http, no SDK; JSON, or SSE with `--sse`) and `tests/servers/ts_server.mjs` (official SDK `McpServer` + `StreamableHTTPServerTransport`, SSE, or JSON with `--json`); each in its own process on 127.0.0.1"],
@@ -1592,8 +1608,10 @@ function report(meta) {
     const version = WD_VERSION();
     p(`### workerd (local${version ? `, ${version}` : ""}): ${WC.n} calls per Worker request, timed from Node around the request`);
     p();
-    p(table(["server", "conc.", "raw fetch µs/call", "pool µs/call", "pool ÷ raw fetch"], WC.rows.map((r) => [
+    const wb = WC.rows.some((r) => r.vsBase?.length);
+    p(table(["server", "conc.", "raw fetch µs/call", "pool µs/call", "pool ÷ raw fetch", ...(wb ? ["pool ÷ baseline package"] : [])], WC.rows.map((r) => [
       `fast ${r.label}`, String(r.c), fmt((1000 * median(r.rawMs)) / WC.n, 0), fmt((1000 * median(r.poolMs)) / WC.n, 0), fmtM(mmm(r.ratios), 2),
+      ...(wb ? [r.vsBase?.length ? fmtM(mmm(r.vsBase), 2) : "–"] : []),
     ])));
     p();
   }
@@ -1603,8 +1621,10 @@ function report(meta) {
     p("Same origin: the page is served by the MCP server itself (`fast_server.mjs --www`). Cross-origin: the page comes from");
     p("another port (another origin), so every call is a CORS request (the preflight cached by `Access-Control-Max-Age`).");
     p();
-    p(table(["server", "page", "conc.", "raw fetch µs/call", "pool µs/call", "pool ÷ raw fetch", "POSTs / preflights / initializes seen by the server"], BC.rows.map((r) => [
+    const bb = BC.rows.some((r) => r.vsBase?.length);
+    p(table(["server", "page", "conc.", "raw fetch µs/call", "pool µs/call", "pool ÷ raw fetch", ...(bb ? ["pool ÷ baseline package"] : []), "POSTs / preflights / initializes seen by the server"], BC.rows.map((r) => [
       `fast ${r.label}`, r.where, String(r.c), fmt((1000 * median(r.rawMs)) / BC.n, 0), fmt((1000 * median(r.poolMs)) / BC.n, 0), fmtM(mmm(r.ratios), 2),
+      ...(bb ? [r.vsBase?.length ? fmtM(mmm(r.vsBase), 2) : "–"] : []),
       `${r.posts ?? "?"} / ${r.preflights ?? "?"} / ${r.initializes ?? "?"}`,
     ])));
     p();
@@ -2307,6 +2327,7 @@ async function main() {
   const P = await loadPool();
   const S = loadSdk();
   meta.poolSource = P.source;
+  meta.baseline = BASELINE;
   meta.sdkVersion = S.version;
   try {
     meta.undiciVersion = loadUndici().version;
