@@ -1628,7 +1628,7 @@ function report(meta) {
       `${r.posts ?? "?"} / ${r.preflights ?? "?"} / ${r.initializes ?? "?"}`,
     ])));
     p();
-    p(`The timed runs make ${2 * BC.n} × runs calls per row (raw and pool). Chromium's own floor here is milliseconds per`);
+    p(`The timed runs make ${(BC.rows.some((r) => r.vsBase?.length) ? 3 : 2) * BC.n} × runs calls per row (raw and pool${BC.rows.some((r) => r.vsBase?.length) ? ", and the baseline" : ""}). Chromium's own floor here is milliseconds per`);
     p("request (a plain GET from the page costs about as much as a raw call): its network service is a separate process,");
     p("and at concurrency 32 it opens at most 6 connections per origin (HTTP/1.1), for raw and pool alike.");
     p();

@@ -143,24 +143,47 @@ pub(crate) type Work = LocalBoxFuture<'static, Result<JsValue, Failed>>;
 
 /// Runs `work` as a task and returns a promise of its outcome (the replacement of
 /// `future_to_promise`). Not generic: every exported method shares this one driver.
+///
+/// The first poll runs now, in the caller's own context (an exported method called from JS,
+/// with no Rust borrow held). Work that completes in it (a warm `get`) gets an already settled
+/// promise (`Promise.resolve`/`Promise.reject`): no executor closure, no resolve and reject
+/// functions kept. Only work that waits gets a promise whose functions the task settles later.
 pub(crate) fn spawn_promise(work: Work) -> Promise {
-    let mut work = Some(work);
+    let sink = Rc::new(Settle::default());
+    let key = register(Box::pin(settle_promise(work, sink.clone())));
+    run(key);
+    if let Some(outcome) = sink.outcome.borrow_mut().take() {
+        return match outcome {
+            Ok(value) => Promise::resolve(&value),
+            Err(error) => Promise::reject(&error),
+        };
+    }
     Promise::new(&mut |resolve: Function, reject: Function| {
-        let Some(work) = work.take() else { return };
-        let key = register(Box::pin(settle_promise(work, resolve, reject)));
-        // First poll now, in the caller's own context (an exported method called from JS, with
-        // no Rust borrow held): a call that completes at once (a warm `get`) costs no extra
-        // microtask or reaction.
-        run(key);
+        *sink.settle.borrow_mut() = Some((resolve, reject));
     })
 }
 
-/// Awaits `work`, then resolves or rejects its promise (an error as a JS `McpPoolError`).
-async fn settle_promise(work: Work, resolve: Function, reject: Function) {
-    let _ = match work.await {
-        Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
-        Err(error) => reject.call1(&JsValue::UNDEFINED, &to_js(&error)),
-    };
+/// Where a task's outcome goes: its promise's functions once the promise exists, else (it
+/// finished in its first poll) the outcome itself.
+#[derive(Default)]
+struct Settle {
+    settle: RefCell<Option<(Function, Function)>>,
+    outcome: RefCell<Option<Result<JsValue, JsValue>>>,
+}
+
+/// Awaits `work`, then settles its promise (an error as a JS `McpPoolError`).
+async fn settle_promise(work: Work, sink: Rc<Settle>) {
+    let outcome = work.await.map_err(|error| to_js(&error));
+    let settle = sink.settle.borrow_mut().take();
+    match (settle, outcome) {
+        (Some((resolve, _)), Ok(value)) => {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &value);
+        }
+        (Some((_, reject)), Err(error)) => {
+            let _ = reject.call1(&JsValue::UNDEFINED, &error);
+        }
+        (None, outcome) => *sink.outcome.borrow_mut() = Some(outcome),
+    }
 }
 
 /// Polls task `key` until it is done or waits on something; then arms its resume promise.
