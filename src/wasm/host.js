@@ -40,8 +40,10 @@ export function mcp_fetch(url, method, headers, body, controller, maxBuffered, n
     const stream = r.body;
     if (stream === null) return head;
     if (type !== null && /^\s*text\/event-stream/i.test(type)) {
-      head[6] = stream.getReader();
-      return head;
+      // A POST's event stream carries that request's answer: its first chunk (usually the whole
+      // answer) comes with the head, which saves the core an awaited read. A GET's stream (the
+      // server's own messages, quiet for minutes) is handed over at once.
+      return method === "POST" ? readFirst(stream.getReader(), head) : ((head[6] = stream.getReader()), head);
     }
     // One arrayBuffer() only for a body that is not encoded: Content-Length counts the bytes on
     // the wire, and arrayBuffer() decodes all of them before anyone can count (a 1 MB gzip body
@@ -59,6 +61,21 @@ export function mcp_fetch(url, method, headers, body, controller, maxBuffered, n
       });
     }
     return readUpTo(stream.getReader(), maxBuffered, head);
+  });
+}
+
+// Reads one chunk of an event stream: head[5] = [it], head[6] = the reader for the rest (or null
+// at the end), head[7] = the error that ended it.
+function readFirst(reader, head) {
+  return reader.read().then(({ done, value }) => {
+    if (!done) {
+      head[5] = [value];
+      head[6] = reader;
+    }
+    return head;
+  }, (e) => {
+    head[7] = e;
+    return head;
   });
 }
 
