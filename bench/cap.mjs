@@ -9,9 +9,9 @@
 //
 // Needs pkg/ (make pkg). Prints a Markdown table; the median of the runs per row. The figures
 // behind the chosen default are beside it (NODE_CLIENT_MAX_CONCURRENT_REQUESTS, src/wasm/options.rs).
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { startFastServer } from "./fast_server_start.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -27,21 +27,6 @@ const CALLS = 10;
 
 const { McpPool } = await import(path.join(here, "../pkg/node.mjs"));
 const undici = await import(path.join(here, "../pkg/node_modules/undici/index.js"));
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(here, "fast_server.mjs"), "--port", "0", "--delay-ms", String(DELAY)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /LISTENING (\d+)/.exec(out);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}/mcp` });
-    });
-    child.on("exit", (code) => reject(new Error(`fast_server exited ${code}`)));
-  });
-}
 
 async function pooled(url, cap) {
   const options = cap === null ? {} : { maxConcurrentRequests: cap };
@@ -92,7 +77,7 @@ async function independent(url) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const server = await startServer();
+const server = await startFastServer(["--delay-ms", String(DELAY)]);
 try {
   const rows = [["50 independent undici clients (no pool)", () => independent(server.url)]];
   for (const cap of CAPS) rows.push([`pool, maxConcurrentRequests ${cap}`, () => pooled(server.url, cap)]);

@@ -10,10 +10,10 @@
 // --pkg: the package to measure (default pkg/, `make pkg`); --baseline: an unpacked earlier tarball.
 // Both are imported by their Node entry (node.mjs), so each brings its own HTTP client (and undici).
 // Prints a Markdown table: medians (min–max) of per-run ratios.
-import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { startFastServer } from "./fast_server_start.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -27,26 +27,6 @@ const PKG = path.resolve(opt("--pkg", path.join(here, "..", "pkg")));
 const BASELINE = opt("--baseline", null);
 const ONLY = opt("--only", null);
 const CS = String(opt("--c", "1,32")).split(",").map(Number).filter((c) => c >= 1 && c <= 256);
-
-function startServer(flags) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(here, "fast_server.mjs"), "--port", "0", ...flags], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error("fast_server: not listening after 15 s"));
-    }, 15000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /LISTENING (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: `http://127.0.0.1:${m[1]}/mcp` });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`fast_server exited ${code}`)));
-  });
-}
 
 /** The raw floor: the package's own undici, `request()` on a keep-alive Agent, the session headers by hand. */
 async function rawClient(url, pkgDir) {
@@ -111,7 +91,7 @@ const fmt = (xs) => `${median(xs).toFixed(2)} (${sorted(xs)[0].toFixed(2)}–${s
 const rows = [];
 for (const [label, flags] of [["JSON", []], ["SSE", ["--sse"]]]) {
   if (ONLY && ONLY.toLowerCase() !== label.toLowerCase()) continue;
-  const server = await startServer(flags);
+  const server = await startFastServer(flags);
   try {
     const clients = [["raw", await rawClient(server.url, PKG)], ["pool", await poolClient(server.url, PKG)]];
     if (BASELINE) clients.push(["base", await poolClient(server.url, path.resolve(BASELINE))]);

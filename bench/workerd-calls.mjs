@@ -11,32 +11,12 @@
 // in the same runs (raw, pool, baseline pool in rotating order), and report pool ÷ baseline.
 // bench/run.mjs imports measureWorkerdCalls (its `workerd-calls` section).
 // Needs pkg/ (make pkg) and tests/js/node_modules (workerd, esbuild). Prints a Markdown table.
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWorker, freePort, startWorkerd, stopAll } from "../tests/workerd/harness.mjs";
+import { startFastServer } from "./fast_server_start.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function startServer(flags) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(here, "fast_server.mjs"), "--port", "0", ...flags], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error("fast_server: not listening after 15 s"));
-    }, 15000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /LISTENING (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: `http://127.0.0.1:${m[1]}/mcp` });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`fast_server exited ${code}`)));
-  });
-}
 
 async function timed(url) {
   const t = performance.now();
@@ -60,7 +40,7 @@ export async function measureWorkerdCalls({ runs = 7, n = 400, pkg = null, basel
   let server = null;
   try {
     for (const [label, flags] of [["JSON", []], ["SSE", ["--sse"]]]) {
-      server = await startServer(flags);
+      server = await startFastServer(flags);
       const worker = async (dir, name) => {
         const port = await freePort();
         const build = buildWorker(port, ["--mcp-url", server.url, "--worker", path.join(here, "workerd_calls_worker.mjs"), "--scratch", `${scratchPrefix}-${label}${name}`, ...(dir ? ["--pkg", path.resolve(dir)] : [])]);

@@ -11,10 +11,10 @@
 // Local workerd only: both services and the object share one process and one machine, so the hop here
 // is the RPC's serialization and scheduling, not a network distance (add it in production: the object
 // lives in one location).
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWorker, freePort, startWorkerd, stopAll } from "../tests/workerd/harness.mjs";
+import { startFastServer } from "./fast_server_start.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -25,19 +25,6 @@ const arg = (name, dflt) => {
 };
 const RUNS = Math.min(15, Math.max(1, Number(arg("--runs", 7)) || 7));
 const N = Math.min(10_000, Math.max(10, Number(arg("--n", 400)) || 400));
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(here, "fast_server.mjs"), "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /LISTENING (\d+)/.exec(out);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}/mcp` });
-    });
-    child.on("exit", (code) => reject(new Error(`fast_server exited ${code}`)));
-  });
-}
 
 async function timed(url) {
   const t = performance.now();
@@ -51,7 +38,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 let server;
 try {
-  server = await startServer();
+  server = await startFastServer();
   const port = await freePort();
   const secondPort = await freePort();
   const build = buildWorker(port, [

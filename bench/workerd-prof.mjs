@@ -5,11 +5,11 @@
 // the package with wasm-opt's -g (names kept) and pass it with --pkg.
 //   node --experimental-websocket bench/workerd-prof.mjs [--sse] [--c 32] [--n 2000] [--route pool|raw] [--pkg DIR] [--out F]
 // (Node 20 needs --experimental-websocket for the inspector's WebSocket; Node 22 has it.)
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWorker, freePort, start, stopAll, waitFor } from "../tests/workerd/harness.mjs";
+import { startFastServer } from "./fast_server_start.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -19,15 +19,7 @@ const C = Number(arg("--c", 32)), N = Number(arg("--n", 2000)), ROUTE = arg("--r
 const PKG = arg("--pkg", null), OUT = arg("--out", null);
 const WORKERD = path.join(here, "../tests/js/node_modules/workerd/bin/workerd");
 
-function startServer(flags) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(here, "fast_server.mjs"), "--port", "0", ...flags], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => { out += d; const m = /LISTENING (\d+)/.exec(out); if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}/mcp` }); });
-    child.on("exit", (code) => reject(new Error(`fast_server exited ${code}`)));
-  });
-}
-const server = await startServer(SSE ? ["--sse"] : []);
+const server = await startFastServer(SSE ? ["--sse"] : []);
 try {
   const port = await freePort();
   const iport = await freePort();
