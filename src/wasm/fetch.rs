@@ -21,13 +21,15 @@ extern "C" {
     /// Starts `fetch(url, { method, headers, body, signal, redirect: "manual" })`. `headers` is
     /// "name\0value\0name\0value…". Returns the name of a header the runtime refused (a
     /// string), or a promise of the response head as an array: [status, content-type,
-    /// mcp-session-id, www-authenticate, location, chunks, reader, error]. A GET's event stream
-    /// comes as `reader` alone, a POST's with its first chunk (the answer, usually all of it)
-    /// read in the same call. Any other body is read in the same call, up to `max_buffered`
-    /// bytes (one `arrayBuffer()` when its content-length is within that, else a read loop):
-    /// `chunks` is what was read (an array of `Uint8Array`), `reader` reads the rest when the
-    /// body is longer, `error` is what ended it early. All null when there is no body.
-    /// With `node`, the same over the Node client.
+    /// mcp-session-id, www-authenticate (on a status >= 400 only), location (on a 3xx only),
+    /// chunks, reader, error, dpop-nonce]. A GET's event stream comes as `reader` alone, a
+    /// POST's with its first chunk (the answer, usually all of it) read in the same call. Any
+    /// other body is read in the same call, up to `max_buffered` bytes (one `arrayBuffer()`
+    /// when its content-length is within that, else a read loop): `chunks` is what was read
+    /// (an array of `Uint8Array`), `reader` reads the rest when the body is longer, `error` is
+    /// what ended it early. All null when there is no body. With `node`, the same over the
+    /// Node client (which hands both headers over on any status: the core reads them only where
+    /// said).
     #[wasm_bindgen(catch)]
     fn mcp_fetch(
         url: &str,

@@ -36,7 +36,12 @@ export function mcp_fetch(url, method, headers, body, controller, maxBuffered, n
   return fetch(url, init).then((r) => {
     const g = r.headers;
     const type = g.get("content-type");
-    const head = [r.status, type, g.get("mcp-session-id"), g.get("www-authenticate"), g.get("location"), null, null, null, g.get("dpop-nonce")];
+    // Each get is a call into the runtime: WWW-Authenticate is read only on an error status, Location
+    // only on a 3xx (src/policy/: the core reads neither on any other).
+    const status = r.status;
+    const challenge = status >= 400 ? g.get("www-authenticate") : null;
+    const location = status >= 300 && status < 400 ? g.get("location") : null;
+    const head = [status, type, g.get("mcp-session-id"), challenge, location, null, null, null, g.get("dpop-nonce")];
     const stream = r.body;
     if (stream === null) return head;
     if (type !== null && /^\s*text\/event-stream/i.test(type)) {

@@ -24,12 +24,14 @@ async function guard(t, target) {
   return { url: `http://127.0.0.1:${server.address().port}/mcp`, state };
 }
 
-test('tokenProvider: first token up front, one refresh for concurrent 401s, challenge passed on', async (t) => {
+// Both HTTP clients: each hands the core WWW-Authenticate on a 401 (the fetch path reads it only on an error status).
+for (const httpClient of ['node', 'fetch']) {
+test(`[${httpClient}] tokenProvider: first token up front, one refresh for concurrent 401s, challenge passed on`, async (t) => {
   const server = await startTsServer();
   defer(t, () => server.stop());
   const g = await guard(t, server.url);
   const asked = [];
-  const pool = poolFor(t, { maxConnectionsPerServer: 1 });
+  const pool = poolFor(t, { maxConnectionsPerServer: 1, httpClient });
   pool.registerHttp('s', g.url, {
     tokenProvider: async (challenge) => { asked.push(challenge); return `tok-${asked.length}`; },
   });
@@ -45,8 +47,10 @@ test('tokenProvider: first token up front, one refresh for concurrent 401s, chal
   client.release();
   assert.throws(() => pool.registerHttp('x', g.url, { tokenProvider: 'tok' }), (e) => e.code === 'INVALID_CONFIG');
 });
+}
 
-test('dpop: DPoP scheme, a fresh proof per request, use_dpop_nonce retried once with the nonce', async (t) => {
+for (const httpClient of ['node', 'fetch']) {
+test(`[${httpClient}] dpop: DPoP scheme, a fresh proof per request, use_dpop_nonce retried once with the nonce`, async (t) => {
   const server = await startTsServer();
   defer(t, () => server.stop());
   const upstream = new URL(server.url);
@@ -72,7 +76,7 @@ test('dpop: DPoP scheme, a fresh proof per request, use_dpop_nonce retried once 
   const url = `http://127.0.0.1:${proxy.address().port}/mcp`;
   const proofs = [];
   let tokens = 0;
-  const pool = poolFor(t, { maxConnectionsPerServer: 1 });
+  const pool = poolFor(t, { maxConnectionsPerServer: 1, httpClient });
   pool.registerHttp('s', url, {
     tokenProvider: async () => { tokens++; return 'tok-1'; },
     dpop: { proof: async (request) => { proofs.push(request); return `proof${proofs.length}.${request.nonce ?? '-'}`; } },
@@ -88,3 +92,4 @@ test('dpop: DPoP scheme, a fresh proof per request, use_dpop_nonce retried once 
   assert.throws(() => pool.registerHttp('x', url, { dpop: { proof: 'jwt' } }), (e) => e.code === 'INVALID_CONFIG');
   assert.throws(() => pool.registerHttp('y', url, { dpop: { proof() {}, extra: 1 } }), (e) => e.code === 'INVALID_CONFIG');
 });
+}
