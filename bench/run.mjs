@@ -2406,9 +2406,13 @@ async function main() {
   meta.totalS = (now() - STARTED) / 1000;
   const md = report(meta);
   fs.writeFileSync(OUT, md);
-  fs.mkdirSync(path.join(root, "target/bench-results"), { recursive: true });
-  fs.writeFileSync(path.join(root, "target/bench-results/results.json"), JSON.stringify({ meta, results }, null, 1));
-  log(`wrote ${path.relative(root, OUT)} (raw data: target/bench-results/results.json) in ${meta.totalS.toFixed(0)} s`);
+  // The raw data of the run that wrote BENCHMARKS.md is results.json (what --render re-renders); a run
+  // written elsewhere (--out, e.g. a partial or gate run) keeps its own beside it, named after its output.
+  const rawName = OUT === path.join(root, "BENCHMARKS.md") ? "results.json" : `results-${path.basename(OUT, path.extname(OUT))}.json`;
+  const rawFile = path.join(root, "target/bench-results", rawName);
+  fs.mkdirSync(path.dirname(rawFile), { recursive: true });
+  fs.writeFileSync(rawFile, JSON.stringify({ meta, results }, null, 1));
+  log(`wrote ${path.relative(root, OUT)} (raw data: ${path.relative(root, rawFile)}) in ${meta.totalS.toFixed(0)} s`);
 }
 
 async function child() {
