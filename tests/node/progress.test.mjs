@@ -42,7 +42,9 @@ test('resetTimeoutOnProgress keeps a long tool alive; without it, or past the ca
   const plain = await client.callTool('progress', args, { timeoutMs: 250, onProgress: () => {} }).catch((e) => e);
   assertPoolError(plain, 'REQUEST_TIMEOUT');
   let waited = performance.now() - started;
-  assert.ok(waited >= 240 && waited < 450, `no reset: timed out after ${waited.toFixed(0)} ms`);
+  // With the reset it would have ended well at ~600 ms: the timeout itself shows there was none.
+  // The ceilings leave a loaded machine room.
+  assert.ok(waited >= 240 && waited < 1500, `no reset: timed out after ${waited.toFixed(0)} ms`);
 
   started = performance.now();
   const capped = await client
@@ -50,7 +52,7 @@ test('resetTimeoutOnProgress keeps a long tool alive; without it, or past the ca
     .catch((e) => e);
   assertPoolError(capped, 'REQUEST_TIMEOUT');
   waited = performance.now() - started;
-  assert.ok(waited >= 390 && waited < 600, `capped: timed out after ${waited.toFixed(0)} ms`);
+  assert.ok(waited >= 390 && waited < 1500, `capped: timed out after ${waited.toFixed(0)} ms`);
 
   // The session is still fine.
   const echo = await client.callTool('echo', { message: 'after' });

@@ -1,7 +1,7 @@
 // The FIFO wait queue: arrival order, acquire timeouts, AbortSignal, and the `waiting` counter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FLAVOURS, serverFor, poolFor, rejectsWith, until, sleep } from './helpers.mjs';
+import { FLAVOURS, serverFor, poolFor, rejectsWith, assertPoolError, until, sleep } from './helpers.mjs';
 
 const ONE = { maxLeasesPerConnection: 1, maxConnectionsPerServer: 1 };
 
@@ -56,10 +56,14 @@ for (const flavour of FLAVOURS) {
     assert.equal(pool.stats().waiting, 0, 'the timed-out getter left the queue');
 
     // get(name, { timeoutMs }) overrides it
+    // (The error names the timeout that expired: the override, not the pool's 300 ms. The time
+    // only has a floor and a loose ceiling: a loaded machine can add a few hundred ms.)
     t0 = Date.now();
-    await rejectsWith(pool.get('s', { timeoutMs: 100 }), 'ACQUIRE_TIMEOUT', { server: 's' });
+    const perGet = await pool.get('s', { timeoutMs: 100 }).then(() => null, (e) => e);
     elapsed = Date.now() - t0;
-    assert.ok(elapsed >= 90 && elapsed < 280, `per-get timeoutMs took ${elapsed} ms`);
+    assertPoolError(perGet, 'ACQUIRE_TIMEOUT');
+    assert.match(perGet.message, /within 100 ms/);
+    assert.ok(elapsed >= 90 && elapsed < 2000, `per-get timeoutMs took ${elapsed} ms`);
     assert.equal(pool.stats().waiting, 0);
 
     // AbortSignal on a waiting get
