@@ -2040,7 +2040,9 @@ function report(meta) {
   }
   if (SZ) {
     const total = SZ.wasmGz + SZ.glueGz;
-    G.push(["size: .wasm + glue ≤ 60 KB gzip", `${kb(total)} KB = ${fmt(total / 61440, 2)} × goal`, verdict(total <= 61440)]);
+    // The 60 KB goal is retired (the brief): size is reported here and held by the regression
+    // budget of tests/pkg/size.test.mjs, which `make test` enforces on the package as built.
+    G.push(["size: .wasm + glue, gzip (reported; the 60 KB goal is retired, `make test` holds the regression budget of tests/pkg/size.test.mjs)", `${kb(total)} KB`, "reported"]);
   }
   if (MM) {
     const a = MM.points[0];
