@@ -46,6 +46,23 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
+/// [`to_string`] into a buffer of `capacity` bytes from the start: for text about as long as
+/// what it embeds (a request around its params), whose buffer would otherwise grow by doubling,
+/// holding up to three times the text at once (in wasm the memory never shrinks back).
+pub fn to_string_sized<T: Serialize + ?Sized>(value: &T, capacity: usize) -> String {
+    let mut out = Vec::with_capacity(capacity);
+    match serde_json::to_writer(&mut out, value) {
+        // serde_json writes UTF-8 only; the check is one pass, not a copy.
+        Ok(()) => String::from_utf8(out).unwrap_or_else(|_| "null".to_owned()),
+        Err(_) => "null".to_owned(),
+    }
+}
+
+/// [`to_raw`] through [`to_string_sized`] (the text is checked once more as it becomes raw).
+pub fn to_raw_sized<T: Serialize + ?Sized>(value: &T, capacity: usize) -> RawValue {
+    raw(to_string_sized(value, capacity)).unwrap_or_else(|_| null())
+}
+
 /// `value` as raw JSON (`null` should serialising fail, as for [`to_string`]).
 pub fn to_raw<T: Serialize + ?Sized>(value: &T) -> RawValue {
     serde_json::value::to_raw_value(value).unwrap_or_else(|_| null())

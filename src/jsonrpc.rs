@@ -242,12 +242,17 @@ impl<'a> Outgoing<'a> {
 /// Serialises a request: `{"jsonrpc":"2.0","id":..,"method":..,"params":..}`.
 pub fn encode_request(id: i64, method: &str, params: Option<&RawValue>) -> String {
     let id = RequestId::Number(id);
-    json::to_string(&Outgoing {
-        id: Some(&id),
-        method: Some(method),
-        params: params.map(|p| &**p),
-        ..Outgoing::new()
-    })
+    // The envelope adds `{"jsonrpc":"2.0","id":<20 digits>,"method":"…","params":}`.
+    let capacity = params.map_or(0, |p| p.get().len()) + method.len() + 64;
+    json::to_string_sized(
+        &Outgoing {
+            id: Some(&id),
+            method: Some(method),
+            params: params.map(|p| &**p),
+            ..Outgoing::new()
+        },
+        capacity,
+    )
 }
 
 /// Serialises a notification: `{"jsonrpc":"2.0","method":..,"params":..}`.
@@ -404,5 +409,29 @@ mod tests {
             encode_response(&RequestId::String("a".into()), Err(&err)),
             r#"{"jsonrpc":"2.0","id":"a","error":{"code":-32601,"message":"no"}}"#
         );
+    }
+
+    #[test]
+    fn a_request_is_written_into_a_buffer_sized_for_it() {
+        // A 1 MB argument: the envelope's buffer is the right size from the start (a buffer
+        // grown by doubling would end at 2 MiB, having held 1.5 MiB and 1 MiB at once).
+        let text = "x".repeat(1_000_000);
+        let params = crate::json::to_raw(&serde_json::json!({ "text": text }));
+        let body = encode_request(i64::MAX, "tools/call", Some(&params));
+        assert!(body.ends_with(&format!(r#""params":{}}}"#, params.get())));
+        assert!(
+            body.capacity() < body.len() + 128,
+            "capacity {} for {} bytes",
+            body.capacity(),
+            body.len()
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&body).expect("valid JSON");
+        let expected = serde_json::json!({
+            "jsonrpc": "2.0", "id": i64::MAX, "method": "tools/call", "params": { "text": text }
+        });
+        assert!(parsed == expected, "the request's JSON is the request");
+        assert!(body.starts_with(
+            r#"{"jsonrpc":"2.0","id":9223372036854775807,"method":"tools/call","params":"#
+        ));
     }
 }

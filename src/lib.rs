@@ -66,7 +66,7 @@ pub use session::{
 };
 pub use time::{Clock, Spawner};
 pub use transport::{
-    BufferedBody, HttpMethod, HttpRequest, HttpResponse, HttpTransport, ResponseBody,
+    Body, BufferedBody, HttpMethod, HttpRequest, HttpResponse, HttpTransport, ResponseBody,
     TransportError, TransportErrorKind,
 };
 

@@ -6,8 +6,14 @@
 //! Dropping any future or body returned here must abort the underlying request.
 
 use std::fmt;
+use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
+
+/// A request's JSON body, shared rather than copied by everything that may send it again (a
+/// redirect, a token or DPoP retry, a session's recovery): one copy of a large argument in the
+/// wasm memory, whose size only ever grows, instead of one per layer.
+pub type Body = Rc<String>;
 
 /// HTTP methods the MCP Streamable HTTP transport uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +47,7 @@ pub struct HttpRequest {
     /// Header names and values, in order. Values may hold secrets: never print them.
     pub headers: Vec<(String, String)>,
     /// The JSON body of a `POST`.
-    pub body: Option<String>,
+    pub body: Option<Body>,
     /// A short message (a notification, an answer to a server's request, a `DELETE`) that
     /// must not queue for a concurrency permit behind long requests.
     pub urgent: bool,
@@ -61,7 +67,7 @@ impl fmt::Debug for HttpRequest {
             .field("method", &self.method)
             .field("url", &self.url)
             .field("header_names", &names)
-            .field("body_len", &self.body.as_ref().map(String::len))
+            .field("body_len", &self.body.as_ref().map(|b| b.len()))
             .field("urgent", &self.urgent)
             .finish()
     }

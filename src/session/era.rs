@@ -218,7 +218,9 @@ impl Session {
         let body = jsonrpc::encode_request(id, methods::DISCOVER, Some(&params));
         let snap = Snapshot::modern(self.inner.state.borrow().generation);
         let route = super::routing::route(methods::DISCOVER, None);
-        let response = self.post_routed(body, Some(&snap), false, &route).await?;
+        let response = self
+            .post_routed(body.into(), Some(&snap), false, &route)
+            .await?;
         let raw = self.read_answer(response, id, &snap).await?;
         Ok(self.parse_discovery(&raw))
     }

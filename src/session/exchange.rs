@@ -13,7 +13,7 @@ use crate::json::RawValue;
 use crate::jsonrpc::{self, codes, ErrorObject, Message, Request, RequestId, Response};
 use crate::protocol::{self, methods};
 use crate::sse::{SseError, SseEvent, SseParser};
-use crate::transport::{HttpMethod, HttpRequest, HttpResponse, TransportError};
+use crate::transport::{Body, HttpMethod, HttpRequest, HttpResponse, TransportError};
 
 /// How much of an error body goes into an error message.
 const ERROR_BODY_CHARS: usize = 300;
@@ -61,17 +61,17 @@ impl Session {
     /// Not an `async fn`: the future of [`Session::post_routed`] itself, no wrapper state machine.
     pub(super) fn post<'a>(
         &'a self,
-        body: String,
+        body: impl Into<Body>,
         snap: Option<&'a Snapshot>,
         urgent: bool,
     ) -> impl Future<Output = Result<HttpResponse, Error>> + 'a {
-        self.post_routed(body, snap, urgent, &[])
+        self.post_routed(body.into(), snap, urgent, &[])
     }
 
     /// [`Session::post`] with extra headers (the stateless era's routing headers).
     pub(super) async fn post_routed(
         &self,
-        body: String,
+        body: Body,
         snap: Option<&Snapshot>,
         urgent: bool,
         route: &[(String, String)],
@@ -408,23 +408,34 @@ impl Session {
     }
 
     /// Reads a whole body as UTF-8 text, up to `limit` bytes.
+    ///
+    /// The chunks are kept as they come and joined once, at their exact total (a body of one
+    /// chunk is taken as it is): growing one buffer by doubling held up to three times the body
+    /// at once, and in wasm the memory's size never shrinks back.
     pub(super) async fn read_body(
         &self,
         response: &mut HttpResponse,
         limit: usize,
     ) -> Result<String, Error> {
-        let mut bytes = Vec::new();
+        let mut parts: Vec<Vec<u8>> = Vec::new();
+        let mut total = 0usize;
         while let Some(chunk) = response
             .body
             .next_chunk()
             .await
             .map_err(|e| self.network_error(&e))?
         {
-            if bytes.len() + chunk.len() > limit {
+            total = total.saturating_add(chunk.len());
+            if total > limit {
                 return Err(self.too_large_error(limit, SizeUnit::Bytes));
             }
-            bytes.extend_from_slice(&chunk);
+            parts.push(chunk);
         }
+        let bytes = if parts.len() == 1 {
+            parts.pop().unwrap_or_default()
+        } else {
+            parts.concat()
+        };
         String::from_utf8(bytes).map_err(|_| self.protocol_error("the body is not valid UTF-8"))
     }
 

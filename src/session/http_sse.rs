@@ -29,7 +29,7 @@ use crate::jsonrpc::{self, Message, RequestId};
 use crate::policy::{origin, resolve};
 use crate::protocol;
 use crate::sse::{SseEvent, SseParser};
-use crate::transport::HttpResponse;
+use crate::transport::{Body, HttpResponse};
 
 /// The HTTP+SSE dialect. Its state, the [`Channel`], lives in the session.
 pub(super) struct HttpSse;
@@ -39,13 +39,13 @@ impl Attempt for HttpSse {
         &self,
         session: &Session,
         id: i64,
-        body: &str,
+        body: &Body,
         snap: &Snapshot,
     ) -> Result<RawValue, Failure> {
         let Some(channel) = session.sse_channel() else {
             return Err(Failure::Fatal(session.closed_error()));
         };
-        session.sse_call(&channel, id, body.to_owned(), snap).await
+        session.sse_call(&channel, id, body.clone(), snap).await
     }
 }
 
@@ -262,7 +262,7 @@ impl Session {
             generation,
             failed_reinits: 0,
         };
-        let raw = match self.sse_call(channel, id, body, &pending).await {
+        let raw = match self.sse_call(channel, id, body.into(), &pending).await {
             Ok(raw) => raw,
             Err(Failure::Fatal(e)) => return Err(e),
             Err(Failure::Gone(..)) => {
@@ -405,7 +405,7 @@ impl Session {
         &self,
         channel: &Rc<Channel>,
         id: i64,
-        body: String,
+        body: Body,
         snap: &Snapshot,
     ) -> Result<RawValue, Failure> {
         if let Some(error) = channel.ended.borrow().clone() {

@@ -9,6 +9,7 @@ use super::{Session, Snapshot};
 use crate::error::Error;
 use crate::json::RawValue;
 use crate::jsonrpc;
+use crate::transport::Body;
 
 /// Why one attempt failed.
 pub(super) enum Failure {
@@ -35,7 +36,7 @@ pub(super) trait Attempt {
         &self,
         session: &Session,
         id: i64,
-        body: &str,
+        body: &Body,
         snap: &Snapshot,
     ) -> Result<RawValue, Failure>;
 }
@@ -49,7 +50,8 @@ pub(super) fn call<'a, A: Attempt>(
     method: &'a str,
     params: Option<RawValue>,
 ) -> LocalBoxFuture<'a, Result<RawValue, Error>> {
-    let body = jsonrpc::encode_request(id, method, params.as_ref());
+    // Encoded once; each attempt sends this one copy (`params` is dropped here).
+    let body = Body::new(jsonrpc::encode_request(id, method, params.as_ref()));
     Box::pin(async move { session.call_with_recovery(dialect, id, &body).await })
 }
 
@@ -59,7 +61,7 @@ impl Session {
         &self,
         dialect: &A,
         id: i64,
-        body: &str,
+        body: &Body,
     ) -> Result<RawValue, Error> {
         match self.call_once(dialect, id, body).await {
             Ok(raw) => Ok(raw),
@@ -82,7 +84,7 @@ impl Session {
         &self,
         dialect: &A,
         id: i64,
-        body: &str,
+        body: &Body,
     ) -> Result<RawValue, Failure> {
         let snap = self.snapshot();
         if self.is_closed() {

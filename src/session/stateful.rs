@@ -10,6 +10,7 @@ use super::recovery::{Attempt, Failure};
 use super::{Session, Snapshot};
 use crate::error::Error;
 use crate::json::RawValue;
+use crate::transport::Body;
 
 /// The stateful Streamable HTTP dialect.
 pub(super) struct Stateful;
@@ -19,10 +20,10 @@ impl Attempt for Stateful {
         &self,
         session: &Session,
         id: i64,
-        body: &str,
+        body: &Body,
         snap: &Snapshot,
     ) -> Result<RawValue, Failure> {
-        let response = session.post(body.to_owned(), Some(snap), false).await?;
+        let response = session.post(body.clone(), Some(snap), false).await?;
         if response.status == 404 && snap.session_id.is_some() {
             return Err(Failure::Gone(snap.generation, snap.failed_reinits));
         }

@@ -170,7 +170,9 @@ impl Session {
             let params = object_raw(&fields);
             let body = jsonrpc::encode_request(id, method, Some(&params));
             let snap = self.snapshot();
-            let response = self.post_routed(body, Some(&snap), false, &route).await?;
+            let response = self
+                .post_routed(body.into(), Some(&snap), false, &route)
+                .await?;
             let raw = self.read_answer(response, id, &snap).await?;
             self.mark_ok();
             let Some(asked) = input_required(&raw) else {

@@ -278,7 +278,13 @@ fn named_params(
     if !args.is_undefined() && !args.is_null() {
         params.insert(args_key, object_json(args, args_key)?);
     }
-    Ok(Some(crate::json::to_raw(&params)))
+    // Sized from the start: the arguments can be megabytes (see `to_string_sized`).
+    let capacity = params
+        .iter()
+        .map(|(k, v)| k.len() + v.get().len() + 4)
+        .sum::<usize>()
+        + 2;
+    Ok(Some(crate::json::to_raw_sized(&params, capacity)))
 }
 
 /// JSON of a plain object argument (not an array, function or primitive).
