@@ -4,6 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
+# wasm-pack writes into pkg/ without emptying it: a file an older build left (a removed entry, a snippets/
+# folder under an older hash, which "files" would pack and the entries' host.js lookup below could pick)
+# must not outlive its build. node_modules/ stays (undici, installed below only when its version changed).
+if [ -d pkg ]; then
+  find pkg -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
+fi
 wasm-pack build --target web --release --out-dir pkg --out-name mcp_edge_pool --no-pack >/dev/null 2>pkg-build.log \
   || { cat pkg-build.log >&2; exit 1; }
 rm -f pkg-build.log pkg/.gitignore pkg/package.json

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 const pkg = new URL("../../pkg/", import.meta.url);
@@ -23,6 +23,16 @@ test("the manifest maps every runtime to an entry that exists", () => {
   for (const name of ["class McpPool", "class McpClient", "interface McpPoolOptions", "interface PoolStats", "Promise<McpClient>"]) {
     assert.ok(types.includes(name), `the .d.ts declares ${name}`);
   }
+});
+
+test("pkg/ holds only what this build made: the manifest's files, package.json, node_modules, one snippets folder", () => {
+  // wasm-pack writes into pkg/ without emptying it; scripts/build-pkg.sh does. A file of an older build
+  // (a snippets folder under an older hash would be packed, and the entries could import its host.js).
+  const manifest = JSON.parse(read("package.json"));
+  const allowed = new Set([...manifest.files.map((f) => f.replace(/\/$/, "")), "package.json", "node_modules"]);
+  const stray = readdirSync(pkg).filter((name) => !allowed.has(name));
+  assert.deepEqual(stray, [], "files in pkg/ that the build did not make");
+  assert.equal(readdirSync(new URL("snippets/", pkg)).length, 1, "one snippets folder");
 });
 
 test("undici is the one dependency, pinned, and only the Node client imports it", () => {
