@@ -2395,6 +2395,15 @@ const PER_CALL_HISTORY = [
   "takes ~10 ms off the first call (27–33 → 16–23 ms) and adds ~45 ms to the import: most of it is V8 compiling",
   "the wasm functions the first call runs, which grows with the module (opt-level 3 made it 25 % larger).",
   "",
+  "How much of workerd's concurrency-32 ratio is the pool's default cap of 6 requests in flight (local workerd caps no",
+  "raw fetch; production allows 6 open connections per Worker request): `node bench/workerd-calls.mjs --runs 7`, then",
+  "with `--raw-cap 6` (the raw client at 6 fetches in flight), back to back. Pool ÷ raw, medians:",
+  "",
+  "| answer | c1, raw uncapped | c32, raw uncapped | c1, raw at 6 | c32, raw at 6 |",
+  "|---|---|---|---|---|",
+  "| JSON | 1.42 | 2.54 | 1.49 | 1.74 |",
+  "| SSE | 1.45 | 2.72 | 1.56 | 1.72 |",
+  "",
 ];
 
 // ---------------------------------------------------------------------------------------------

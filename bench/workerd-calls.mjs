@@ -4,8 +4,11 @@
 // options or raw; pool and raw alternate, several runs, and the ratio is taken inside each run.
 // Servers: bench/fast_server.mjs answering JSON, and with --sse one SSE event.
 //
-//   node bench/workerd-calls.mjs [--runs 7] [--n 400] [--pkg DIR] [--baseline DIR]
+//   node bench/workerd-calls.mjs [--runs 7] [--n 400] [--pkg DIR] [--baseline DIR] [--raw-cap K]
 //
+// --raw-cap K: the raw client keeps at most K fetches in flight (production Workers allow 6 open
+// connections per request, local workerd caps none), to see how much of the pool's cost at
+// concurrency 32 is its default cap of 6 requests in flight.
 // --pkg: another build of the package (e.g. an unpacked earlier tarball) instead of pkg/.
 // --baseline: also run an earlier build (an unpacked tarball) in a second Worker beside the first,
 // in the same runs (raw, pool, baseline pool in rotating order), and report pool ÷ baseline.
@@ -35,7 +38,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
  * per-run arrays: rawMs, poolMs, ratios (pool ÷ raw), and with a baseline baseRatios, vsBase.
  * `scratchPrefix`: where the Workers are built (under the repository root).
  */
-export async function measureWorkerdCalls({ runs = 7, n = 400, pkg = null, baseline = null, scratchPrefix = "target/bench-workerd-calls", log = () => {} } = {}) {
+export async function measureWorkerdCalls({ runs = 7, n = 400, pkg = null, baseline = null, rawCap = 0, scratchPrefix = "target/bench-workerd-calls", log = () => {} } = {}) {
+  const rawQuery = rawCap ? `&cap=${rawCap}` : "";
   const rows = [];
   let server = null;
   try {
@@ -50,13 +54,13 @@ export async function measureWorkerdCalls({ runs = 7, n = 400, pkg = null, basel
       const base = baseline ? await worker(baseline, "-baseline") : null;
       for (const c of [1, 32]) {
         // Warm-up: every session open, the isolates' code optimised.
-        await timed(`${workerd.base}/raw?n=50&c=${c}`);
+        await timed(`${workerd.base}/raw?n=50&c=${c}${rawQuery}`);
         await timed(`${workerd.base}/pool?n=50&c=${c}`);
         if (base) await timed(`${base.base}/pool?n=50&c=${c}`);
         const row = { label, c, rawMs: [], poolMs: [], ratios: [], vsBase: [], baseRatios: [] };
         for (let run = 0; run < runs; run++) {
           // Rotating order, so that no client always runs first (or right after another).
-          const clients = [["raw", () => timed(`${workerd.base}/raw?n=${n}&c=${c}`)], ["pool", () => timed(`${workerd.base}/pool?n=${n}&c=${c}`)]];
+          const clients = [["raw", () => timed(`${workerd.base}/raw?n=${n}&c=${c}${rawQuery}`)], ["pool", () => timed(`${workerd.base}/pool?n=${n}&c=${c}`)]];
           if (base) clients.push(["base", () => timed(`${base.base}/pool?n=${n}&c=${c}`)]);
           const t = {};
           for (let k = 0; k < clients.length; k++) {
@@ -95,7 +99,8 @@ async function cli() {
   const N = Math.min(10_000, Math.max(10, Number(arg("--n", 400)) || 400));
   const PKG = arg("--pkg", null);
   const BASELINE = arg("--baseline", null);
-  const measured = await measureWorkerdCalls({ runs: RUNS, n: N, pkg: PKG, baseline: BASELINE });
+  const RAW_CAP = Math.min(64, Math.max(0, Number(arg("--raw-cap", 0)) || 0));
+  const measured = await measureWorkerdCalls({ runs: RUNS, n: N, pkg: PKG, baseline: BASELINE, rawCap: RAW_CAP });
   const rows = measured.map((r) => ({
     label: r.label, c: r.c,
     raw: (1000 * median(r.rawMs)) / N, pool: (1000 * median(r.poolMs)) / N,
@@ -103,7 +108,7 @@ async function cli() {
     base: BASELINE ? median(r.baseRatios) : null,
     vsBase: BASELINE ? median(r.vsBase) : null, vsMin: BASELINE ? Math.min(...r.vsBase) : null, vsMax: BASELINE ? Math.max(...r.vsBase) : null,
   }));
-  console.log(`workerd: ${N} tools/call echo per Worker request, ${RUNS} runs (medians; ratio inside each run), Node ${process.version}\n`);
+  console.log(`workerd: ${N} tools/call echo per Worker request, ${RUNS} runs (medians; ratio inside each run), Node ${process.version}${RAW_CAP ? `; raw fetch capped at ${RAW_CAP} in flight` : ""}\n`);
   if (BASELINE) {
     console.log(`baseline: ${BASELINE}\n`);
     console.log("| server | concurrency | raw fetch µs/call | pool µs/call | pool ÷ raw (min / median / max) | baseline ÷ raw | pool ÷ baseline (min / median / max) |");

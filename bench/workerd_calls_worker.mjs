@@ -34,6 +34,23 @@ async function rawSession(url) {
   return raw;
 }
 
+/** `call` with at most `cap` running at once, the rest waiting in order (0: no cap). */
+function capped(cap, call) {
+  if (!cap) return call;
+  let running = 0;
+  const waiting = [];
+  return async (...args) => {
+    if (running >= cap) await new Promise((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await call(...args);
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 async function lanes(n, c, call) {
   let started = 0;
   const lane = async () => {
@@ -69,14 +86,17 @@ export default {
     }
     if (url.pathname === "/raw") {
       const session = await rawSession(env.MCP_URL);
-      await lanes(n, c, async (message) => {
+      // cap=K: at most K fetches in flight, as production Workers allow 6 open connections per request
+      // (local workerd caps none; the pool's default maxConcurrentRequests is 6).
+      const cap = Math.min(64, Number(url.searchParams.get("cap")) || 0);
+      await lanes(n, c, capped(cap, async (message) => {
         const id = session.next++;
         const { message: answer } = await post(env.MCP_URL, {
           jsonrpc: "2.0", id, method: "tools/call", params: { name: "echo", arguments: { message } },
         }, session.sid);
         return answer.result.content[0].text;
-      });
-      return new Response(JSON.stringify({ n, c }));
+      }));
+      return new Response(JSON.stringify({ n, c, cap }));
     }
     return new Response("not found", { status: 404 });
   },
