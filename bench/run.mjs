@@ -2382,7 +2382,7 @@ const PER_CALL_HISTORY = [
   "What changed: the request body is one `Rc<String>` that the redirect, token and DPoP layers and a session's",
   "recovery send again instead of copying it; the request and the `tools/call` params are written into buffers of",
   "their final size (serde_json's `to_string` grows its buffer by doubling); a body read whole is joined once at its",
-  "exact size (the chunks read with the head come as one). Allocations per small pooled call: 80 → 81 (the `Rc`; 9 in `get` + `release`),",
+  "exact size. Allocations per small pooled call: 80 → 81 (the `Rc`; 9 in `get` + `release`),",
   "5,995 → 5,655 bytes, counted with a counting allocator (bench/alloc with a total counter, not kept).",
   "",
   "Issue #19's two workerd cold goals get their own rows in the goals table from now on: the empty Worker's `/call`",

@@ -216,7 +216,9 @@ impl ResponseBody for FetchBody {
         Box::pin(async move {
             if let Some(chunks) = &self.chunks {
                 if self.next < chunks.length() {
-                    return joined(chunks, &mut self.next);
+                    let chunk = chunks.get(self.next);
+                    self.next += 1;
+                    return bytes(chunk);
                 }
                 self.chunks = None;
             }
@@ -242,36 +244,6 @@ impl ResponseBody for FetchBody {
             }
         })
     }
-}
-
-/// The chunks read with the head, from `*next` on, as one buffer of their exact size: a body the
-/// core reads whole then needs no buffer grown by doubling (the wasm memory keeps its high-water
-/// mark). Stops before a chunk that is not bytes, which comes alone on the next call (an error).
-fn joined(chunks: &Array, next: &mut u32) -> Result<Option<Vec<u8>>, TransportError> {
-    let mut parts = Vec::new();
-    let mut total = 0usize;
-    while *next < chunks.length() {
-        let Ok(part) = chunks.get(*next).dyn_into::<Uint8Array>() else {
-            break;
-        };
-        total = total.saturating_add(part.length() as usize);
-        parts.push(part);
-        *next += 1;
-    }
-    if parts.len() == 1 {
-        return Ok(parts.pop().map(|part| part.to_vec()));
-    }
-    if parts.is_empty() {
-        // Not bytes: the error, once.
-        let chunk = chunks.get(*next);
-        *next += 1;
-        return bytes(chunk);
-    }
-    let mut out = Vec::with_capacity(total);
-    for part in parts {
-        out.extend_from_slice(&part.to_vec());
-    }
-    Ok(Some(out))
 }
 
 /// A chunk of a response stream, which must be bytes.
