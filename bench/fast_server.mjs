@@ -10,7 +10,7 @@
 //   Answers are application/json, or text/event-stream (one `message` event) with --sse.
 //   Every request but initialize needs a known Mcp-Session-Id (400 without one, 404 if unknown).
 //   DELETE /mcp ends the session (200); GET /mcp -> 405 (no standalone stream).
-//   GET /__stats -> { initialize, deleted, posts, preflights, sessions }; POST /__reset zeroes the counters.
+//   GET /__stats -> { initialize, deleted, posts, preflights, connections (TCP, accepted), sessions }; POST /__reset zeroes the counters.
 //   --delay-ms N: every POST is answered N ms after it arrived (a server N ms away, for the
 //   in-flight cap measurement in bench/cap.mjs).
 //   CORS (for a page on another origin, bench/run.mjs's browser-calls section): a request with an
@@ -67,7 +67,7 @@ const BIG_RESULT = (() => {
   return JSON.stringify({ content: [{ type: "text", text }] });
 })();
 
-let stats = { initialize: 0, deleted: 0, posts: 0, preflights: 0 };
+let stats = { initialize: 0, deleted: 0, posts: 0, preflights: 0, connections: 0 };
 const sessions = new Set();
 
 function send(res, status, body, headers = {}) {
@@ -207,11 +207,12 @@ const server = http.createServer((req, res) => {
     return send(res, 200, JSON.stringify({ ...stats, sessions: sessions.size }));
   }
   if (path === "/__reset" && req.method === "POST") {
-    stats = { initialize: 0, deleted: 0, posts: 0, preflights: 0 };
+    stats = { initialize: 0, deleted: 0, posts: 0, preflights: 0, connections: 0 };
     return send(res, 200, '{"ok":true}');
   }
   send(res, 404, '{"error":"not found"}');
 });
+server.on("connection", () => stats.connections++);
 server.keepAliveTimeout = 60_000;
 server.headersTimeout = 65_000;
 server.listen({ port, host: "127.0.0.1", backlog: 1024 }, () => {
