@@ -118,6 +118,24 @@ for (const httpClient of ['node', 'fetch']) {
     assert.deepEqual(unhandled.describe(), [], 'no unhandled promise rejection');
   });
 
+  test(`[${httpClient}] an SSE answer whose stream stays open: the answer returns and the stream is closed`, async (t) => {
+    let closed = 0;
+    const fake = await fakeServer(t, (msg, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`event: message\ndata: ${answerText(msg, 3)}\n\n`); // and the stream stays open
+      res.on('close', () => closed++);
+    });
+    const pool = poolFor(t, { httpClient, maxConnectionsPerServer: 1 });
+    pool.registerHttp('s', fake.url);
+    const c = await pool.get('s');
+    for (let i = 1; i <= 2; i++) {
+      assert.equal((await c.callTool('open', {})).content[0].text, 'xxx');
+      for (let k = 0; k < 50 && closed < i; k++) await sleep(20);
+      assert.equal(closed, i, 'the stream read to its answer was closed');
+    }
+    c.release();
+  });
+
   test(`[${httpClient}] a JSON body that stalls is abandoned at the request timeout and its connection closed`, async (t) => {
     let closed = 0;
     const fake = await fakeServer(t, (msg, res) => {

@@ -44,7 +44,18 @@ const TOOLS = {
   big300k: (msg, res) => writeInPieces(res, answerText(msg, 300 * KiB), 16 * KiB),
   cutEarly: (msg, res) => writeInPieces(res, answerText(msg, 5000), 1000, 2000),
   cutLate: (msg, res) => writeInPieces(res, answerText(msg, 200 * KiB), 16 * KiB, 100 * KiB),
+  // An SSE answer whose stream stays open: the pool reads to the answer and drops the rest.
+  sseOpen: (msg, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(`event: message\ndata: ${answerText(msg, 3)}\n\n`);
+    sseOpen.streams++;
+    res.on("close", () => {
+      sseOpen.closed++;
+      sseOpen.closedAt = performance.now();
+    });
+  },
 };
+const sseOpen = { streams: 0, closed: 0, closedAt: 0 };
 
 describe("response bodies in workerd", { timeout: 120_000 }, () => {
   let server;
@@ -112,6 +123,21 @@ describe("response bodies in workerd", { timeout: 120_000 }, () => {
       const r = await call(tool);
       assert.equal(r.code, "NETWORK_ERROR", `${tool}: ${JSON.stringify(r)}`);
       assert.deepEqual(await call("small"), { length: 10, intact: true });
+    }
+  });
+
+  test("an SSE answer whose stream stays open: the answer returns and the pool closes the stream", async () => {
+    // The Worker holds its request 1 s after the call: a stream closed only when the request ends
+    // (workerd cancels what a request left open) would close 1 s after the answer, not at once.
+    const HOLD = 1000;
+    for (let i = 1; i <= 2; i++) {
+      const { status, body } = await getJson(`${workerd.base}/call?tool=sseOpen&hold=${HOLD}`, 30_000);
+      const answered = performance.now();
+      assert.equal(status, 200);
+      assert.deepEqual(body, { length: 3, intact: true });
+      assert.equal(sseOpen.streams, i);
+      assert.equal(sseOpen.closed, i, "the stream read to its answer was closed");
+      assert.ok(answered - sseOpen.closedAt > HOLD / 2, `closed ${(answered - sseOpen.closedAt).toFixed(0)} ms before the Worker answered`);
     }
   });
 

@@ -1,6 +1,7 @@
 // The Worker of bodies.test.mjs: one pool per `maxResponseBytes` (made on first use, module state),
-// and one route, /call?tool=&limit=, which calls `tool` on the server of MCP_URL and answers
-// { length, intact } (the text's length, whether it is all "x") or { code } (the McpPoolError's).
+// and one route, /call?tool=&limit=&hold=, which calls `tool` on the server of MCP_URL and answers
+// { length, intact } (the text's length, whether it is all "x") or { code } (the McpPoolError's),
+// `hold` ms after the call (what the call left open stays open until the Worker request ends).
 import { McpPool } from "mcp-edge-pool";
 
 const pools = new Map();
@@ -24,6 +25,8 @@ export default {
     const client = await poolFor(limit, env.MCP_URL).get("s");
     try {
       const text = (await client.callTool(tool, {})).content[0].text;
+      const hold = Number(url.searchParams.get("hold")) || 0;
+      if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
       return Response.json({ length: text.length, intact: /^x*$/.test(text) });
     } catch (e) {
       return Response.json({ code: e?.code ?? null, message: String(e?.message ?? e) });
