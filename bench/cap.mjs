@@ -11,17 +11,13 @@
 // behind the chosen default are beside it (NODE_CLIENT_MAX_CONCURRENT_REQUESTS, src/wasm/options.rs).
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { count, median, option } from "./cli.mjs";
 import { startFastServer } from "./fast_server_start.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const arg = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
-};
-const RUNS = Math.min(9, Math.max(1, Number(arg("--runs", 3)) || 3));
-const DELAY = Math.max(1, Number(arg("--delay-ms", 40)) || 40);
-const CAPS = String(arg("--caps", "6,16,32,64,128,256")).split(",").map(Number).filter((n) => n > 0);
+const RUNS = count("--runs", 3, 1, 9);
+const DELAY = count("--delay-ms", 40, 1, Infinity);
+const CAPS = String(option("--caps", "6,16,32,64,128,256")).split(",").map(Number).filter((n) => n > 0);
 const AGENTS = 50;
 const CALLS = 10;
 
@@ -76,7 +72,6 @@ async function independent(url) {
   return { perSecond: (AGENTS * CALLS * 1000) / ms, sessions: AGENTS };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const server = await startFastServer(["--delay-ms", String(DELAY)]);
 try {
   const rows = [["50 independent undici clients (no pool)", () => independent(server.url)]];

@@ -14,14 +14,15 @@
 //   rawUndici  the raw client on undici.request with a keep-alive Agent (Node's fastest raw client:
 //          issue #19's anchor in Node)
 // Issue #19 in the other runtimes (sections workerd-calls and browser-calls): bench/workerd_calls_worker.mjs's
-// handler in local workerd and in a headless Chromium page, pool ÷ raw fetch of that runtime.
+// handler in local workerd and in a headless Chromium page, pool ÷ raw fetch of that runtime; section
+// workerd-cpu: the pool's own CPU per call in workerd without the network (bench/workerd-cpu.mjs).
 // Diagnostics: the pool on fetch (`httpClient: "fetch"`; in Node the pool sends through undici's
 // request API by default), the pool with one lease held, and the raw floor over node:http.
 // Servers: bench/fast_server.mjs (JSON and --sse) and tests/servers/ts_server.mjs (SDK; --json and SSE).
 //
 // Usage: node --no-warnings --expose-gc bench/run.mjs [--runs N] [--quick] [--out FILE] [--tarball PATH]
 //        [--skip native,workerd,workerd-calls,browser-calls,memory,profile,...] [--budget-s 720]
-//        [--baseline DIR]   (an unpacked earlier package: workerd-calls and browser-calls also run it,
+//        [--baseline DIR]   (an unpacked earlier package: workerd-calls, workerd-cpu and browser-calls also run it,
 //                            in the same runs, and report pool ÷ baseline: issue #17's perf gate)
 //        node bench/run.mjs --render target/bench-results/results.json   (re-render BENCHMARKS.md only)
 // Internal: --child <cold-pool|cold-sdk|memory|profile> runs one isolated measurement in a fresh
@@ -1295,6 +1296,17 @@ async function sectionWorkerdCalls() {
   results.workerdCalls = { n, rows };
 }
 
+// The pool's own CPU per call in workerd, without the network (bench/workerd-cpu.mjs): every fetch of the
+// measuring Worker answered from memory, so pool minus raw is the pool's work to a few µs.
+const WORKERD_CPU_N = 2000;
+
+async function sectionWorkerdCpu() {
+  if (!WORKERD) throw new Error("no workerd binary in tests/js/node_modules");
+  const { measureWorkerdCpu } = await import("./workerd-cpu.mjs");
+  const rows = await measureWorkerdCpu({ runs: RUNS, n: WORKERD_CPU_N, pkg: poolPackageDir(), baseline: BASELINE, scratchPrefix: "target/bench-workerd-cpu-run" });
+  results.workerdCpu = { n: WORKERD_CPU_N, rows };
+}
+
 const CHROMIUM = [process.env.CHROMIUM_BIN, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && fs.existsSync(p));
 const CHROMIUM_ARGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -1601,7 +1613,7 @@ function report(meta) {
     ["load average (1 / 5 / 15 min, os.loadavg()) at start / end", `${m.load} / ${meta.loadEnd} (nproc ${m.nproc})`],
     ["other busy processes at start", m.busy.length ? m.busy.map((b) => `\`${b}\``).join(", ") : "none ≥ 20 % CPU"],
     ["package under test", meta.poolSource + (TARBALL ? ` — ${path.basename(TARBALL)}` : "")],
-    ...(meta.baseline ? [["baseline package (--baseline)", `\`${meta.baseline}\` (workerd-calls and browser-calls run it beside the package under test)`]] : []),
+    ...(meta.baseline ? [["baseline package (--baseline)", `\`${meta.baseline}\` (workerd-calls, workerd-cpu and browser-calls run it beside the package under test)`]] : []),
     ["SDK", `@modelcontextprotocol/sdk ${meta.sdkVersion} (tests/js/node_modules)`],
     ["pool options", `\`${JSON.stringify(POOL_OPTIONS)}\` (the default \`maxConcurrentRequests\` of 6 is meant for Workers; at concurrency 32 it would queue), all else default: \`maxConnectionsPerServer\` ${MAX_SESSIONS}`],
     ["servers", "`bench/fast_server.mjs` (node:http, no SDK; JSON, or SSE with `--sse`) and `tests/servers/ts_server.mjs` (official SDK `McpServer` + `StreamableHTTPServerTransport`, SSE, or JSON with `--json`); each in its own process on 127.0.0.1"],
@@ -1617,7 +1629,8 @@ function report(meta) {
   // ---- issue #19: workerd and Chromium, each against its own raw fetch
   const WC = results.workerdCalls;
   const BC = results.browserCalls;
-  if (WC || BC) {
+  const WP = results.workerdCpu;
+  if (WC || BC || WP) {
     p("## Pooled call ÷ the runtime's raw fetch: workerd and headless Chromium");
     p();
     p("One handler, `bench/workerd_calls_worker.mjs`, runs in both: N `tools/call` echo at concurrency C, through the pool");
@@ -1653,6 +1666,21 @@ function report(meta) {
     p(`The timed runs make ${(BC.rows.some((r) => r.vsBase?.length) ? 3 : 2) * BC.n} × runs calls per row (raw and pool${BC.rows.some((r) => r.vsBase?.length) ? ", and the baseline" : ""}). Chromium's own floor here is milliseconds per`);
     p("request (a plain GET from the page costs about as much as a raw call): its network service is a separate process,");
     p("and at concurrency 32 it opens at most 6 connections per origin (HTTP/1.1), for raw and pool alike.");
+    p();
+  }
+
+  if (WP) {
+    p(`### workerd without the network: the pool's own CPU per call (${WP.n} calls per Worker request)`);
+    p();
+    p("`bench/workerd-cpu.mjs`: the same kind of calls, but the Worker answers every `fetch` from memory (JSON or SSE, no");
+    p("content-length) while it measures, so pool minus raw is the pool's own work, steady to a few µs where the round");
+    p("trips above move by tens. µs per call, min / **median** / max over runs.");
+    p();
+    const pb = WP.rows.some((r) => r.base?.length);
+    p(table(["answer", "conc.", "raw µs/call", "pool µs/call", "pool − raw µs", ...(pb ? ["baseline pool − raw µs", "pool ÷ baseline"] : [])], WP.rows.map((r) => [
+      r.label, String(r.c), fmtM(mmm(r.raw), 1), fmtM(mmm(r.pool), 1), fmtM(mmm(r.pool.map((x, i) => x - r.raw[i])), 1),
+      ...(pb ? [fmtM(mmm(r.base.map((x, i) => x - r.raw[i])), 1), fmtM(mmm(r.pool.map((x, i) => x / r.base[i])), 2)] : []),
+    ])));
     p();
   }
 
@@ -2536,6 +2564,7 @@ async function main() {
   await section("cold", async () => sectionCold());
   await section("workerd", () => sectionWorkerd(byKey["fast-json"]));
   await section("workerd-calls", sectionWorkerdCalls);
+  await section("workerd-cpu", sectionWorkerdCpu);
   await section("browser-calls", sectionBrowserCalls);
   await section("memory", () => sectionMemory(byKey["fast-json"]));
   await section("profile", () => sectionProfile(byKey["fast-json"]));

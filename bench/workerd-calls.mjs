@@ -17,19 +17,10 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWorker, freePort, startWorkerd, stopAll } from "../tests/workerd/harness.mjs";
+import { count, median, option, timed } from "./cli.mjs";
 import { startFastServer } from "./fast_server_start.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-async function timed(url) {
-  const t = performance.now();
-  const r = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-  const body = await r.text();
-  if (!r.ok) throw new Error(`${url}: ${r.status} ${body}`);
-  return performance.now() - t;
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * The measurement (also used by bench/run.mjs's `workerd-calls` section). For JSON and SSE answers
@@ -90,16 +81,11 @@ export async function measureWorkerdCalls({ runs = 7, n = 400, pkg = null, basel
 }
 
 async function cli() {
-  const args = process.argv.slice(2);
-  const arg = (name, dflt) => {
-    const i = args.indexOf(name);
-    return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
-  };
-  const RUNS = Math.min(15, Math.max(1, Number(arg("--runs", 7)) || 7));
-  const N = Math.min(10_000, Math.max(10, Number(arg("--n", 400)) || 400));
-  const PKG = arg("--pkg", null);
-  const BASELINE = arg("--baseline", null);
-  const RAW_CAP = Math.min(64, Math.max(0, Number(arg("--raw-cap", 0)) || 0));
+  const RUNS = count("--runs", 7, 1, 15);
+  const N = count("--n", 400, 10, 10_000);
+  const PKG = option("--pkg", null);
+  const BASELINE = option("--baseline", null);
+  const RAW_CAP = count("--raw-cap", 0, 0, 64);
   const measured = await measureWorkerdCalls({ runs: RUNS, n: N, pkg: PKG, baseline: BASELINE, rawCap: RAW_CAP });
   const rows = measured.map((r) => ({
     label: r.label, c: r.c,

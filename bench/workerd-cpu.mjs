@@ -9,35 +9,30 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWorker, freePort, startWorkerd, stopAll } from "../tests/workerd/harness.mjs";
+import { count, median, option, timed } from "./cli.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function timed(url) {
-  const t = performance.now();
-  const r = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-  const body = await r.text();
-  if (!r.ok) throw new Error(`${url}: ${r.status} ${body}`);
-  return performance.now() - t;
-}
-
-async function worker(dir, name) {
+async function worker(dir, name, scratchPrefix) {
   const port = await freePort();
   const build = buildWorker(port, [
     "--mcp-url", "http://mcp.invalid/json",
     "--worker", path.join(here, "workerd_cpu_worker.mjs"),
-    "--scratch", `target/bench-workerd-cpu${name}`,
+    "--scratch", `${scratchPrefix}${name}`,
     ...(dir ? ["--pkg", path.resolve(dir)] : []),
   ]);
   return startWorkerd(build, port);
 }
 
-/** Rows of { label, c, raw, pool, base } (arrays of µs per call, one per run). */
-export async function measureWorkerdCpu({ runs = 7, n = 2000, pkg = null, baseline = null } = {}) {
+/**
+ * The measurement (also bench/run.mjs's `workerd-cpu` section): rows of { label, c, raw, pool, base },
+ * arrays of µs per call, one per run. `scratchPrefix`: where the Workers are built (under the repository root).
+ */
+export async function measureWorkerdCpu({ runs = 7, n = 2000, pkg = null, baseline = null, scratchPrefix = "target/bench-workerd-cpu" } = {}) {
   const rows = [];
   try {
-    const mine = await worker(pkg, "");
-    const base = baseline ? await worker(baseline, "-baseline") : null;
+    const mine = await worker(pkg, "", scratchPrefix);
+    const base = baseline ? await worker(baseline, "-baseline", scratchPrefix) : null;
     for (const [label, q] of [["JSON", ""], ["SSE", "&sse=1"]]) {
       for (const c of [1, 32]) {
         const clients = [["raw", `${mine.base}/raw?c=${c}${q}`], ["pool", `${mine.base}/pool?c=${c}${q}`]];
@@ -60,15 +55,10 @@ export async function measureWorkerdCpu({ runs = 7, n = 2000, pkg = null, baseli
 }
 
 async function cli() {
-  const args = process.argv.slice(2);
-  const arg = (name, dflt) => {
-    const i = args.indexOf(name);
-    return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
-  };
-  const runs = Math.min(25, Math.max(1, Number(arg("--runs", 7)) || 7));
-  const n = Math.min(100_000, Math.max(10, Number(arg("--n", 2000)) || 2000));
-  const pkg = arg("--pkg", null);
-  const baseline = arg("--baseline", null);
+  const runs = count("--runs", 7, 1, 25);
+  const n = count("--n", 2000, 10, 100_000);
+  const pkg = option("--pkg", null);
+  const baseline = option("--baseline", null);
   const rows = await measureWorkerdCpu({ runs, n, pkg, baseline });
   console.log(`workerd, fetch answered from memory: ${n} tools/call echo per Worker request, ${runs} runs, medians of µs per call, Node ${process.version}${baseline ? `; baseline ${baseline}` : ""}\n`);
   console.log(`| answer | conc. | raw | pool | pool − raw |${baseline ? " baseline pool | baseline − raw | pool ÷ baseline (min / median / max) |" : ""}`);

@@ -14,27 +14,13 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWorker, freePort, startWorkerd, stopAll } from "../tests/workerd/harness.mjs";
+import { count, median, timed } from "./cli.mjs";
 import { startFastServer } from "./fast_server_start.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
-const args = process.argv.slice(2);
-const arg = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
-};
-const RUNS = Math.min(15, Math.max(1, Number(arg("--runs", 7)) || 7));
-const N = Math.min(10_000, Math.max(10, Number(arg("--n", 400)) || 400));
-
-async function timed(url) {
-  const t = performance.now();
-  const r = await fetch(url);
-  const body = await r.text();
-  if (!r.ok) throw new Error(`${url}: ${r.status} ${body}`);
-  return performance.now() - t;
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const RUNS = count("--runs", 7, 1, 15);
+const N = count("--n", 400, 10, 10_000);
 const rows = [];
 let server;
 try {
