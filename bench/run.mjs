@@ -1297,7 +1297,7 @@ async function sectionWorkerdCalls() {
 }
 
 // The pool's own CPU per call in workerd, without the network (bench/workerd-cpu.mjs): every fetch of the
-// measuring Worker answered from memory, so pool minus raw is the pool's work to a few µs.
+// measuring Worker answered from memory, so pool minus raw is the pool's work without the round trips.
 const WORKERD_CPU_N = 2000;
 
 async function sectionWorkerdCpu() {
@@ -1673,8 +1673,9 @@ function report(meta) {
     p(`### workerd without the network: the pool's own CPU per call (${WP.n} calls per Worker request)`);
     p();
     p("`bench/workerd-cpu.mjs`: the same kind of calls, but the Worker answers every `fetch` from memory (JSON or SSE, no");
-    p("content-length) while it measures, so pool minus raw is the pool's own work, steady to a few µs where the round");
-    p("trips above move by tens. µs per call, min / **median** / max over runs.");
+    p("content-length) while it measures, so pool minus raw is the pool's own work without the round trips' noise. Its level");
+    p("still moves by 10–20 µs between runs of the script on this machine (compare builds inside one run, `--baseline`).");
+    p("µs per call, min / **median** / max over runs.");
     p();
     const pb = WP.rows.some((r) => r.base?.length);
     p(table(["answer", "conc.", "raw µs/call", "pool µs/call", "pool − raw µs", ...(pb ? ["baseline pool − raw µs", "pool ÷ baseline"] : [])], WP.rows.map((r) => [

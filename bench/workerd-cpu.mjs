@@ -1,7 +1,8 @@
 // The pool's own CPU per call inside workerd, without the network (a diagnostic for issue #19):
 // bench/workerd_cpu_worker.mjs answers every fetch from memory while it measures, so a pooled call
-// minus a raw call is the pool's work alone, to a few microseconds, where bench/workerd-calls.mjs's
-// real round trips move by tens. N tools/call echo per Worker request, JSON and SSE answers, at
+// minus a raw call is the pool's work alone, without the round trips that make bench/workerd-calls.mjs
+// move by ±15 % per run. The machine still moves its level by 10-20 µs from one invocation to the
+// next: compare builds inside one invocation (--baseline), as the ratio column does. N tools/call echo per Worker request, JSON and SSE answers, at
 // concurrency 1 and 32; raw, pool (and a baseline build's pool, in a second Worker of the same
 // workerd) in rotating order; medians over runs.
 //   node bench/workerd-cpu.mjs [--runs 7] [--n 2000] [--pkg DIR] [--baseline DIR]
